@@ -1,0 +1,157 @@
+#include "app/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <toml++/toml.h>
+
+#include "storage/open.hpp"
+
+extern char** environ;
+
+namespace guichet::app {
+namespace {
+
+Error ConfigError(const std::string& key, const std::string& why) {
+  return Error::Invalid("configuration invalide : " + key + " : " + why, {{key, why}});
+}
+
+// "127.0.0.1:8080", "[::1]:8080", "localhost:8080".
+Status ParseListen(const std::string& value, Config& c) {
+  const size_t colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return ConfigError("server.listen", "« " + value + " » n’est pas de la forme hôte:port");
+  }
+  std::string host = value.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  int port = 0;
+  const std::string p = value.substr(colon + 1);
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+  if (ec != std::errc() || ptr != p.data() + p.size() || port < 0 || port > 65535) {
+    return ConfigError("server.listen", "le port « " + p + " » n’est pas un nombre entre 0 et 65535");
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  // Authentication is not built yet: the API must not be reachable from other hosts.
+  if (host.rfind("127.", 0) != 0 && host != "::1") {
+    return ConfigError("server.listen",
+                       "l’API n’a pas encore d’authentification ; elle n’écoute que sur la boucle "
+                       "locale (127.0.0.1 ou ::1), pas sur « " + host + " »");
+  }
+  c.host = host;
+  c.port = static_cast<unsigned short>(port);
+  return Status::Ok();
+}
+
+Status ParseBool(const std::string& key, const std::string& v, bool& out) {
+  if (v == "true" || v == "1" || v == "yes") {
+    out = true;
+  } else if (v == "false" || v == "0" || v == "no") {
+    out = false;
+  } else {
+    return ConfigError(key, "« " + v + " » n’est pas un booléen (true ou false)");
+  }
+  return Status::Ok();
+}
+
+Status ParseInt(const std::string& key, const std::string& v, int min, int max, int& out) {
+  int n = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || ptr != v.data() + v.size() || n < min || n > max) {
+    return ConfigError(key, "« " + v + " » doit être un entier entre " + std::to_string(min) +
+                                " et " + std::to_string(max));
+  }
+  out = n;
+  return Status::Ok();
+}
+
+Status CheckLevel(const std::string& key, const std::string& v) {
+  for (const char* l : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {
+    if (v == l) return Status::Ok();
+  }
+  return ConfigError(key, "« " + v + " » n’est pas un niveau (debug, info, warn, error)");
+}
+
+// Applies one setting given as text (from TOML or the environment).
+Status Apply(const std::string& key, const std::string& value, Config& c) {
+  if (key == "server.listen") return ParseListen(value, c);
+  if (key == "server.threads") return ParseInt(key, value, 0, 256, c.threads);
+  if (key == "server.access_log") return ParseBool(key, value, c.access_log);
+  if (key == "database.url") {
+    auto url = storage::ParseDatabaseUrl(value);
+    if (!url.ok()) return ConfigError(key, url.error().message());
+    c.database = value;
+    return Status::Ok();
+  }
+  if (key == "database.read_pool") return ParseInt(key, value, 1, 256, c.read_pool);
+  if (key == "log.level") {
+    GUICHET_TRY(CheckLevel(key, value));
+    c.log_level = value;
+    return Status::Ok();
+  }
+  return ConfigError(key, "clé inconnue");
+}
+
+std::string ToText(const toml::node& n) {
+  if (auto s = n.value<std::string>()) return *s;
+  if (auto b = n.value_exact<bool>()) return *b ? "true" : "false";
+  if (auto i = n.value_exact<int64_t>()) return std::to_string(*i);
+  return "\x01";  // not a scalar we accept
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ProcessEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    const size_t eq = kv.find('=');
+    if (eq != std::string_view::npos && kv.rfind("GUICHET_", 0) == 0) {
+      env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+    }
+  }
+  return env;
+}
+
+Result<Config> LoadConfig(const std::string& path, const std::map<std::string, std::string>& env) {
+  Config c;
+  if (!path.empty()) {
+    toml::table table;
+    try {
+      table = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      const auto& src = e.source();
+      return ConfigError(path + ":" + std::to_string(src.begin.line) + ":" +
+                             std::to_string(src.begin.column),
+                         std::string(e.description()));
+    } catch (const std::exception& e) {
+      return ConfigError(path, e.what());
+    }
+    for (const auto& [section, node] : table) {
+      const auto* sub = node.as_table();
+      if (!sub) return ConfigError(std::string(section.str()), "une section [table] est attendue");
+      for (const auto& [k, v] : *sub) {
+        const std::string key = std::string(section.str()) + "." + std::string(k.str());
+        const std::string text = ToText(v);
+        if (text == "\x01") return ConfigError(key, "valeur d’un type non pris en charge");
+        GUICHET_TRY(Apply(key, text, c));
+      }
+    }
+  }
+  static const std::pair<const char*, const char*> kEnv[] = {
+      {"GUICHET_DATABASE", "database.url"},     {"GUICHET_LISTEN", "server.listen"},
+      {"GUICHET_THREADS", "server.threads"},    {"GUICHET_ACCESS_LOG", "server.access_log"},
+      {"GUICHET_LOG_LEVEL", "log.level"},       {"GUICHET_READ_POOL", "database.read_pool"},
+  };
+  for (const auto& [var, key] : kEnv) {
+    auto it = env.find(var);
+    if (it == env.end()) continue;
+    auto s = Apply(key, it->second, c);
+    if (!s.ok()) {
+      return ConfigError(std::string(var) + " (" + key + ")", s.error().fields().front().message);
+    }
+  }
+  return c;
+}
+
+}  // namespace guichet::app

@@ -1,0 +1,27 @@
+// Configuration: a TOML file (--config) then environment overrides
+// (GUICHET_DATABASE, GUICHET_LISTEN, GUICHET_THREADS, GUICHET_LOG_LEVEL,
+// GUICHET_ACCESS_LOG). Errors name the key and say why.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "core/result.hpp"
+
+namespace guichet::app {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;
+  int threads = 0;  // 0: one per core
+  bool access_log = true;
+  std::string database = "sqlite:./data/guichet.db";
+  int read_pool = 8;
+  std::string log_level = "info";
+};
+
+// `path` empty: defaults then environment. `env` is injected for tests.
+Result<Config> LoadConfig(const std::string& path, const std::map<std::string, std::string>& env);
+std::map<std::string, std::string> ProcessEnvironment();
+
+}  // namespace guichet::app

@@ -1,0 +1,112 @@
+// Use cases on requests (demandes): create, read, list, add to the timeline,
+// change status, assign. Every channel goes through this class.
+//
+// Thread-safe. Reads return on the calling thread. Writes are asynchronous:
+// `done` runs on the store's writer thread once the change is durable (it
+// must not block), and is called exactly once.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "core/result.hpp"
+#include "core/time.hpp"
+#include "domain/model.hpp"
+#include "domain/store.hpp"
+#include "domain/workflow.hpp"
+
+namespace guichet::domain {
+
+template <typename T>
+using Done = std::function<void(Result<T>)>;
+
+// Limits on what a caller may store; the HTTP layer limits the body first.
+inline constexpr size_t kMaxTitleLength = 200;         // code points
+inline constexpr size_t kMaxDescriptionLength = 20000;  // code points
+inline constexpr size_t kMaxMessageLength = 20000;      // code points
+inline constexpr size_t kMaxNameLength = 200;
+inline constexpr size_t kMaxAddressLength = 500;
+inline constexpr size_t kMaxIdempotencyKeyLength = 255;
+
+struct NewRequest {
+  std::string service_id;
+  std::string title;
+  std::string description;
+  Channel channel = Channel::kApi;
+  Priority priority = Priority::kNormal;
+  Contact contact;
+  std::optional<std::int64_t> citizen_id;
+  std::optional<Location> location;
+  std::string data_json = "{}";
+};
+
+// A client-chosen key making a POST safe to retry, and a digest of the payload.
+struct Idempotency {
+  std::string key;
+  std::string fingerprint;
+};
+
+struct Created {
+  Request request;
+  bool replayed = false;  // an earlier POST with the same key created it
+};
+
+struct NewEvent {
+  EventKind kind = EventKind::kNote;
+  std::optional<Channel> channel;
+  std::string body;
+};
+
+struct EventAdded {
+  Event event;
+  Request request;
+  bool replayed = false;
+};
+
+struct Assignment {
+  std::optional<std::string> team_id;             // unchanged when absent
+  std::optional<std::optional<std::int64_t>> agent_id;  // absent: unchanged; nullopt inside: unassign
+};
+
+class CaseService {
+ public:
+  CaseService(Store& store, const Clock& clock);
+
+  // Reloads the services and teams the use cases check against.
+  Status LoadCatalogue();
+
+  // Checks and normalises (phone to E.164, default title) a new request;
+  // returns every field error. Create() calls it too.
+  std::vector<FieldError> Validate(NewRequest& in) const;
+  void Create(NewRequest in, Actor actor, std::optional<Idempotency> idem, Done<Created> done);
+  // `id_or_reference`: a numeric id or a GU-… reference.
+  Result<Request> Get(const std::string& id_or_reference) const;
+  Result<RequestPage> List(const RequestQuery& q) const;
+  Result<std::vector<Event>> Timeline(std::int64_t request_id) const;
+
+  void AddEvent(std::int64_t request_id, NewEvent in, Actor actor,
+                std::optional<std::int64_t> expected_version, std::optional<Idempotency> idem,
+                Done<EventAdded> done);
+  void ChangeStatus(std::int64_t request_id, std::string to, std::string comment, Actor actor,
+                    std::optional<std::int64_t> expected_version, Done<Request> done);
+  void Assign(std::int64_t request_id, Assignment a, Actor actor,
+              std::optional<std::int64_t> expected_version, Done<Request> done);
+
+  const Workflow& WorkflowFor(const std::string& service_id) const;
+  std::optional<Service> FindService(const std::string& id) const;
+  std::vector<Service> Services() const;
+  std::vector<Team> Teams() const;
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Service> services_;  // GUARDED_BY(mu_)
+  std::unordered_map<std::string, Team> teams_;        // GUARDED_BY(mu_)
+};
+
+}  // namespace guichet::domain

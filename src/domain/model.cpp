@@ -1,0 +1,96 @@
+#include "domain/model.hpp"
+
+#include <array>
+#include <utility>
+
+namespace guichet::domain {
+namespace {
+
+template <typename E, size_t N>
+std::optional<E> Lookup(const std::array<std::pair<E, std::string_view>, N>& table,
+                        std::string_view s) {
+  for (const auto& [e, name] : table) {
+    if (name == s) return e;
+  }
+  return std::nullopt;
+}
+
+template <typename E, size_t N>
+std::string_view Name(const std::array<std::pair<E, std::string_view>, N>& table, E e) {
+  for (const auto& [v, name] : table) {
+    if (v == e) return name;
+  }
+  return "?";
+}
+
+constexpr std::array<std::pair<Channel, std::string_view>, 8> kChannels{{
+    {Channel::kWeb, "web"},
+    {Channel::kApi, "api"},
+    {Channel::kEmail, "email"},
+    {Channel::kSms, "sms"},
+    {Channel::kPhone, "phone"},
+    {Channel::kCounter, "counter"},
+    {Channel::kPostal, "postal"},
+    {Channel::kOpen311, "open311"},
+}};
+constexpr std::array<std::pair<StatusCategory, std::string_view>, 6> kCategories{{
+    {StatusCategory::kNew, "new"},
+    {StatusCategory::kOpen, "open"},
+    {StatusCategory::kWaitingCitizen, "waiting_citizen"},
+    {StatusCategory::kResolved, "resolved"},
+    {StatusCategory::kRejected, "rejected"},
+    {StatusCategory::kClosed, "closed"},
+}};
+constexpr std::array<std::pair<Priority, std::string_view>, 4> kPriorities{{
+    {Priority::kLow, "low"},
+    {Priority::kNormal, "normal"},
+    {Priority::kHigh, "high"},
+    {Priority::kUrgent, "urgent"},
+}};
+constexpr std::array<std::pair<EventKind, std::string_view>, 6> kEventKinds{{
+    {EventKind::kMessageIn, "message_in"},
+    {EventKind::kMessageOut, "message_out"},
+    {EventKind::kNote, "note"},
+    {EventKind::kStatusChange, "status_change"},
+    {EventKind::kAssignment, "assignment"},
+    {EventKind::kAttachment, "attachment"},
+}};
+
+}  // namespace
+
+std::string_view ToString(Channel c) { return Name(kChannels, c); }
+std::string_view ToString(StatusCategory c) { return Name(kCategories, c); }
+std::string_view ToString(Priority p) { return Name(kPriorities, p); }
+std::string_view ToString(EventKind k) { return Name(kEventKinds, k); }
+std::optional<Channel> ParseChannel(std::string_view s) { return Lookup(kChannels, s); }
+std::optional<StatusCategory> ParseStatusCategory(std::string_view s) {
+  return Lookup(kCategories, s);
+}
+std::optional<Priority> ParsePriority(std::string_view s) { return Lookup(kPriorities, s); }
+std::optional<EventKind> ParseEventKind(std::string_view s) { return Lookup(kEventKinds, s); }
+
+const std::vector<Channel>& AllChannels() {
+  static const std::vector<Channel> all = [] {
+    std::vector<Channel> v;
+    for (const auto& [c, _] : kChannels) v.push_back(c);
+    return v;
+  }();
+  return all;
+}
+
+bool IsTerminal(StatusCategory c) {
+  return c == StatusCategory::kResolved || c == StatusCategory::kRejected ||
+         c == StatusCategory::kClosed;
+}
+
+std::string Actor::Label() const {
+  switch (kind) {
+    case Kind::kSystem: return "system";
+    case Kind::kApi: return id ? "api:" + std::to_string(id) : "api";
+    case Kind::kAgent: return "agent:" + std::to_string(id);
+    case Kind::kCitizen: return "citizen:" + std::to_string(id);
+  }
+  return "system";
+}
+
+}  // namespace guichet::domain

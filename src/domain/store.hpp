@@ -1,0 +1,103 @@
+// The storage port the domain owns. Implemented in src/storage/ for SQLite
+// and PostgreSQL, and in memory for unit tests (domain/memory_store.hpp).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "domain/model.hpp"
+
+namespace guichet::domain {
+
+struct RequestQuery {
+  std::vector<std::string> statuses;
+  std::vector<StatusCategory> categories;
+  std::optional<std::string> team_id;
+  std::optional<Channel> channel;
+  std::optional<std::string> service_id;
+  std::optional<std::int64_t> agent_id;
+  std::optional<std::int64_t> citizen_id;
+  std::string text;  // matched against reference, title and description
+  // Newest first; the page holds ids strictly below `before_id` when set.
+  std::optional<std::int64_t> before_id;
+  int limit = 50;
+};
+
+struct RequestPage {
+  std::vector<Request> items;
+  std::optional<std::int64_t> next_before_id;  // set when more may follow
+};
+
+// What an Idempotency-Key was used for: the resource it created and a
+// fingerprint of the payload, so a reuse with another payload is refused.
+struct IdempotencyRecord {
+  std::string scope;
+  std::string key;
+  std::string fingerprint;
+  std::int64_t resource_id = 0;
+  Timestamp created_at = 0;
+};
+
+// Operations available inside one write transaction. Not thread-safe: a
+// WriteTx lives only for the duration of the op it is passed to.
+class WriteTx {
+ public:
+  virtual ~WriteTx() = default;
+
+  // Assigns id; fails with kConflict when the reference is taken.
+  virtual Result<std::int64_t> InsertRequest(const Request& r) = 0;
+  // Writes every mutable field of `r` when the stored version is
+  // `expected_version`; sets version to expected_version + 1.
+  // kPreconditionFailed when the version moved, kNotFound when absent.
+  virtual Status UpdateRequest(const Request& r, std::int64_t expected_version) = 0;
+  virtual Result<Request> GetRequest(std::int64_t id) = 0;
+  virtual bool ReferenceExists(const std::string& reference) = 0;
+  virtual Result<std::int64_t> AppendEvent(const Event& e) = 0;
+
+  virtual std::optional<IdempotencyRecord> FindIdempotency(const std::string& scope,
+                                                           const std::string& key) = 0;
+  virtual Status SaveIdempotency(const IdempotencyRecord& rec) = 0;
+
+  virtual Status UpsertTeam(const Team& t) = 0;
+  virtual Status UpsertService(const Service& s) = 0;
+  virtual Result<std::int64_t> InsertAgent(const Agent& a) = 0;
+  virtual bool AgentExists(std::int64_t id) = 0;
+  virtual Result<std::int64_t> InsertCitizen(const Citizen& c) = 0;
+};
+
+// Thread-safe. Reads run on the calling thread against a snapshot of
+// committed data. Writes are queued and grouped: `op` runs inside a shared
+// transaction (isolated from the other ops of the batch by a savepoint; an
+// op returning an error is rolled back alone), and `done` is called once the
+// batch is durably committed — never before — on the store's writer thread.
+class Store {
+ public:
+  using WriteOp = std::function<Status(WriteTx&)>;
+  using WriteDone = std::function<void(Status)>;
+
+  virtual ~Store() = default;
+
+  virtual Result<Request> GetRequest(std::int64_t id) = 0;
+  virtual Result<Request> GetRequestByReference(const std::string& reference) = 0;
+  virtual Result<RequestPage> ListRequests(const RequestQuery& q) = 0;
+  virtual Result<std::vector<Event>> ListEvents(std::int64_t request_id) = 0;
+  virtual Result<std::vector<Team>> ListTeams() = 0;
+  virtual Result<std::vector<Service>> ListServices() = 0;
+  virtual Result<std::vector<Agent>> ListAgents() = 0;
+  virtual Result<std::int64_t> CountRequests() = 0;
+
+  virtual void Write(WriteOp op, WriteDone done) = 0;
+  // Blocking convenience for tools and tests: Write and wait for `done`.
+  Status WriteSync(WriteOp op);
+
+  // True when the database answers (for /readyz).
+  virtual bool Ping() = 0;
+  // Figures for /metrics: name → value.
+  virtual std::vector<std::pair<std::string, double>> Stats() = 0;
+};
+
+}  // namespace guichet::domain

@@ -1,0 +1,340 @@
+#include "http/api_v1.hpp"
+
+#include <sodium.h>
+
+#include <charconv>
+
+#include "http/json_mapping.hpp"
+#include "http/limits.hpp"
+#include "http/server.hpp"
+
+namespace guichet::http {
+
+using nlohmann::json;
+using bhttp::status;
+using bhttp::verb;
+
+namespace {
+
+std::string ETagOf(const domain::Request& r) { return "\"v" + std::to_string(r.version) + "\""; }
+
+// If-Match: "v3" or W/"v3" → 3; "*" or absent → no expectation.
+Result<std::optional<std::int64_t>> ExpectedVersion(const Context& ctx) {
+  std::string v = ctx.Header(bhttp::field::if_match);
+  if (v.empty() || v == "*") return std::optional<std::int64_t>();
+  if (v.rfind("W/", 0) == 0) v = v.substr(2);
+  std::int64_t n = 0;
+  if (v.size() > 3 && v.front() == '"' && v.back() == '"' && v[1] == 'v') {
+    const char* b = v.data() + 2;
+    const char* e = v.data() + v.size() - 1;
+    auto [p, ec] = std::from_chars(b, e, n);
+    if (ec == std::errc() && p == e) return std::optional<std::int64_t>(n);
+  }
+  // An ETag we never issued cannot match the current one.
+  return Error::Stale("L’en-tête If-Match ne correspond pas à la version actuelle de la demande.");
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : digest) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+std::optional<domain::Idempotency> IdempotencyOf(const Context& ctx) {
+  auto it = ctx.req.find("Idempotency-Key");
+  if (it == ctx.req.end()) return std::nullopt;
+  return domain::Idempotency{
+      std::string(it->value()),
+      Sha256Hex(std::string(ctx.req.method_string()) + " " + ctx.path + "\n" + ctx.req.body())};
+}
+
+bool IsJson(const Context& ctx, bool allow_merge_patch = false) {
+  const std::string ct = ctx.Header(bhttp::field::content_type);
+  std::string base = ct.substr(0, ct.find(';'));
+  while (!base.empty() && base.back() == ' ') base.pop_back();
+  return base == "application/json" || (allow_merge_patch && base == "application/merge-patch+json");
+}
+
+Response UnsupportedMedia(const Context& ctx) {
+  return ctx.Problem(status::unsupported_media_type,
+                     "Le corps doit être du JSON (Content-Type: application/json).");
+}
+
+Response WithRequest(const Context& ctx, status st, const domain::Request& r) {
+  Response res = ctx.Json(st, ToJson(r).dump());
+  res.set(bhttp::field::etag, ETagOf(r));
+  return res;
+}
+
+Result<std::vector<std::string>> SplitList(const std::string& v) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t end = v.find(',', start);
+    if (end == std::string::npos) end = v.size();
+    if (end > start) out.push_back(v.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+Result<domain::RequestQuery> ParseListQuery(const Context& ctx) {
+  domain::RequestQuery q;
+  q.limit = kDefaultPageSize;
+  std::vector<FieldError> errs;
+  for (const auto& [k, v] : ctx.query) {
+    if (k == "status") {
+      q.statuses = *SplitList(v);
+    } else if (k == "category") {
+      for (const auto& c : *SplitList(v)) {
+        if (auto cat = domain::ParseStatusCategory(c)) {
+          q.categories.push_back(*cat);
+        } else {
+          errs.push_back({"category", "Catégorie inconnue : « " + c + " »."});
+        }
+      }
+    } else if (k == "team") {
+      q.team_id = v;
+    } else if (k == "channel") {
+      if (auto ch = domain::ParseChannel(v)) {
+        q.channel = *ch;
+      } else {
+        errs.push_back({"channel", "Canal inconnu : « " + v + " »."});
+      }
+    } else if (k == "service") {
+      q.service_id = v;
+    } else if (k == "agent_id" || k == "citizen_id" || k == "cursor" || k == "limit") {
+      std::int64_t n = 0;
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc() || p != v.data() + v.size() || n <= 0) {
+        errs.push_back({k, "Ce paramètre doit être un entier positif."});
+      } else if (k == "agent_id") {
+        q.agent_id = n;
+      } else if (k == "citizen_id") {
+        q.citizen_id = n;
+      } else if (k == "cursor") {
+        q.before_id = n;
+      } else if (n > kMaxPageSize) {
+        errs.push_back({"limit", "La taille de page est limitée à " +
+                                     std::to_string(kMaxPageSize) + "."});
+      } else {
+        q.limit = static_cast<int>(n);
+      }
+    } else if (k == "q") {
+      if (v.size() > 200) errs.push_back({"q", "La recherche est limitée à 200 caractères."});
+      q.text = v;
+    } else {
+      errs.push_back({k, "Paramètre inconnu."});
+    }
+  }
+  if (!errs.empty()) return Error::Invalid("Les paramètres de la liste sont invalides.", errs);
+  return q;
+}
+
+}  // namespace
+
+ApiV1::ApiV1(domain::CaseService& cases, domain::Store& store, Metrics& metrics)
+    : cases_(cases), store_(store), metrics_(metrics) {}
+
+void ApiV1::Register(Router& router) {
+  router.Add(verb::get, "/healthz", [](Context& ctx) -> asio::awaitable<Response> {
+    co_return ctx.Json(status::ok, R"({"status":"ok"})");
+  });
+
+  router.Add(verb::get, "/readyz", [this](Context& ctx) -> asio::awaitable<Response> {
+    if (store_.Ping()) co_return ctx.Json(status::ok, R"({"status":"ok","database":"ok"})");
+    co_return ctx.Problem(status::service_unavailable, "La base de données ne répond pas.");
+  });
+
+  router.Add(verb::get, "/metrics", [this](Context& ctx) -> asio::awaitable<Response> {
+    co_return ctx.Text(status::ok, metrics_.Render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+
+  router.Add(verb::get, "/api/v1/openapi.json", [](Context& ctx) -> asio::awaitable<Response> {
+    co_return ctx.Json(status::ok, OpenApiJson());
+  });
+
+  router.Add(verb::get, "/api/v1/services", [this](Context& ctx) -> asio::awaitable<Response> {
+    json items = json::array();
+    for (const auto& s : cases_.Services()) items.push_back(ToJson(s));
+    co_return ctx.Json(status::ok, json{{"items", items}}.dump());
+  });
+
+  router.Add(verb::get, "/api/v1/teams", [this](Context& ctx) -> asio::awaitable<Response> {
+    json items = json::array();
+    for (const auto& t : cases_.Teams()) items.push_back(ToJson(t));
+    co_return ctx.Json(status::ok, json{{"items", items}}.dump());
+  });
+
+  router.Add(verb::post, "/api/v1/requests", [this](Context& ctx) -> asio::awaitable<Response> {
+    if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
+    auto body = ParseBody(ctx.req.body());
+    if (!body.ok()) co_return ctx.Problem(body.error());
+    std::vector<FieldError> errs;
+    domain::NewRequest input = ParseNewRequest(*body, errs);
+    for (auto& e : cases_.Validate(input)) {
+      // A shape error on a field already says what is wrong with it.
+      bool seen = false;
+      for (const auto& prior : errs) seen = seen || prior.field == e.field;
+      if (!seen) errs.push_back(std::move(e));
+    }
+    if (!errs.empty()) {
+      co_return ctx.Problem(Error::Invalid("La demande contient des erreurs.", std::move(errs)));
+    }
+    auto idem = IdempotencyOf(ctx);
+    // No init-captures here: GCC 12 miscompiles them in lambdas inside coroutines.
+    auto created = co_await AwaitCallback<Result<domain::Created>>([&](auto done) {
+      cases_.Create(std::move(input), domain::Actor{domain::Actor::Kind::kApi}, idem,
+                    std::move(done));
+    });
+    if (!created.ok()) co_return ctx.Problem(created.error());
+    Response res = WithRequest(ctx, status::created, created->request);
+    res.set(bhttp::field::location, "/api/v1/requests/" + created->request.reference);
+    if (created->replayed) res.set("Idempotent-Replayed", "true");
+    co_return res;
+  });
+
+  router.Add(verb::get, "/api/v1/requests", [this](Context& ctx) -> asio::awaitable<Response> {
+    auto q = ParseListQuery(ctx);
+    if (!q.ok()) co_return ctx.Problem(q.error());
+    auto page = cases_.List(*q);
+    if (!page.ok()) co_return ctx.Problem(page.error());
+    json items = json::array();
+    for (const auto& r : page->items) items.push_back(ToJson(r));
+    json out = {{"items", items},
+                {"next_cursor", page->next_before_id ? json(std::to_string(*page->next_before_id))
+                                                     : json(nullptr)}};
+    co_return ctx.Json(status::ok, out.dump());
+  });
+
+  router.Add(verb::get, "/api/v1/requests/{id}", [this](Context& ctx) -> asio::awaitable<Response> {
+    auto r = cases_.Get(ctx.Param("id"));
+    if (!r.ok()) co_return ctx.Problem(r.error());
+    const std::string etag = ETagOf(*r);
+    if (ctx.Header(bhttp::field::if_none_match) == etag) {
+      Response res = ctx.Text(status::not_modified, "", "application/json; charset=utf-8");
+      res.set(bhttp::field::etag, etag);
+      co_return res;
+    }
+    co_return WithRequest(ctx, status::ok, *r);
+  });
+
+  router.Add(verb::patch, "/api/v1/requests/{id}", [this](Context& ctx) -> asio::awaitable<Response> {
+    if (!IsJson(ctx, true)) co_return UnsupportedMedia(ctx);
+    auto body = ParseBody(ctx.req.body());
+    if (!body.ok()) co_return ctx.Problem(body.error());
+    auto a = ParseAssignment(*body);
+    if (!a.ok()) co_return ctx.Problem(a.error());
+    auto expected = ExpectedVersion(ctx);
+    if (!expected.ok()) co_return ctx.Problem(expected.error());
+    auto r = cases_.Get(ctx.Param("id"));
+    if (!r.ok()) co_return ctx.Problem(r.error());
+    auto updated = co_await AwaitCallback<Result<domain::Request>>([&](auto done) {
+      cases_.Assign(r->id, *a, domain::Actor{domain::Actor::Kind::kApi}, *expected,
+                    std::move(done));
+    });
+    if (!updated.ok()) co_return ctx.Problem(updated.error());
+    co_return WithRequest(ctx, status::ok, *updated);
+  });
+
+  router.Add(verb::get, "/api/v1/requests/{id}/events",
+             [this](Context& ctx) -> asio::awaitable<Response> {
+               auto r = cases_.Get(ctx.Param("id"));
+               if (!r.ok()) co_return ctx.Problem(r.error());
+               auto events = cases_.Timeline(r->id);
+               if (!events.ok()) co_return ctx.Problem(events.error());
+               json items = json::array();
+               for (const auto& e : *events) items.push_back(ToJson(e));
+               co_return ctx.Json(status::ok, json{{"items", items}}.dump());
+             });
+
+  router.Add(verb::post, "/api/v1/requests/{id}/events",
+             [this](Context& ctx) -> asio::awaitable<Response> {
+               if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
+               auto body = ParseBody(ctx.req.body());
+               if (!body.ok()) co_return ctx.Problem(body.error());
+               auto in = ParseNewEvent(*body);
+               if (!in.ok()) co_return ctx.Problem(in.error());
+               auto expected = ExpectedVersion(ctx);
+               if (!expected.ok()) co_return ctx.Problem(expected.error());
+               auto r = cases_.Get(ctx.Param("id"));
+               if (!r.ok()) co_return ctx.Problem(r.error());
+               auto idem = IdempotencyOf(ctx);
+               auto added = co_await AwaitCallback<Result<domain::EventAdded>>([&](auto done) {
+                 cases_.AddEvent(r->id, *in, domain::Actor{domain::Actor::Kind::kApi}, *expected,
+                                 idem, std::move(done));
+               });
+               if (!added.ok()) co_return ctx.Problem(added.error());
+               json out = ToJson(added->event);
+               if (added->replayed) {
+                 // The original event is on the timeline; answer with it.
+                 auto events = cases_.Timeline(r->id);
+                 if (events.ok()) {
+                   for (const auto& e : *events) {
+                     if (e.id == added->event.id) out = ToJson(e);
+                   }
+                 }
+               }
+               Response res = ctx.Json(status::created, out.dump());
+               res.set(bhttp::field::etag, ETagOf(added->request));
+               if (added->replayed) res.set("Idempotent-Replayed", "true");
+               co_return res;
+             });
+
+  router.Add(verb::get, "/api/v1/requests/{id}/transitions",
+             [this](Context& ctx) -> asio::awaitable<Response> {
+               auto r = cases_.Get(ctx.Param("id"));
+               if (!r.ok()) co_return ctx.Problem(r.error());
+               const auto& wf = cases_.WorkflowFor(r->service_id);
+               json items = json::array();
+               for (const auto* t : wf.From(r->status)) {
+                 const auto* target = wf.FindStatus(t->to);
+                 items.push_back({{"name", t->name},
+                                  {"to", t->to},
+                                  {"label", target ? target->label : t->to},
+                                  {"comment_required", t->comment_required}});
+               }
+               co_return ctx.Json(status::ok,
+                                  json{{"status", r->status}, {"items", items}}.dump());
+             });
+
+  router.Add(verb::post, "/api/v1/requests/{id}/transitions",
+             [this](Context& ctx) -> asio::awaitable<Response> {
+               if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
+               auto body = ParseBody(ctx.req.body());
+               if (!body.ok()) co_return ctx.Problem(body.error());
+               std::vector<FieldError> errs;
+               std::string to, comment;
+               for (auto it = body->begin(); it != body->end(); ++it) {
+                 if (it.key() != "to" && it.key() != "comment") {
+                   errs.push_back({it.key(), "Ce champ n’est pas reconnu."});
+                 } else if (!it->is_string()) {
+                   errs.push_back({it.key(), "Ce champ doit être une chaîne de caractères."});
+                 } else {
+                   (it.key() == "to" ? to : comment) = it->get<std::string>();
+                 }
+               }
+               if (!errs.empty()) {
+                 co_return ctx.Problem(Error::Invalid("Le changement de statut contient des erreurs.",
+                                                      errs));
+               }
+               auto expected = ExpectedVersion(ctx);
+               if (!expected.ok()) co_return ctx.Problem(expected.error());
+               auto r = cases_.Get(ctx.Param("id"));
+               if (!r.ok()) co_return ctx.Problem(r.error());
+               auto updated = co_await AwaitCallback<Result<domain::Request>>([&](auto done) {
+                 cases_.ChangeStatus(r->id, to, comment, domain::Actor{domain::Actor::Kind::kApi},
+                                     *expected, std::move(done));
+               });
+               if (!updated.ok()) co_return ctx.Problem(updated.error());
+               co_return WithRequest(ctx, status::ok, *updated);
+             });
+}
+
+}  // namespace guichet::http

@@ -1,0 +1,237 @@
+#include "http/json_mapping.hpp"
+
+namespace guichet::http {
+
+using nlohmann::json;
+
+namespace {
+
+json OptTime(const std::optional<Timestamp>& t) {
+  return t ? json(FormatIso8601(*t)) : json(nullptr);
+}
+
+// Reads an optional string member; records a field error on a wrong type.
+std::string GetString(const json& j, const char* key, const std::string& path,
+                      std::vector<FieldError>& errs) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return {};
+  if (!it->is_string()) {
+    errs.push_back({path, "Ce champ doit être une chaîne de caractères."});
+    return {};
+  }
+  return it->get<std::string>();
+}
+
+std::optional<double> GetNumber(const json& j, const char* key, const std::string& path,
+                                std::vector<FieldError>& errs) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    errs.push_back({path, "Ce champ est obligatoire."});
+    return std::nullopt;
+  }
+  if (!it->is_number()) {
+    errs.push_back({path, "Ce champ doit être un nombre."});
+    return std::nullopt;
+  }
+  return it->get<double>();
+}
+
+void CheckKnown(const json& j, std::initializer_list<const char*> known, const std::string& prefix,
+                std::vector<FieldError>& errs) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool found = false;
+    for (const char* k : known) found = found || it.key() == k;
+    if (!found) errs.push_back({prefix + it.key(), "Ce champ n’est pas reconnu."});
+  }
+}
+
+}  // namespace
+
+json ToJson(const domain::Request& r) {
+  json j = {
+      {"id", r.id},
+      {"reference", r.reference},
+      {"service", r.service_id},
+      {"title", r.title},
+      {"description", r.description},
+      {"citizen_id", r.citizen_id ? json(*r.citizen_id) : json(nullptr)},
+      {"contact", {{"name", r.contact.name}, {"email", r.contact.email}, {"phone", r.contact.phone}}},
+      {"channel", ToString(r.channel)},
+      {"status", r.status},
+      {"category", ToString(r.category)},
+      {"priority", ToString(r.priority)},
+      {"location", nullptr},
+      {"data", json::parse(r.data_json, nullptr, false)},
+      {"created_at", FormatIso8601(r.created_at)},
+      {"updated_at", FormatIso8601(r.updated_at)},
+      {"due_at", OptTime(r.due_at)},
+      {"closed_at", OptTime(r.closed_at)},
+      {"team", r.team_id},
+      {"agent_id", r.agent_id ? json(*r.agent_id) : json(nullptr)},
+      {"version", r.version},
+  };
+  if (r.location) {
+    j["location"] = {{"lat", r.location->lat}, {"lon", r.location->lon},
+                     {"address", r.location->address}};
+  }
+  return j;
+}
+
+json ToJson(const domain::Event& e) {
+  return {
+      {"id", e.id},
+      {"request_id", e.request_id},
+      {"kind", ToString(e.kind)},
+      {"channel", e.channel ? json(ToString(*e.channel)) : json(nullptr)},
+      {"author", e.author},
+      {"body", e.body},
+      {"data", json::parse(e.data_json, nullptr, false)},
+      {"created_at", FormatIso8601(e.created_at)},
+  };
+}
+
+json ToJson(const domain::Service& s) {
+  return {{"id", s.id},           {"name", s.name},         {"description", s.description},
+          {"team", s.team_id},    {"due_days", s.due_days}, {"active", s.active}};
+}
+
+json ToJson(const domain::Team& t) {
+  return {{"id", t.id}, {"name", t.name}, {"email", t.email}};
+}
+
+json ToJson(const domain::Workflow& w) {
+  json statuses = json::array();
+  for (const auto& s : w.statuses()) {
+    statuses.push_back({{"code", s.code}, {"category", ToString(s.category)}, {"label", s.label}});
+  }
+  json transitions = json::array();
+  for (const auto& t : w.transitions()) {
+    transitions.push_back({{"name", t.name},
+                           {"from", t.from},
+                           {"to", t.to},
+                           {"comment_required", t.comment_required}});
+  }
+  return {{"id", w.id()}, {"initial", w.initial()}, {"statuses", statuses},
+          {"transitions", transitions}};
+}
+
+Result<json> ParseBody(const std::string& body) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded()) {
+    return Error::Invalid("Le corps de la requête n’est pas un JSON valide.");
+  }
+  if (!j.is_object()) return Error::Invalid("Le corps de la requête doit être un objet JSON.");
+  return j;
+}
+
+domain::NewRequest ParseNewRequest(const json& j, std::vector<FieldError>& errs) {
+  CheckKnown(j,
+             {"service", "title", "description", "channel", "priority", "contact", "citizen_id",
+              "location", "data"},
+             "", errs);
+  domain::NewRequest in;
+  in.service_id = GetString(j, "service", "service", errs);
+  in.title = GetString(j, "title", "title", errs);
+  in.description = GetString(j, "description", "description", errs);
+  if (auto c = GetString(j, "channel", "channel", errs); !c.empty()) {
+    if (auto ch = domain::ParseChannel(c)) {
+      in.channel = *ch;
+    } else {
+      errs.push_back({"channel", "Canal inconnu : « " + c +
+                                     " » (web, api, email, sms, phone, counter, postal, open311)."});
+    }
+  }
+  if (auto p = GetString(j, "priority", "priority", errs); !p.empty()) {
+    if (auto pr = domain::ParsePriority(p)) {
+      in.priority = *pr;
+    } else {
+      errs.push_back({"priority", "Priorité inconnue : « " + p + " » (low, normal, high, urgent)."});
+    }
+  }
+  if (auto it = j.find("contact"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) {
+      errs.push_back({"contact", "Ce champ doit être un objet."});
+    } else {
+      CheckKnown(*it, {"name", "email", "phone"}, "contact.", errs);
+      in.contact.name = GetString(*it, "name", "contact.name", errs);
+      in.contact.email = GetString(*it, "email", "contact.email", errs);
+      in.contact.phone = GetString(*it, "phone", "contact.phone", errs);
+    }
+  }
+  if (auto it = j.find("citizen_id"); it != j.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() <= 0) {
+      errs.push_back({"citizen_id", "Ce champ doit être un identifiant entier positif."});
+    } else {
+      in.citizen_id = it->get<std::int64_t>();
+    }
+  }
+  if (auto it = j.find("location"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) {
+      errs.push_back({"location", "Ce champ doit être un objet."});
+    } else {
+      CheckKnown(*it, {"lat", "lon", "address"}, "location.", errs);
+      auto lat = GetNumber(*it, "lat", "location.lat", errs);
+      auto lon = GetNumber(*it, "lon", "location.lon", errs);
+      auto address = GetString(*it, "address", "location.address", errs);
+      if (lat && lon) in.location = domain::Location{*lat, *lon, address};
+    }
+  }
+  if (auto it = j.find("data"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) {
+      errs.push_back({"data", "Ce champ doit être un objet."});
+    } else {
+      in.data_json = it->dump();
+    }
+  }
+  return in;
+}
+
+Result<domain::NewEvent> ParseNewEvent(const json& j) {
+  std::vector<FieldError> errs;
+  CheckKnown(j, {"kind", "channel", "body"}, "", errs);
+  domain::NewEvent in;
+  const std::string kind = GetString(j, "kind", "kind", errs);
+  if (kind.empty()) {
+    errs.push_back({"kind", "Ce champ est obligatoire (message_in, message_out ou note)."});
+  } else if (auto k = domain::ParseEventKind(kind)) {
+    in.kind = *k;
+  } else {
+    errs.push_back({"kind", "Type inconnu : « " + kind + " » (message_in, message_out, note)."});
+  }
+  if (auto c = GetString(j, "channel", "channel", errs); !c.empty()) {
+    if (auto ch = domain::ParseChannel(c)) {
+      in.channel = *ch;
+    } else {
+      errs.push_back({"channel", "Canal inconnu : « " + c + " »."});
+    }
+  }
+  in.body = GetString(j, "body", "body", errs);
+  if (!errs.empty()) return Error::Invalid("L’événement contient des erreurs.", std::move(errs));
+  return in;
+}
+
+Result<domain::Assignment> ParseAssignment(const json& j) {
+  std::vector<FieldError> errs;
+  CheckKnown(j, {"team", "agent_id"}, "", errs);
+  domain::Assignment a;
+  if (auto it = j.find("team"); it != j.end()) {
+    if (!it->is_string() || it->get<std::string>().empty()) {
+      errs.push_back({"team", "Ce champ doit être l’identifiant d’une équipe."});
+    } else {
+      a.team_id = it->get<std::string>();
+    }
+  }
+  if (auto it = j.find("agent_id"); it != j.end()) {
+    if (it->is_null()) {
+      a.agent_id = std::optional<std::int64_t>();
+    } else if (it->is_number_integer() && it->get<std::int64_t>() > 0) {
+      a.agent_id = std::optional<std::int64_t>(it->get<std::int64_t>());
+    } else {
+      errs.push_back({"agent_id", "Ce champ doit être un identifiant entier positif ou null."});
+    }
+  }
+  if (!errs.empty()) return Error::Invalid("L’affectation contient des erreurs.", std::move(errs));
+  return a;
+}
+
+}  // namespace guichet::http

@@ -1,0 +1,29 @@
+// JSON representations of the domain (API v1), both ways. Parsing returns
+// every field error at once.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+#include "domain/case_service.hpp"
+#include "domain/model.hpp"
+
+namespace guichet::http {
+
+nlohmann::json ToJson(const domain::Request& r);
+nlohmann::json ToJson(const domain::Event& e);
+nlohmann::json ToJson(const domain::Service& s);
+nlohmann::json ToJson(const domain::Team& t);
+nlohmann::json ToJson(const domain::Workflow& w);
+
+// Parses a JSON body (must be an object); kInvalidArgument otherwise.
+Result<nlohmann::json> ParseBody(const std::string& body);
+
+// Reads what it can and appends every shape error to `errs`; the domain's
+// own checks (CaseService::Validate) run on the result so that a client gets
+// all field errors in one answer.
+domain::NewRequest ParseNewRequest(const nlohmann::json& j, std::vector<FieldError>& errs);
+Result<domain::NewEvent> ParseNewEvent(const nlohmann::json& j);
+Result<domain::Assignment> ParseAssignment(const nlohmann::json& j);
+
+}  // namespace guichet::http

@@ -1,0 +1,25 @@
+// Limits at the edge of the server: named here, in one place.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace guichet::http {
+
+// JSON bodies of the API; files travel through their own upload endpoints.
+inline constexpr std::size_t kBodyLimit = 1 << 20;  // 1 MiB
+// Browsers send a few KiB of headers; more is an attack or a bug.
+inline constexpr std::size_t kHeaderLimit = 16 << 10;  // 16 KiB
+// A client that sends nothing for this long is dropped, freeing its slot.
+inline constexpr auto kReadTimeout = std::chrono::seconds(30);
+// Time to write a response before the connection is abandoned.
+inline constexpr auto kWriteTimeout = std::chrono::seconds(30);
+// Past this many open connections new ones are closed at once (fd budget).
+inline constexpr std::size_t kMaxConnections = 10'000;
+// On shutdown, in-flight requests get this long to finish.
+inline constexpr auto kDrainTimeout = std::chrono::seconds(10);
+// Page sizes of list endpoints.
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 100;
+
+}  // namespace guichet::http

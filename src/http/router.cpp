@@ -1,0 +1,150 @@
+#include "http/router.hpp"
+
+#include "http/problem.hpp"
+
+namespace guichet::http {
+namespace {
+
+std::vector<std::string> Split(std::string_view path) {
+  std::vector<std::string> out;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    out.emplace_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+int Hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::optional<std::string> UrlDecode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      const int hi = Hex(s[i + 1]), lo = Hex(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (s[i] == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view q) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t start = 0;
+  while (start < q.size()) {
+    size_t end = q.find('&', start);
+    if (end == std::string_view::npos) end = q.size();
+    const std::string_view pair = q.substr(start, end - start);
+    if (!pair.empty()) {
+      const size_t eq = pair.find('=');
+      const std::string_view k = pair.substr(0, eq);
+      const std::string_view v = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+      out.emplace_back(UrlDecode(k, true).value_or(std::string(k)),
+                       UrlDecode(v, true).value_or(std::string(v)));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+std::optional<std::string> Context::Query(std::string_view name) const {
+  for (const auto& [k, v] : query) {
+    if (k == name) return v;
+  }
+  return std::nullopt;
+}
+
+std::string Context::Param(const std::string& name) const {
+  auto it = params.find(name);
+  return it == params.end() ? std::string() : it->second;
+}
+
+std::string Context::Header(bhttp::field f) const {
+  auto it = req.find(f);
+  return it == req.end() ? std::string() : std::string(it->value());
+}
+
+Response Context::Text(bhttp::status status, std::string body,
+                       std::string_view content_type) const {
+  Response res(status, req.version());
+  res.set(bhttp::field::content_type, content_type);
+  res.set("X-Request-Id", request_id);
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+Response Context::Json(bhttp::status status, std::string body) const {
+  return Text(status, std::move(body), "application/json; charset=utf-8");
+}
+
+Response Context::Problem(const Error& error) const {
+  const auto status = StatusFor(error.code());
+  return Text(status, ProblemJson(error, status, path, request_id),
+              "application/problem+json; charset=utf-8");
+}
+
+Response Context::Problem(bhttp::status status, std::string detail) const {
+  Error e(ErrorCode::kInternal, std::move(detail));
+  return Text(status, ProblemJson(e, status, path, request_id),
+              "application/problem+json; charset=utf-8");
+}
+
+void Router::Add(bhttp::verb method, std::string pattern, Handler handler) {
+  entries_.push_back({method, pattern, Split(pattern), std::move(handler)});
+}
+
+Router::Match Router::Find(bhttp::verb method, std::string_view path) const {
+  Match m;
+  const auto segments = Split(path);
+  for (const auto& e : entries_) {
+    if (e.segments.size() != segments.size()) continue;
+    std::unordered_map<std::string, std::string> params;
+    bool ok = true;
+    for (size_t i = 0; i < segments.size() && ok; ++i) {
+      const std::string& p = e.segments[i];
+      if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+        if (segments[i].empty()) ok = false;
+        params[p.substr(1, p.size() - 2)] = segments[i];
+      } else {
+        ok = p == segments[i];
+      }
+    }
+    if (!ok) continue;
+    if (e.method == method || (method == bhttp::verb::head && e.method == bhttp::verb::get)) {
+      m.handler = &e.handler;
+      m.pattern = e.pattern;
+      m.params = std::move(params);
+      return m;
+    }
+    m.allowed.push_back(e.method);
+    if (m.pattern.empty()) m.pattern = e.pattern;
+  }
+  return m;
+}
+
+std::vector<Router::Route> Router::Routes() const {
+  std::vector<Route> out;
+  for (const auto& e : entries_) out.push_back({e.method, e.pattern});
+  return out;
+}
+
+}  // namespace guichet::http

@@ -1,0 +1,266 @@
+#include "http/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <chrono>
+#include <csignal>
+#include <sodium.h>
+#include <thread>
+#include <vector>
+
+#include "http/limits.hpp"
+#include "http/log.hpp"
+
+namespace guichet::http {
+
+using asio::ip::tcp;
+using asio::redirect_error;
+using asio::use_awaitable;
+
+namespace {
+
+std::string NewRequestId() {
+  unsigned char bytes[8];
+  randombytes_buf(bytes, sizeof bytes);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+// A client-supplied id is kept when it is short and harmless in logs.
+std::string RequestIdFrom(const Request& req) {
+  auto it = req.find("X-Request-Id");
+  if (it != req.end()) {
+    std::string_view v = it->value();
+    bool ok = !v.empty() && v.size() <= 64;
+    for (char c : v) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+    if (ok) return std::string(v);
+  }
+  return NewRequestId();
+}
+
+Response Bare(bhttp::status status, const std::string& detail, unsigned version) {
+  Request dummy;
+  dummy.version(version);
+  dummy.keep_alive(false);
+  Context ctx{dummy, "", "", {}, {}, NewRequestId(), ""};
+  Response res = ctx.Problem(status, detail);
+  res.keep_alive(false);
+  return res;
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options, const Router& router, Metrics& metrics)
+    : options_(std::move(options)), router_(router), metrics_(metrics), acceptor_(ioc_) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium init failed");
+}
+
+Server::~Server() = default;
+
+void Server::Bind() {
+  const tcp::endpoint ep(asio::ip::make_address(options_.host), options_.port);
+  acceptor_.open(ep.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(ep);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+}
+
+void Server::Run() {
+  if (!acceptor_.is_open()) Bind();
+  asio::signal_set signals(ioc_, SIGINT, SIGTERM);
+  asio::signal_set hup(ioc_, SIGHUP);
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      LogEvent(spdlog::level::info, "arrêt demandé", {{"signal", sig}});
+      Stop();
+    });
+  };
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([this, &wait_hup](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      if (options_.on_reload) options_.on_reload();
+      wait_hup();
+    });
+  };
+  wait_signal();
+  wait_hup();
+  asio::co_spawn(ioc_, Accept(), asio::detached);
+  LogEvent(spdlog::level::info, "serveur à l’écoute",
+           {{"address", options_.host}, {"port", port_}});
+
+  const int n = options_.threads > 0 ? options_.threads
+                                     : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (int i = 1; i < n; ++i) threads.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (auto& t : threads) t.join();
+  LogEvent(spdlog::level::info, "serveur arrêté");
+}
+
+void Server::Stop() {
+  asio::post(ioc_, [this] {
+    if (stopping_.exchange(true)) return;
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+    asio::co_spawn(ioc_, Drain(), asio::detached);
+  });
+}
+
+asio::awaitable<void> Server::Drain() {
+  asio::steady_timer timer(ioc_);
+  const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+  while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(10));
+    boost::system::error_code ec;
+    co_await timer.async_wait(redirect_error(use_awaitable, ec));
+  }
+  // Idle keep-alive connections are simply dropped with the io_context.
+  ioc_.stop();
+}
+
+asio::awaitable<void> Server::Accept() {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket =
+        co_await acceptor_.async_accept(asio::make_strand(ioc_), redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (stopping_ || ec == asio::error::operation_aborted) co_return;
+      // Out of descriptors and the like: back off briefly rather than spin.
+      asio::steady_timer t(ioc_, std::chrono::milliseconds(50));
+      co_await t.async_wait(redirect_error(use_awaitable, ec));
+      continue;
+    }
+    if (static_cast<size_t>(connections_.load()) >= kMaxConnections) {
+      socket.close(ec);
+      continue;
+    }
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, Session(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::Session(tcp::socket socket) {
+  ++connections_;
+  metrics_.ConnectionOpened();
+  std::string remote;
+  {
+    boost::system::error_code ec;
+    auto ep = socket.remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string();
+  }
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(kBodyLimit);
+    stream.expires_after(kReadTimeout);
+    boost::system::error_code ec;
+    co_await bhttp::async_read(stream, buffer, parser, redirect_error(use_awaitable, ec));
+    if (ec) {
+      std::optional<Response> res;
+      if (ec == bhttp::error::body_limit) {
+        res = Bare(bhttp::status::payload_too_large,
+                   "Le corps de la requête dépasse la taille permise (1 Mio).", 11);
+      } else if (ec == bhttp::error::header_limit) {
+        res = Bare(bhttp::status::request_header_fields_too_large,
+                   "Les en-têtes de la requête dépassent 16 Kio.", 11);
+      } else if (ec.category() == beast::error_code(bhttp::error::end_of_stream).category() &&
+                 ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+        res = Bare(bhttp::status::bad_request, "La requête HTTP est mal formée.", 11);
+      }
+      if (res) {
+        stream.expires_after(kWriteTimeout);
+        co_await bhttp::async_write(stream, *res, redirect_error(use_awaitable, ec));
+      }
+      break;
+    }
+    Request req = parser.release();
+    ++in_flight_;
+    Response res = co_await Dispatch(req, remote);
+    --in_flight_;
+    if (stopping_) res.keep_alive(false);
+    const bool keep = res.keep_alive();
+    stream.expires_after(kWriteTimeout);
+    co_await bhttp::async_write(stream, res, redirect_error(use_awaitable, ec));
+    if (ec || !keep) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  --connections_;
+  metrics_.ConnectionClosed();
+}
+
+asio::awaitable<Response> Server::Dispatch(Request& req, const std::string& remote) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string_view target = req.target();
+  const size_t qpos = target.find('?');
+  const std::string_view raw_path = target.substr(0, qpos);
+  Context ctx{req, "", "", {}, {}, RequestIdFrom(req), remote};
+  ctx.query = ParseQuery(qpos == std::string_view::npos ? "" : target.substr(qpos + 1));
+  Response res;
+  auto path = UrlDecode(raw_path, false);
+  if (!path || path->empty() || path->front() != '/') {
+    ctx.path = std::string(raw_path);
+    res = ctx.Problem(bhttp::status::bad_request, "Le chemin de la requête est mal formé.");
+  } else {
+    ctx.path = *path;
+    auto match = router_.Find(req.method(), ctx.path);
+    ctx.route = match.pattern.empty() ? "(none)" : match.pattern;
+    if (match.handler) {
+      ctx.params = std::move(match.params);
+      try {
+        res = co_await (*match.handler)(ctx);
+      } catch (const std::exception& e) {
+        LogEvent(spdlog::level::err, "erreur interne",
+                 {{"request_id", ctx.request_id}, {"route", ctx.route}, {"cause", e.what()}});
+        res = ctx.Problem(bhttp::status::internal_server_error, "Une erreur interne est survenue.");
+      }
+    } else if (!match.allowed.empty()) {
+      res = ctx.Problem(bhttp::status::method_not_allowed,
+                        "La méthode " + std::string(req.method_string()) +
+                            " n’est pas permise sur cette ressource.");
+      std::string allow;
+      for (auto m : match.allowed) {
+        if (!allow.empty()) allow += ", ";
+        allow += std::string(bhttp::to_string(m));
+      }
+      res.set(bhttp::field::allow, allow);
+    } else {
+      res = ctx.Problem(bhttp::status::not_found, "Aucune ressource à cette adresse.");
+    }
+  }
+  if (req.method() == bhttp::verb::head) {
+    res.body().clear();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const unsigned status = res.result_int();
+  metrics_.Record(ctx.route, std::string(req.method_string()), status, seconds);
+  if (options_.access_log) {
+    LogEvent(status >= 500 ? spdlog::level::err : spdlog::level::info, "requête",
+             {{"request_id", ctx.request_id},
+              {"method", std::string(req.method_string())},
+              {"route", ctx.route},
+              {"status", status},
+              {"duration_ms", seconds * 1000},
+              {"remote", remote}});
+  }
+  co_return res;
+}
+
+}  // namespace guichet::http

@@ -1,0 +1,12 @@
+#include "storage/sql/connection.hpp"
+
+namespace guichet::storage::sql {
+
+std::optional<std::int64_t> QueryInt(Connection& c, std::string_view sql,
+                                     std::span<const Value> params) {
+  auto rows = c.Query(sql, params);
+  if (!rows->Next() || rows->IsNull(0)) return std::nullopt;
+  return rows->Int(0);
+}
+
+}  // namespace guichet::storage::sql

@@ -1,0 +1,75 @@
+// A minimal SQL connection interface over SQLite and libpq, so that one store
+// implementation (sql_store) serves both databases.
+//
+// SQL is written with `?` placeholders; the PostgreSQL adapter rewrites them
+// to $1…$n. Values travel as text/integer/real/null. A Connection is used by
+// one thread at a time. Infrastructure failures throw DbError; a uniqueness
+// violation throws ConstraintError so stores can turn it into a value.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace guichet::storage::sql {
+
+using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
+
+inline Value Null() { return std::monostate{}; }
+template <typename T>
+Value Opt(const std::optional<T>& v) {
+  if (!v) return std::monostate{};
+  return Value(*v);
+}
+
+enum class Dialect { kSqlite, kPostgres };
+
+class DbError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+class ConstraintError : public DbError {
+ public:
+  using DbError::DbError;
+};
+
+// A forward-only cursor. Column getters are valid after Next() returned true.
+class Rows {
+ public:
+  virtual ~Rows() = default;
+  virtual bool Next() = 0;
+  virtual bool IsNull(int col) const = 0;
+  virtual std::int64_t Int(int col) const = 0;
+  virtual double Real(int col) const = 0;
+  virtual std::string Text(int col) const = 0;
+
+  std::optional<std::int64_t> OptInt(int col) const {
+    if (IsNull(col)) return std::nullopt;
+    return Int(col);
+  }
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual Dialect dialect() const = 0;
+  virtual std::unique_ptr<Rows> Query(std::string_view sql, std::span<const Value> params = {}) = 0;
+  // Returns the number of rows changed.
+  virtual std::int64_t Execute(std::string_view sql, std::span<const Value> params = {}) = 0;
+  // Several statements without parameters (migrations, BEGIN/COMMIT).
+  virtual void ExecScript(std::string_view sql) = 0;
+  // Opens a write transaction: SQLite takes the write lock at once.
+  virtual void Begin() = 0;
+  virtual bool Healthy() = 0;
+};
+
+// Convenience: the first column of the first row, or nullopt.
+std::optional<std::int64_t> QueryInt(Connection& c, std::string_view sql,
+                                     std::span<const Value> params = {});
+
+}  // namespace guichet::storage::sql

@@ -1,0 +1,103 @@
+#include "storage/sql/write_queue.hpp"
+
+#include <exception>
+
+namespace guichet::storage::sql {
+
+WriteQueue::WriteQueue(Factory factory) : factory_(std::move(factory)) {
+  conn_ = factory_();
+  thread_ = std::thread([this] { Run(); });
+}
+
+WriteQueue::~WriteQueue() { Stop(); }
+
+void WriteQueue::Submit(Op op, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_ && queue_.size() < kQueueLimit) {
+      queue_.push_back({std::move(op), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(Error::Unavailable(stopping_ ? "writer stopping" : "write queue full"));
+}
+
+void WriteQueue::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+WriteQueue::Stats WriteQueue::stats() const {
+  std::lock_guard lock(mu_);
+  Stats s = stats_;
+  s.queued = queue_.size();
+  return s;
+}
+
+void WriteQueue::Run() {
+  for (;;) {
+    std::deque<Item> batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+  }
+}
+
+void WriteQueue::RunBatch(std::deque<Item>& batch) {
+  std::vector<Status> results(batch.size());
+  bool committed = false;
+  std::string failure;
+  try {
+    if (!conn_) conn_ = factory_();  // reconnect after a failure
+    conn_->Begin();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      conn_->Execute("SAVEPOINT op");
+      Status s;
+      try {
+        s = batch[i].op(*conn_);
+      } catch (const ConstraintError& e) {
+        s = Error(ErrorCode::kConflict, "Cette donnée existe déjà.", e.what());
+      } catch (const DbError&) {
+        throw;  // the connection or the disk is at fault: fail the batch
+      } catch (const std::exception& e) {
+        s = Error::Internal(e.what());
+      }
+      if (!s.ok()) conn_->Execute("ROLLBACK TO op");
+      conn_->Execute("RELEASE op");
+      results[i] = std::move(s);
+    }
+    conn_->Execute("COMMIT");
+    committed = true;
+  } catch (const std::exception& e) {
+    failure = e.what();
+    try {
+      if (conn_) conn_->ExecScript("ROLLBACK");
+    } catch (const std::exception&) {
+      conn_.reset();  // unusable: reopen on the next batch
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.batches;
+    stats_.ops += batch.size();
+    if (!committed) ++stats_.failed_batches;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].done(committed ? std::move(results[i]) : Status(Error::Unavailable(failure)));
+  }
+}
+
+}  // namespace guichet::storage::sql

@@ -1,0 +1,66 @@
+// Group commit: one writer thread owns the write connection, takes every op
+// queued since its last commit, runs them in one transaction (each inside a
+// savepoint, so a failing op is rolled back alone) and commits once. An op's
+// completion runs after that commit returned, i.e. once the data is durable.
+//
+// Thread-safe. Completions run on the writer thread and must not block.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/result.hpp"
+#include "storage/sql/connection.hpp"
+
+namespace guichet::storage::sql {
+
+class WriteQueue {
+ public:
+  using Op = std::function<Status(Connection&)>;
+  using Done = std::function<void(Status)>;
+  using Factory = std::function<std::unique_ptr<Connection>()>;
+
+  // Most ops one transaction carries: bounds the latency a batch adds.
+  static constexpr size_t kMaxBatch = 1024;
+  // Most ops waiting: past it, writes are refused (503) rather than queued forever.
+  static constexpr size_t kQueueLimit = 100'000;
+
+  explicit WriteQueue(Factory factory);
+  ~WriteQueue();  // Stop()
+
+  void Submit(Op op, Done done);
+  // Runs what is queued, then stops the thread. Later submits fail.
+  void Stop();
+
+  struct Stats {
+    std::uint64_t batches = 0;
+    std::uint64_t ops = 0;
+    std::uint64_t failed_batches = 0;
+    size_t queued = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct Item {
+    Op op;
+    Done done;
+  };
+  void Run();
+  void RunBatch(std::deque<Item>& batch);
+
+  Factory factory_;
+  std::unique_ptr<Connection> conn_;  // writer thread only
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;  // GUARDED_BY(mu_)
+  bool stopping_ = false;   // GUARDED_BY(mu_)
+  Stats stats_;             // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+}  // namespace guichet::storage::sql

@@ -1,0 +1,406 @@
+#include "storage/sql_store.hpp"
+
+#include <string>
+
+namespace guichet::storage {
+
+using domain::Event;
+using domain::Request;
+using sql::Value;
+
+namespace {
+
+constexpr const char* kRequestColumns =
+    "id, reference, service_id, title, description, citizen_id, contact_name, contact_email, "
+    "contact_phone, channel, status, category, priority, lat, lon, address, data, created_at, "
+    "updated_at, due_at, closed_at, team_id, agent_id, version";
+constexpr const char* kSelectRequestById =
+    "SELECT id, reference, service_id, title, description, citizen_id, contact_name, "
+    "contact_email, contact_phone, channel, status, category, priority, lat, lon, address, data, "
+    "created_at, updated_at, due_at, closed_at, team_id, agent_id, version FROM requests WHERE id "
+    "= ?";
+constexpr const char* kSelectRequestByReference =
+    "SELECT id, reference, service_id, title, description, citizen_id, contact_name, "
+    "contact_email, contact_phone, channel, status, category, priority, lat, lon, address, data, "
+    "created_at, updated_at, due_at, closed_at, team_id, agent_id, version FROM requests WHERE "
+    "reference = ?";
+constexpr const char* kInsertRequest =
+    "INSERT INTO requests (reference, service_id, title, description, citizen_id, contact_name, "
+    "contact_email, contact_phone, channel, status, category, priority, lat, lon, address, data, "
+    "created_at, updated_at, due_at, closed_at, team_id, agent_id, version) VALUES (?, ?, ?, ?, ?, "
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id";
+constexpr const char* kUpdateRequest =
+    "UPDATE requests SET title = ?, description = ?, citizen_id = ?, contact_name = ?, "
+    "contact_email = ?, contact_phone = ?, status = ?, category = ?, priority = ?, lat = ?, lon = "
+    "?, address = ?, data = ?, updated_at = ?, due_at = ?, closed_at = ?, team_id = ?, agent_id = "
+    "?, version = version + 1 WHERE id = ? AND version = ?";
+constexpr const char* kInsertEvent =
+    "INSERT INTO events (request_id, kind, channel, author, body, data, created_at) VALUES (?, ?, "
+    "?, ?, ?, ?, ?) RETURNING id";
+constexpr const char* kSelectEvents =
+    "SELECT id, request_id, kind, channel, author, body, data, created_at FROM events WHERE "
+    "request_id = ? ORDER BY id";
+
+Request RequestFromRow(const sql::Rows& row) {
+  Request r;
+  r.id = row.Int(0);
+  r.reference = row.Text(1);
+  r.service_id = row.Text(2);
+  r.title = row.Text(3);
+  r.description = row.Text(4);
+  r.citizen_id = row.OptInt(5);
+  r.contact = {row.Text(6), row.Text(7), row.Text(8)};
+  r.channel = domain::ParseChannel(row.Text(9)).value_or(domain::Channel::kApi);
+  r.status = row.Text(10);
+  r.category = domain::ParseStatusCategory(row.Text(11)).value_or(domain::StatusCategory::kOpen);
+  r.priority = domain::ParsePriority(row.Text(12)).value_or(domain::Priority::kNormal);
+  if (!row.IsNull(13) && !row.IsNull(14)) {
+    r.location = domain::Location{row.Real(13), row.Real(14), row.Text(15)};
+  }
+  r.data_json = row.Text(16);
+  r.created_at = row.Int(17);
+  r.updated_at = row.Int(18);
+  r.due_at = row.OptInt(19);
+  r.closed_at = row.OptInt(20);
+  r.team_id = row.Text(21);
+  r.agent_id = row.OptInt(22);
+  r.version = row.Int(23);
+  return r;
+}
+
+Value Str(std::string_view s) { return std::string(s); }
+
+Value LocationPart(const Request& r, int part) {
+  if (!r.location) return sql::Null();
+  if (part == 0) return r.location->lat;
+  if (part == 1) return r.location->lon;
+  return r.location->address;
+}
+
+Result<Request> FetchRequest(sql::Connection& c, const char* sql, Value key) {
+  const Value p[] = {std::move(key)};
+  auto rows = c.Query(sql, p);
+  if (!rows->Next()) return Error::NotFound("Cette demande n’existe pas.");
+  return RequestFromRow(*rows);
+}
+
+// LIKE pattern for a literal substring: %, _ and \ are escaped.
+std::string LikePattern(const std::string& text) {
+  std::string out = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "%";
+}
+
+class SqlWriteTx final : public domain::WriteTx {
+ public:
+  explicit SqlWriteTx(sql::Connection& c) : c_(c) {}
+
+  Result<std::int64_t> InsertRequest(const Request& r) override {
+    const Value p[] = {r.reference, r.service_id, r.title, r.description, sql::Opt(r.citizen_id),
+                       r.contact.name, r.contact.email, r.contact.phone, Str(ToString(r.channel)),
+                       r.status, Str(ToString(r.category)), Str(ToString(r.priority)),
+                       LocationPart(r, 0), LocationPart(r, 1), LocationPart(r, 2), r.data_json,
+                       r.created_at, r.updated_at, sql::Opt(r.due_at), sql::Opt(r.closed_at),
+                       r.team_id, sql::Opt(r.agent_id)};
+    try {
+      return *sql::QueryInt(c_, kInsertRequest, p);
+    } catch (const sql::ConstraintError& e) {
+      return Error(ErrorCode::kConflict, "Cette référence existe déjà.", e.what());
+    }
+  }
+
+  Status UpdateRequest(const Request& r, std::int64_t expected_version) override {
+    const Value p[] = {r.title, r.description, sql::Opt(r.citizen_id), r.contact.name,
+                       r.contact.email, r.contact.phone, r.status, Str(ToString(r.category)),
+                       Str(ToString(r.priority)), LocationPart(r, 0), LocationPart(r, 1),
+                       LocationPart(r, 2), r.data_json, r.updated_at, sql::Opt(r.due_at),
+                       sql::Opt(r.closed_at), r.team_id, sql::Opt(r.agent_id), r.id,
+                       expected_version};
+    if (c_.Execute(kUpdateRequest, p) == 1) return Status::Ok();
+    const Value id[] = {r.id};
+    if (!sql::QueryInt(c_, "SELECT 1 FROM requests WHERE id = ?", id)) {
+      return Error::NotFound("Cette demande n’existe pas.");
+    }
+    return Error::Stale("La demande a été modifiée entre-temps ; rechargez-la.");
+  }
+
+  Result<Request> GetRequest(std::int64_t id) override {
+    return FetchRequest(c_, kSelectRequestById, id);
+  }
+
+  bool ReferenceExists(const std::string& reference) override {
+    const Value p[] = {reference};
+    return sql::QueryInt(c_, "SELECT 1 FROM requests WHERE reference = ?", p).has_value();
+  }
+
+  Result<std::int64_t> AppendEvent(const Event& e) override {
+    const Value p[] = {e.request_id,
+                       Str(ToString(e.kind)),
+                       e.channel ? Str(ToString(*e.channel)) : sql::Null(),
+                       e.author,
+                       e.body,
+                       e.data_json,
+                       e.created_at};
+    return *sql::QueryInt(c_, kInsertEvent, p);
+  }
+
+  std::optional<domain::IdempotencyRecord> FindIdempotency(const std::string& scope,
+                                                           const std::string& key) override {
+    const Value p[] = {scope, key};
+    auto rows = c_.Query(
+        "SELECT fingerprint, resource_id, created_at FROM idempotency_keys WHERE scope = ? AND "
+        "key = ?",
+        p);
+    if (!rows->Next()) return std::nullopt;
+    return domain::IdempotencyRecord{scope, key, rows->Text(0), rows->Int(1), rows->Int(2)};
+  }
+
+  Status SaveIdempotency(const domain::IdempotencyRecord& rec) override {
+    const Value p[] = {rec.scope, rec.key, rec.fingerprint, rec.resource_id, rec.created_at};
+    c_.Execute(
+        "INSERT INTO idempotency_keys (scope, key, fingerprint, resource_id, created_at) VALUES "
+        "(?, ?, ?, ?, ?)",
+        p);
+    return Status::Ok();
+  }
+
+  Status UpsertTeam(const domain::Team& t) override {
+    const Value p[] = {t.id, t.name, t.email};
+    c_.Execute(
+        "INSERT INTO teams (id, name, email) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+        "name = excluded.name, email = excluded.email",
+        p);
+    return Status::Ok();
+  }
+
+  Status UpsertService(const domain::Service& s) override {
+    const Value p[] = {s.id, s.name, s.description, s.team_id, std::int64_t{s.due_days},
+                       std::int64_t{s.active ? 1 : 0}};
+    c_.Execute(
+        "INSERT INTO services (id, name, description, team_id, due_days, active) VALUES (?, ?, "
+        "?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = "
+        "excluded.description, team_id = excluded.team_id, due_days = excluded.due_days, active "
+        "= excluded.active",
+        p);
+    return Status::Ok();
+  }
+
+  Result<std::int64_t> InsertAgent(const domain::Agent& a) override {
+    const Value p[] = {a.name, a.email, a.team_id};
+    return *sql::QueryInt(
+        c_, "INSERT INTO agents (name, email, team_id) VALUES (?, ?, ?) RETURNING id", p);
+  }
+
+  bool AgentExists(std::int64_t id) override {
+    const Value p[] = {id};
+    return sql::QueryInt(c_, "SELECT 1 FROM agents WHERE id = ?", p).has_value();
+  }
+
+  Result<std::int64_t> InsertCitizen(const domain::Citizen& c) override {
+    const Value p[] = {c.name, c.email, c.phone, Str(ToString(c.preferred_channel)), c.created_at};
+    return *sql::QueryInt(c_,
+                          "INSERT INTO citizens (name, email, phone, preferred_channel, "
+                          "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                          p);
+  }
+
+ private:
+  sql::Connection& c_;
+};
+
+}  // namespace
+
+SqlStore::SqlStore(sql::Dialect dialect, sql::ConnectionPool::Factory readers,
+                   size_t read_pool_size, sql::WriteQueue::Factory writer)
+    : dialect_(dialect), readers_(std::move(readers), read_pool_size), writer_(std::move(writer)) {}
+
+SqlStore::~SqlStore() { Close(); }
+
+void SqlStore::Close() { writer_.Stop(); }
+
+template <typename T, typename Fn>
+Result<T> SqlStore::Read(Fn&& fn) {
+  try {
+    auto lease = readers_.Acquire();
+    try {
+      return fn(*lease);
+    } catch (const sql::DbError&) {
+      if (!lease->Healthy()) lease.Discard();
+      throw;
+    }
+  } catch (const sql::DbError& e) {
+    return Error::Unavailable(e.what());
+  }
+}
+
+Result<Request> SqlStore::GetRequest(std::int64_t id) {
+  return Read<Request>([&](sql::Connection& c) { return FetchRequest(c, kSelectRequestById, id); });
+}
+
+Result<Request> SqlStore::GetRequestByReference(const std::string& reference) {
+  return Read<Request>(
+      [&](sql::Connection& c) { return FetchRequest(c, kSelectRequestByReference, reference); });
+}
+
+Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q) {
+  // Only constant fragments are appended to the SQL; every value is a parameter.
+  std::string sql = std::string("SELECT ") + kRequestColumns + " FROM requests WHERE 1 = 1";
+  std::vector<Value> params;
+  if (!q.statuses.empty()) {
+    sql += " AND status IN (";
+    for (size_t i = 0; i < q.statuses.size(); ++i) {
+      sql += i ? ", ?" : "?";
+      params.emplace_back(q.statuses[i]);
+    }
+    sql += ")";
+  }
+  if (!q.categories.empty()) {
+    sql += " AND category IN (";
+    for (size_t i = 0; i < q.categories.size(); ++i) {
+      sql += i ? ", ?" : "?";
+      params.emplace_back(std::string(ToString(q.categories[i])));
+    }
+    sql += ")";
+  }
+  if (q.team_id) {
+    sql += " AND team_id = ?";
+    params.emplace_back(*q.team_id);
+  }
+  if (q.channel) {
+    sql += " AND channel = ?";
+    params.emplace_back(std::string(ToString(*q.channel)));
+  }
+  if (q.service_id) {
+    sql += " AND service_id = ?";
+    params.emplace_back(*q.service_id);
+  }
+  if (q.agent_id) {
+    sql += " AND agent_id = ?";
+    params.emplace_back(*q.agent_id);
+  }
+  if (q.citizen_id) {
+    sql += " AND citizen_id = ?";
+    params.emplace_back(*q.citizen_id);
+  }
+  if (!q.text.empty()) {
+    sql += dialect_ == sql::Dialect::kPostgres
+               ? " AND (reference = ? OR title ILIKE ? ESCAPE '\\' OR description ILIKE ? ESCAPE '\\')"
+               : " AND (reference = ? OR title LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')";
+    params.emplace_back(q.text);
+    params.emplace_back(LikePattern(q.text));
+    params.emplace_back(LikePattern(q.text));
+  }
+  if (q.before_id) {
+    sql += " AND id < ?";
+    params.emplace_back(*q.before_id);
+  }
+  sql += " ORDER BY id DESC LIMIT ?";
+  params.emplace_back(std::int64_t{q.limit + 1});
+  return Read<domain::RequestPage>([&](sql::Connection& c) {
+    domain::RequestPage page;
+    auto rows = c.Query(sql, params);
+    while (rows->Next()) page.items.push_back(RequestFromRow(*rows));
+    if (static_cast<int>(page.items.size()) > q.limit) {
+      page.items.pop_back();
+      page.next_before_id = page.items.back().id;
+    }
+    return page;
+  });
+}
+
+Result<std::vector<Event>> SqlStore::ListEvents(std::int64_t request_id) {
+  return Read<std::vector<Event>>([&](sql::Connection& c) {
+    std::vector<Event> out;
+    const Value p[] = {request_id};
+    auto rows = c.Query(kSelectEvents, p);
+    while (rows->Next()) {
+      Event e;
+      e.id = rows->Int(0);
+      e.request_id = rows->Int(1);
+      e.kind = domain::ParseEventKind(rows->Text(2)).value_or(domain::EventKind::kNote);
+      if (!rows->IsNull(3)) e.channel = domain::ParseChannel(rows->Text(3));
+      e.author = rows->Text(4);
+      e.body = rows->Text(5);
+      e.data_json = rows->Text(6);
+      e.created_at = rows->Int(7);
+      out.push_back(std::move(e));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<domain::Team>> SqlStore::ListTeams() {
+  return Read<std::vector<domain::Team>>([&](sql::Connection& c) {
+    std::vector<domain::Team> out;
+    auto rows = c.Query("SELECT id, name, email FROM teams ORDER BY id");
+    while (rows->Next()) out.push_back({rows->Text(0), rows->Text(1), rows->Text(2)});
+    return out;
+  });
+}
+
+Result<std::vector<domain::Service>> SqlStore::ListServices() {
+  return Read<std::vector<domain::Service>>([&](sql::Connection& c) {
+    std::vector<domain::Service> out;
+    auto rows = c.Query(
+        "SELECT id, name, description, team_id, due_days, active FROM services ORDER BY id");
+    while (rows->Next()) {
+      out.push_back({rows->Text(0), rows->Text(1), rows->Text(2), rows->Text(3),
+                     static_cast<int>(rows->Int(4)), rows->Int(5) != 0});
+    }
+    return out;
+  });
+}
+
+Result<std::vector<domain::Agent>> SqlStore::ListAgents() {
+  return Read<std::vector<domain::Agent>>([&](sql::Connection& c) {
+    std::vector<domain::Agent> out;
+    auto rows = c.Query("SELECT id, name, email, team_id FROM agents ORDER BY id");
+    while (rows->Next()) out.push_back({rows->Int(0), rows->Text(1), rows->Text(2), rows->Text(3)});
+    return out;
+  });
+}
+
+Result<std::int64_t> SqlStore::CountRequests() {
+  return Read<std::int64_t>(
+      [&](sql::Connection& c) { return sql::QueryInt(c, "SELECT COUNT(*) FROM requests").value(); });
+}
+
+void SqlStore::Write(WriteOp op, WriteDone done) {
+  writer_.Submit(
+      [op = std::move(op)](sql::Connection& c) {
+        SqlWriteTx tx(c);
+        return op(tx);
+      },
+      std::move(done));
+}
+
+bool SqlStore::Ping() {
+  try {
+    auto lease = readers_.Acquire();
+    if (lease->Healthy()) return true;
+    lease.Discard();
+    return false;
+  } catch (const sql::DbError&) {
+    return false;
+  }
+}
+
+std::vector<std::pair<std::string, double>> SqlStore::Stats() {
+  const auto p = readers_.stats();
+  const auto w = writer_.stats();
+  return {
+      {"guichet_db_pool_connections_open", static_cast<double>(p.open)},
+      {"guichet_db_pool_connections_in_use", static_cast<double>(p.in_use)},
+      {"guichet_db_pool_connections_max", static_cast<double>(p.max)},
+      {"guichet_db_pool_waits_total", static_cast<double>(p.waits)},
+      {"guichet_db_write_batches_total", static_cast<double>(w.batches)},
+      {"guichet_db_write_ops_total", static_cast<double>(w.ops)},
+      {"guichet_db_write_failed_batches_total", static_cast<double>(w.failed_batches)},
+      {"guichet_db_write_queue_depth", static_cast<double>(w.queued)},
+  };
+}
+
+}  // namespace guichet::storage

@@ -1,0 +1,52 @@
+// domain::Store over SQL: one implementation for SQLite and PostgreSQL.
+// Reads go through a pool of connections; writes through the group-commit
+// WriteQueue. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "domain/store.hpp"
+#include "storage/sql/pool.hpp"
+#include "storage/sql/write_queue.hpp"
+
+namespace guichet::storage {
+
+class SqlStore final : public domain::Store {
+ public:
+  SqlStore(sql::Dialect dialect, sql::ConnectionPool::Factory readers, size_t read_pool_size,
+           sql::WriteQueue::Factory writer);
+  ~SqlStore() override;
+
+  Result<domain::Request> GetRequest(std::int64_t id) override;
+  Result<domain::Request> GetRequestByReference(const std::string& reference) override;
+  Result<domain::RequestPage> ListRequests(const domain::RequestQuery& q) override;
+  Result<std::vector<domain::Event>> ListEvents(std::int64_t request_id) override;
+  Result<std::vector<domain::Team>> ListTeams() override;
+  Result<std::vector<domain::Service>> ListServices() override;
+  Result<std::vector<domain::Agent>> ListAgents() override;
+  Result<std::int64_t> CountRequests() override;
+  void Write(WriteOp op, WriteDone done) override;
+  bool Ping() override;
+  std::vector<std::pair<std::string, double>> Stats() override;
+
+  // Finishes queued writes and stops the writer (the destructor does too).
+  void Close();
+  sql::Dialect dialect() const { return dialect_; }
+  // Runs `fn` with a read connection (tools, tests).
+  template <typename Fn>
+  auto WithReader(Fn&& fn) {
+    auto lease = readers_.Acquire();
+    return fn(*lease);
+  }
+
+ private:
+  template <typename T, typename Fn>
+  Result<T> Read(Fn&& fn);
+
+  sql::Dialect dialect_;
+  sql::ConnectionPool readers_;
+  sql::WriteQueue writer_;
+};
+
+}  // namespace guichet::storage

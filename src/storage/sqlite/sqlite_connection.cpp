@@ -1,0 +1,152 @@
+#include "storage/sqlite/sqlite_connection.hpp"
+
+namespace guichet::storage::sqlite {
+
+// A cursor over a (possibly cached) statement; resets it when done.
+class SqliteRows final : public sql::Rows {
+ public:
+  SqliteRows(SqliteConnection& conn, sqlite3_stmt* stmt, bool cached)
+      : conn_(conn), stmt_(stmt), cached_(cached) {}
+  ~SqliteRows() override { Release(); }
+
+  bool Next() override {
+    if (done_) return false;
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    done_ = true;
+    if (rc != SQLITE_DONE) conn_.Fail(rc, "step");
+    return false;
+  }
+  bool IsNull(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::int64_t Int(int col) const override { return sqlite3_column_int64(stmt_, col); }
+  double Real(int col) const override { return sqlite3_column_double(stmt_, col); }
+  std::string Text(int col) const override {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+  }
+
+ private:
+  void Release() {
+    if (!stmt_) return;
+    if (cached_) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+      for (auto& [_, c] : conn_.cache_) {
+        if (c.stmt == stmt_) c.busy = false;
+      }
+    } else {
+      sqlite3_finalize(stmt_);
+    }
+    stmt_ = nullptr;
+  }
+
+  SqliteConnection& conn_;
+  sqlite3_stmt* stmt_;
+  bool cached_;
+  bool done_ = false;
+};
+
+SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
+  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw sql::DbError("cannot open SQLite database " + path + ": " + msg);
+  }
+  // Readers wait for a checkpoint or a schema change instead of failing.
+  sqlite3_busy_timeout(db_, 5000);
+  sqlite3_extended_result_codes(db_, 1);
+  if (!read_only) ExecScript("PRAGMA journal_mode=WAL");
+  ExecScript("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA cache_size=-16000;");
+}
+
+SqliteConnection::~SqliteConnection() {
+  for (auto& [_, c] : cache_) sqlite3_finalize(c.stmt);
+  sqlite3_close(db_);
+}
+
+void SqliteConnection::Fail(int rc, std::string_view what) {
+  const std::string msg = std::string(what) + ": " + sqlite3_errmsg(db_);
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) throw sql::ConstraintError(msg);
+  throw sql::DbError(msg);
+}
+
+sqlite3_stmt* SqliteConnection::Prepare(std::string_view sql, bool& cached) {
+  auto it = cache_.find(std::string(sql));
+  if (it != cache_.end() && !it->second.busy) {
+    it->second.busy = true;
+    cached = true;
+    return it->second.stmt;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) Fail(rc, "prepare");
+  if (it == cache_.end()) {
+    cache_.emplace(std::string(sql), CachedStatement{stmt, true});
+    cached = true;
+  } else {
+    cached = false;  // the cached one is in use by an outer cursor
+  }
+  return stmt;
+}
+
+void SqliteConnection::Bind(sqlite3_stmt* stmt, std::span<const sql::Value> params) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    const int idx = static_cast<int>(i + 1);
+    int rc = SQLITE_OK;
+    const auto& v = params[i];
+    if (std::holds_alternative<std::monostate>(v)) {
+      rc = sqlite3_bind_null(stmt, idx);
+    } else if (auto* n = std::get_if<std::int64_t>(&v)) {
+      rc = sqlite3_bind_int64(stmt, idx, *n);
+    } else if (auto* d = std::get_if<double>(&v)) {
+      rc = sqlite3_bind_double(stmt, idx, *d);
+    } else {
+      const auto& s = std::get<std::string>(v);
+      rc = sqlite3_bind_text(stmt, idx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    }
+    if (rc != SQLITE_OK) Fail(rc, "bind");
+  }
+}
+
+std::unique_ptr<sql::Rows> SqliteConnection::Query(std::string_view sql,
+                                                   std::span<const sql::Value> params) {
+  bool cached = false;
+  sqlite3_stmt* stmt = Prepare(sql, cached);
+  auto rows = std::make_unique<SqliteRows>(*this, stmt, cached);
+  Bind(stmt, params);
+  return rows;
+}
+
+std::int64_t SqliteConnection::Execute(std::string_view sql, std::span<const sql::Value> params) {
+  auto rows = Query(sql, params);
+  while (rows->Next()) {
+  }
+  return sqlite3_changes64(db_);
+}
+
+void SqliteConnection::ExecScript(std::string_view sql) {
+  char* err = nullptr;
+  const std::string text(sql);
+  const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) throw sql::ConstraintError(msg);
+    throw sql::DbError(msg);
+  }
+}
+
+bool SqliteConnection::Healthy() {
+  try {
+    return sql::QueryInt(*this, "SELECT 1").value_or(0) == 1;
+  } catch (const sql::DbError&) {
+    return false;
+  }
+}
+
+}  // namespace guichet::storage::sqlite
