@@ -1,8 +1,8 @@
 #include "app/config.hpp"
 
+#include <toml++/toml.h>
 #include <charconv>
 #include <cstdlib>
-#include <toml++/toml.h>
 
 #include "storage/open.hpp"
 
@@ -29,14 +29,16 @@ Status ParseListen(const std::string& value, Config& c) {
   const std::string p = value.substr(colon + 1);
   auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
   if (ec != std::errc() || ptr != p.data() + p.size() || port < 0 || port > 65535) {
-    return ConfigError("server.listen", "le port « " + p + " » n’est pas un nombre entre 0 et 65535");
+    return ConfigError("server.listen",
+                       "le port « " + p + " » n’est pas un nombre entre 0 et 65535");
   }
   if (host == "localhost") host = "127.0.0.1";
   // Authentication is not built yet: the API must not be reachable from other hosts.
   if (host.rfind("127.", 0) != 0 && host != "::1") {
     return ConfigError("server.listen",
                        "l’API n’a pas encore d’authentification ; elle n’écoute que sur la boucle "
-                       "locale (127.0.0.1 ou ::1), pas sur « " + host + " »");
+                       "locale (127.0.0.1 ou ::1), pas sur « " +
+                           host + " »");
   }
   c.host = host;
   c.port = static_cast<unsigned short>(port);
@@ -121,9 +123,9 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
       table = toml::parse_file(path);
     } catch (const toml::parse_error& e) {
       const auto& src = e.source();
-      return ConfigError(path + ":" + std::to_string(src.begin.line) + ":" +
-                             std::to_string(src.begin.column),
-                         std::string(e.description()));
+      return ConfigError(
+          path + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column),
+          std::string(e.description()));
     } catch (const std::exception& e) {
       return ConfigError(path, e.what());
     }
@@ -139,9 +141,9 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
     }
   }
   static const std::pair<const char*, const char*> kEnv[] = {
-      {"GUICHET_DATABASE", "database.url"},     {"GUICHET_LISTEN", "server.listen"},
-      {"GUICHET_THREADS", "server.threads"},    {"GUICHET_ACCESS_LOG", "server.access_log"},
-      {"GUICHET_LOG_LEVEL", "log.level"},       {"GUICHET_READ_POOL", "database.read_pool"},
+      {"GUICHET_DATABASE", "database.url"},  {"GUICHET_LISTEN", "server.listen"},
+      {"GUICHET_THREADS", "server.threads"}, {"GUICHET_ACCESS_LOG", "server.access_log"},
+      {"GUICHET_LOG_LEVEL", "log.level"},    {"GUICHET_READ_POOL", "database.read_pool"},
   };
   for (const auto& [var, key] : kEnv) {
     auto it = env.find(var);

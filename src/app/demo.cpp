@@ -23,18 +23,23 @@ const std::vector<Team> kTeams = {
 
 const std::vector<Service> kServices = {
     {"signalement-voirie", "Signaler un problème sur la voie publique",
-     "Nid-de-poule, éclairage en panne, panneau abîmé, dépôt sauvage : signalez-le avec sa position et une photo.",
+     "Nid-de-poule, éclairage en panne, panneau abîmé, dépôt sauvage : signalez-le avec sa "
+     "position et une photo.",
      "voirie", 15, true},
     {"encombrants", "Demander l’enlèvement d’encombrants",
      "Collecte gratuite à domicile des objets volumineux, sur rendez-vous.", "proprete", 10, true},
     {"acte-naissance", "Demander un acte de naissance",
-     "Copie intégrale, extrait avec ou sans filiation, ou extrait plurilingue.", "etat-civil", 10, true},
+     "Copie intégrale, extrait avec ou sans filiation, ou extrait plurilingue.", "etat-civil", 10,
+     true},
     {"inscription-scolaire", "Inscrire un enfant à l’école et au périscolaire",
-     "Inscription en maternelle ou en élémentaire, cantine et accueil périscolaire.", "education", 30, true},
+     "Inscription en maternelle ou en élémentaire, cantine et accueil périscolaire.", "education",
+     30, true},
     {"occupation-domaine-public", "Demander une autorisation d’occupation du domaine public",
-     "Terrasse, échafaudage, benne, déménagement : autorisation temporaire.", "urbanisme", 60, true},
+     "Terrasse, échafaudage, benne, déménagement : autorisation temporaire.", "urbanisme", 60,
+     true},
     {"registre-canicule", "S’inscrire sur le registre des personnes vulnérables",
-     "Plan canicule et grand froid : la mairie prend des nouvelles des personnes inscrites.", "ccas", 5, true},
+     "Plan canicule et grand froid : la mairie prend des nouvelles des personnes inscrites.",
+     "ccas", 5, true},
     {"rdv-titre-identite", "Prendre rendez-vous pour une carte d’identité ou un passeport",
      "Dépôt du dossier en mairie, sur rendez-vous.", "etat-civil", 20, true},
     {"question-generale", "Poser une question à la mairie",
@@ -127,14 +132,19 @@ Status SeedDemo(Store& store, CaseService& cases) {
 }
 
 Status SeedBulk(Store& store, std::int64_t count, Timestamp now) {
-  static const char* kPlaces[] = {"rue de la République", "avenue Jean-Jaurès", "place de la Mairie",
-                                  "boulevard Victor-Hugo", "chemin des Écoliers", "impasse des Lilas",
-                                  "quai Saint-Vincent", "rue Pasteur"};
-  static const char* kProblems[] = {
-      "Nid-de-poule dangereux", "Lampadaire éteint depuis plusieurs jours", "Dépôt sauvage d’ordures",
-      "Trottoir dégradé", "Panneau de signalisation tombé", "Arbre menaçant de tomber",
-      "Graffiti sur la façade de l’école", "Fuite d’eau sur la chaussée"};
-  static const char* kStatuses[] = {"new", "open", "waiting_citizen", "resolved", "closed", "rejected"};
+  static const char* kPlaces[] = {
+      "rue de la République", "avenue Jean-Jaurès", "place de la Mairie", "boulevard Victor-Hugo",
+      "chemin des Écoliers",  "impasse des Lilas",  "quai Saint-Vincent", "rue Pasteur"};
+  static const char* kProblems[] = {"Nid-de-poule dangereux",
+                                    "Lampadaire éteint depuis plusieurs jours",
+                                    "Dépôt sauvage d’ordures",
+                                    "Trottoir dégradé",
+                                    "Panneau de signalisation tombé",
+                                    "Arbre menaçant de tomber",
+                                    "Graffiti sur la façade de l’école",
+                                    "Fuite d’eau sur la chaussée"};
+  static const char* kStatuses[] = {"new",      "open",   "waiting_citizen",
+                                    "resolved", "closed", "rejected"};
   static const StatusCategory kCategories[] = {
       StatusCategory::kNew,      StatusCategory::kOpen,   StatusCategory::kWaitingCitizen,
       StatusCategory::kResolved, StatusCategory::kClosed, StatusCategory::kRejected};
@@ -157,14 +167,17 @@ Status SeedBulk(Store& store, std::int64_t count, Timestamp now) {
             const char* place = kPlaces[rng() % 8];
             r.title = std::string(problem) + " " + place;
             r.description = std::string(problem) + " au " + std::to_string(1 + rng() % 150) + " " +
-                            place + ". Merci d’intervenir rapidement, c’est dangereux pour les "
+                            place +
+                            ". Merci d’intervenir rapidement, c’est dangereux pour les "
                             "piétons et les enfants qui vont à l’école.";
             r.channel = AllChannels()[rng() % AllChannels().size()];
             const size_t st = rng() % 6;
             r.status = kStatuses[st];
             r.category = kCategories[st];
-            r.contact = {"Habitant " + std::to_string(k), "habitant" + std::to_string(k) + "@example.org", ""};
-            r.location = Location{45.70 + (rng() % 10000) / 100000.0, 4.80 + (rng() % 10000) / 100000.0, place};
+            r.contact = {"Habitant " + std::to_string(k),
+                         "habitant" + std::to_string(k) + "@example.org", ""};
+            r.location = Location{45.70 + (rng() % 10000) / 100000.0,
+                                  4.80 + (rng() % 10000) / 100000.0, place};
             // Spread over a year, oldest first so ids follow time.
             r.created_at = now - 365 * kMicrosPerDay + k * (365 * kMicrosPerDay / count);
             r.updated_at = r.created_at;

@@ -150,11 +150,11 @@ int main(int argc, char** argv) {
   auto config = Configure(config_path);
   if (!config) return kExitConfig;
   if (*check) {
-    std::printf("configuration valide : écoute %s:%u, base %s\n", config->host.c_str(),
-                config->port,
-                storage::ParseDatabaseUrl(config->database)->dialect == storage::sql::Dialect::kPostgres
-                    ? "PostgreSQL"
-                    : config->database.c_str());
+    std::printf(
+        "configuration valide : écoute %s:%u, base %s\n", config->host.c_str(), config->port,
+        storage::ParseDatabaseUrl(config->database)->dialect == storage::sql::Dialect::kPostgres
+            ? "PostgreSQL"
+            : config->database.c_str());
     return 0;
   }
   if (*migrate) return Migrate(*config, false);

@@ -14,7 +14,8 @@ std::string NewReference(int year) {
   std::snprintf(prefix, sizeof prefix, "GU-%04d-", year);
   std::string out = prefix;
   for (int i = 0; i < kReferenceSuffixLength; ++i) {
-    out += kReferenceAlphabet[randombytes_uniform(static_cast<uint32_t>(kReferenceAlphabet.size()))];
+    out +=
+        kReferenceAlphabet[randombytes_uniform(static_cast<uint32_t>(kReferenceAlphabet.size()))];
   }
   return out;
 }

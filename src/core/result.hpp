@@ -24,8 +24,8 @@ enum class ErrorCode {
   kUnauthenticated,
   kForbidden,
   kRateLimited,
-  kUnavailable,         // a dependency (database…) cannot be reached now
-  kInternal,            // a bug or broken infrastructure
+  kUnavailable,  // a dependency (database…) cannot be reached now
+  kInternal,     // a bug or broken infrastructure
 };
 
 // A problem with one input field; `field` is a JSON-pointer-like path
@@ -56,7 +56,8 @@ class Error {
   static Error Rule(std::string message) { return {ErrorCode::kBusinessRule, std::move(message)}; }
   static Error TooLarge(std::string message) { return {ErrorCode::kTooLarge, std::move(message)}; }
   static Error Unavailable(std::string cause) {
-    return {ErrorCode::kUnavailable, "Le service est momentanément indisponible.", std::move(cause)};
+    return {ErrorCode::kUnavailable, "Le service est momentanément indisponible.",
+            std::move(cause)};
   }
   static Error Internal(std::string cause) {
     return {ErrorCode::kInternal, "Une erreur interne est survenue.", std::move(cause)};
@@ -84,7 +85,7 @@ class Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }
@@ -142,8 +143,8 @@ class [[nodiscard]] Status {
 }  // namespace guichet
 
 // Propagate an error from an expression yielding Result<T> or Status.
-#define GUICHET_TRY(expr)                                 \
-  do {                                                    \
-    auto&& guichet_try_ = (expr);                         \
-    if (!guichet_try_.ok()) return guichet_try_.error();  \
+#define GUICHET_TRY(expr)                                \
+  do {                                                   \
+    auto&& guichet_try_ = (expr);                        \
+    if (!guichet_try_.ok()) return guichet_try_.error(); \
   } while (false)

@@ -78,8 +78,8 @@ std::string FormatIso8601(Timestamp t, bool micros) {
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", d.year, d.month, d.day,
                   hh, mm, ss, us);
   } else {
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", d.year, d.month, d.day, hh,
-                  mm, ss);
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", d.year, d.month, d.day, hh, mm,
+                  ss);
   }
   return buf;
 }

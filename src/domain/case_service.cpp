@@ -105,8 +105,9 @@ std::vector<FieldError> CaseService::Validate(NewRequest& in) const {
     if (auto phone = NormalizePhone(in.contact.phone)) {
       in.contact.phone = *phone;
     } else {
-      errs.push_back({"contact.phone",
-                      "Le numéro de téléphone n’est pas valide (ex. : 06 12 34 56 78 ou +33612345678)."});
+      errs.push_back(
+          {"contact.phone",
+           "Le numéro de téléphone n’est pas valide (ex. : 06 12 34 56 78 ou +33612345678)."});
     }
   }
   if (in.location) {
@@ -210,7 +211,9 @@ Result<Request> CaseService::Get(const std::string& key) const {
   return store_.GetRequestByReference(ref);
 }
 
-Result<RequestPage> CaseService::List(const RequestQuery& q) const { return store_.ListRequests(q); }
+Result<RequestPage> CaseService::List(const RequestQuery& q) const {
+  return store_.ListRequests(q);
+}
 
 Result<std::vector<Event>> CaseService::Timeline(std::int64_t request_id) const {
   auto r = store_.GetRequest(request_id);
@@ -312,8 +315,8 @@ void CaseService::ChangeStatus(std::int64_t request_id, std::string to, std::str
         e.kind = EventKind::kStatusChange;
         e.author = actor.Label();
         e.body = comment;
-        e.data_json = nlohmann::json{{"from", from}, {"to", r->status}, {"transition", (*t)->name}}
-                          .dump();
+        e.data_json =
+            nlohmann::json{{"from", from}, {"to", r->status}, {"transition", (*t)->name}}.dump();
         e.created_at = now;
         GUICHET_TRY(tx.AppendEvent(e));
         *out = std::move(*r);
@@ -356,8 +359,9 @@ void CaseService::Assign(std::int64_t request_id, Assignment a, Actor actor,
         if (a.agent_id) {
           const auto& agent = *a.agent_id;
           if (agent && !tx.AgentExists(*agent)) {
-            return Error::Invalid("L’affectation contient des erreurs.",
-                                  {{"agent", "L’agent " + std::to_string(*agent) + " n’existe pas."}});
+            return Error::Invalid(
+                "L’affectation contient des erreurs.",
+                {{"agent_id", "L’agent " + std::to_string(*agent) + " n’existe pas."}});
           }
           data["agent"] = agent ? nlohmann::json(*agent) : nlohmann::json(nullptr);
           r->agent_id = agent;

@@ -25,7 +25,7 @@ template <typename T>
 using Done = std::function<void(Result<T>)>;
 
 // Limits on what a caller may store; the HTTP layer limits the body first.
-inline constexpr size_t kMaxTitleLength = 200;         // code points
+inline constexpr size_t kMaxTitleLength = 200;          // code points
 inline constexpr size_t kMaxDescriptionLength = 20000;  // code points
 inline constexpr size_t kMaxMessageLength = 20000;      // code points
 inline constexpr size_t kMaxNameLength = 200;
@@ -68,8 +68,9 @@ struct EventAdded {
 };
 
 struct Assignment {
-  std::optional<std::string> team_id;             // unchanged when absent
-  std::optional<std::optional<std::int64_t>> agent_id;  // absent: unchanged; nullopt inside: unassign
+  std::optional<std::string> team_id;  // unchanged when absent
+  std::optional<std::optional<std::int64_t>>
+      agent_id;  // absent: unchanged; nullopt inside: unassign
 };
 
 class CaseService {

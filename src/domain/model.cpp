@@ -85,10 +85,14 @@ bool IsTerminal(StatusCategory c) {
 
 std::string Actor::Label() const {
   switch (kind) {
-    case Kind::kSystem: return "system";
-    case Kind::kApi: return id ? "api:" + std::to_string(id) : "api";
-    case Kind::kAgent: return "agent:" + std::to_string(id);
-    case Kind::kCitizen: return "citizen:" + std::to_string(id);
+    case Kind::kSystem:
+      return "system";
+    case Kind::kApi:
+      return id ? "api:" + std::to_string(id) : "api";
+    case Kind::kAgent:
+      return "agent:" + std::to_string(id);
+    case Kind::kCitizen:
+      return "citizen:" + std::to_string(id);
   }
   return "system";
 }

@@ -10,9 +10,9 @@
 
 namespace guichet::http {
 
-using nlohmann::json;
 using bhttp::status;
 using bhttp::verb;
+using nlohmann::json;
 
 namespace {
 
@@ -58,7 +58,8 @@ bool IsJson(const Context& ctx, bool allow_merge_patch = false) {
   const std::string ct = ctx.Header(bhttp::field::content_type);
   std::string base = ct.substr(0, ct.find(';'));
   while (!base.empty() && base.back() == ' ') base.pop_back();
-  return base == "application/json" || (allow_merge_patch && base == "application/merge-patch+json");
+  return base == "application/json" ||
+         (allow_merge_patch && base == "application/merge-patch+json");
 }
 
 Response UnsupportedMedia(const Context& ctx) {
@@ -72,7 +73,7 @@ Response WithRequest(const Context& ctx, status st, const domain::Request& r) {
   return res;
 }
 
-Result<std::vector<std::string>> SplitList(const std::string& v) {
+std::vector<std::string> SplitList(const std::string& v) {
   std::vector<std::string> out;
   size_t start = 0;
   while (start <= v.size()) {
@@ -90,9 +91,9 @@ Result<domain::RequestQuery> ParseListQuery(const Context& ctx) {
   std::vector<FieldError> errs;
   for (const auto& [k, v] : ctx.query) {
     if (k == "status") {
-      q.statuses = *SplitList(v);
+      q.statuses = SplitList(v);
     } else if (k == "category") {
-      for (const auto& c : *SplitList(v)) {
+      for (const auto& c : SplitList(v)) {
         if (auto cat = domain::ParseStatusCategory(c)) {
           q.categories.push_back(*cat);
         } else {
@@ -121,8 +122,8 @@ Result<domain::RequestQuery> ParseListQuery(const Context& ctx) {
       } else if (k == "cursor") {
         q.before_id = n;
       } else if (n > kMaxPageSize) {
-        errs.push_back({"limit", "La taille de page est limitée à " +
-                                     std::to_string(kMaxPageSize) + "."});
+        errs.push_back(
+            {"limit", "La taille de page est limitée à " + std::to_string(kMaxPageSize) + "."});
       } else {
         q.limit = static_cast<int>(n);
       }
@@ -225,23 +226,24 @@ void ApiV1::Register(Router& router) {
     co_return WithRequest(ctx, status::ok, *r);
   });
 
-  router.Add(verb::patch, "/api/v1/requests/{id}", [this](Context& ctx) -> asio::awaitable<Response> {
-    if (!IsJson(ctx, true)) co_return UnsupportedMedia(ctx);
-    auto body = ParseBody(ctx.req.body());
-    if (!body.ok()) co_return ctx.Problem(body.error());
-    auto a = ParseAssignment(*body);
-    if (!a.ok()) co_return ctx.Problem(a.error());
-    auto expected = ExpectedVersion(ctx);
-    if (!expected.ok()) co_return ctx.Problem(expected.error());
-    auto r = cases_.Get(ctx.Param("id"));
-    if (!r.ok()) co_return ctx.Problem(r.error());
-    auto updated = co_await AwaitCallback<Result<domain::Request>>([&](auto done) {
-      cases_.Assign(r->id, *a, domain::Actor{domain::Actor::Kind::kApi}, *expected,
-                    std::move(done));
-    });
-    if (!updated.ok()) co_return ctx.Problem(updated.error());
-    co_return WithRequest(ctx, status::ok, *updated);
-  });
+  router.Add(verb::patch, "/api/v1/requests/{id}",
+             [this](Context& ctx) -> asio::awaitable<Response> {
+               if (!IsJson(ctx, true)) co_return UnsupportedMedia(ctx);
+               auto body = ParseBody(ctx.req.body());
+               if (!body.ok()) co_return ctx.Problem(body.error());
+               auto a = ParseAssignment(*body);
+               if (!a.ok()) co_return ctx.Problem(a.error());
+               auto expected = ExpectedVersion(ctx);
+               if (!expected.ok()) co_return ctx.Problem(expected.error());
+               auto r = cases_.Get(ctx.Param("id"));
+               if (!r.ok()) co_return ctx.Problem(r.error());
+               auto updated = co_await AwaitCallback<Result<domain::Request>>([&](auto done) {
+                 cases_.Assign(r->id, *a, domain::Actor{domain::Actor::Kind::kApi}, *expected,
+                               std::move(done));
+               });
+               if (!updated.ok()) co_return ctx.Problem(updated.error());
+               co_return WithRequest(ctx, status::ok, *updated);
+             });
 
   router.Add(verb::get, "/api/v1/requests/{id}/events",
              [this](Context& ctx) -> asio::awaitable<Response> {
@@ -300,8 +302,7 @@ void ApiV1::Register(Router& router) {
                                   {"label", target ? target->label : t->to},
                                   {"comment_required", t->comment_required}});
                }
-               co_return ctx.Json(status::ok,
-                                  json{{"status", r->status}, {"items", items}}.dump());
+               co_return ctx.Json(status::ok, json{{"status", r->status}, {"items", items}}.dump());
              });
 
   router.Add(verb::post, "/api/v1/requests/{id}/transitions",
@@ -321,8 +322,8 @@ void ApiV1::Register(Router& router) {
                  }
                }
                if (!errs.empty()) {
-                 co_return ctx.Problem(Error::Invalid("Le changement de statut contient des erreurs.",
-                                                      errs));
+                 co_return ctx.Problem(
+                     Error::Invalid("Le changement de statut contient des erreurs.", errs));
                }
                auto expected = ExpectedVersion(ctx);
                if (!expected.ok()) co_return ctx.Problem(expected.error());

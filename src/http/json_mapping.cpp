@@ -55,7 +55,8 @@ json ToJson(const domain::Request& r) {
       {"title", r.title},
       {"description", r.description},
       {"citizen_id", r.citizen_id ? json(*r.citizen_id) : json(nullptr)},
-      {"contact", {{"name", r.contact.name}, {"email", r.contact.email}, {"phone", r.contact.phone}}},
+      {"contact",
+       {{"name", r.contact.name}, {"email", r.contact.email}, {"phone", r.contact.phone}}},
       {"channel", ToString(r.channel)},
       {"status", r.status},
       {"category", ToString(r.category)},
@@ -71,8 +72,8 @@ json ToJson(const domain::Request& r) {
       {"version", r.version},
   };
   if (r.location) {
-    j["location"] = {{"lat", r.location->lat}, {"lon", r.location->lon},
-                     {"address", r.location->address}};
+    j["location"] = {
+        {"lat", r.location->lat}, {"lon", r.location->lon}, {"address", r.location->address}};
   }
   return j;
 }
@@ -91,13 +92,11 @@ json ToJson(const domain::Event& e) {
 }
 
 json ToJson(const domain::Service& s) {
-  return {{"id", s.id},           {"name", s.name},         {"description", s.description},
-          {"team", s.team_id},    {"due_days", s.due_days}, {"active", s.active}};
+  return {{"id", s.id},        {"name", s.name},         {"description", s.description},
+          {"team", s.team_id}, {"due_days", s.due_days}, {"active", s.active}};
 }
 
-json ToJson(const domain::Team& t) {
-  return {{"id", t.id}, {"name", t.name}, {"email", t.email}};
-}
+json ToJson(const domain::Team& t) { return {{"id", t.id}, {"name", t.name}, {"email", t.email}}; }
 
 json ToJson(const domain::Workflow& w) {
   json statuses = json::array();
@@ -111,7 +110,9 @@ json ToJson(const domain::Workflow& w) {
                            {"to", t.to},
                            {"comment_required", t.comment_required}});
   }
-  return {{"id", w.id()}, {"initial", w.initial()}, {"statuses", statuses},
+  return {{"id", w.id()},
+          {"initial", w.initial()},
+          {"statuses", statuses},
           {"transitions", transitions}};
 }
 
@@ -137,15 +138,17 @@ domain::NewRequest ParseNewRequest(const json& j, std::vector<FieldError>& errs)
     if (auto ch = domain::ParseChannel(c)) {
       in.channel = *ch;
     } else {
-      errs.push_back({"channel", "Canal inconnu : « " + c +
-                                     " » (web, api, email, sms, phone, counter, postal, open311)."});
+      errs.push_back(
+          {"channel", "Canal inconnu : « " + c +
+                          " » (web, api, email, sms, phone, counter, postal, open311)."});
     }
   }
   if (auto p = GetString(j, "priority", "priority", errs); !p.empty()) {
     if (auto pr = domain::ParsePriority(p)) {
       in.priority = *pr;
     } else {
-      errs.push_back({"priority", "Priorité inconnue : « " + p + " » (low, normal, high, urgent)."});
+      errs.push_back(
+          {"priority", "Priorité inconnue : « " + p + " » (low, normal, high, urgent)."});
     }
   }
   if (auto it = j.find("contact"); it != j.end() && !it->is_null()) {

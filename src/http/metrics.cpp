@@ -23,20 +23,23 @@ std::string Metrics::Render() const {
   std::lock_guard lock(mu_);
   for (const auto& [key, n] : requests_) {
     const auto& [route, method, status] = key;
-    out += fmt::format("guichet_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
-                       route, method, status, n);
+    out +=
+        fmt::format("guichet_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
+                    route, method, status, n);
   }
   out += "# HELP guichet_http_request_duration_seconds Time from request read to response ready.\n";
   out += "# TYPE guichet_http_request_duration_seconds histogram\n";
   for (const auto& [route, h] : latency_) {
     for (size_t i = 0; i < kBuckets.size(); ++i) {
-      out += fmt::format(
-          "guichet_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n", route,
-          kBuckets[i], h.counts[i]);
+      out +=
+          fmt::format("guichet_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
+                      route, kBuckets[i], h.counts[i]);
     }
-    out += fmt::format("guichet_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
-                       route, h.count);
-    out += fmt::format("guichet_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route, h.sum);
+    out +=
+        fmt::format("guichet_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
+                    route, h.count);
+    out +=
+        fmt::format("guichet_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route, h.sum);
     out += fmt::format("guichet_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", route,
                        h.count);
   }

@@ -18,8 +18,7 @@ class Metrics {
  public:
   using Gauges = std::function<std::vector<std::pair<std::string, double>>()>;
 
-  void Record(const std::string& route, const std::string& method, unsigned status,
-              double seconds);
+  void Record(const std::string& route, const std::string& method, unsigned status, double seconds);
   void ConnectionOpened() { ++connections_; }
   void ConnectionClosed() { --connections_; }
   // Extra gauges (database pool…) rendered with the rest.
@@ -36,7 +35,8 @@ class Metrics {
     double sum = 0;
   };
   mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;  // GUARDED_BY(mu_)
+  std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t>
+      requests_;                              // GUARDED_BY(mu_)
   std::map<std::string, Histogram> latency_;  // GUARDED_BY(mu_)
   std::atomic<long> connections_{0};
   std::vector<Gauges> gauges_;  // set at start-up only

@@ -37,7 +37,8 @@ nlohmann::json FromYaml(const YAML::Node& node) {
       if (!s.empty() && *end == '\0') return d;
       return s;
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 

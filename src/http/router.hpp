@@ -27,7 +27,7 @@ using Response = bhttp::response<bhttp::string_body>;
 // What a handler sees of one HTTP request.
 struct Context {
   const Request& req;
-  std::string path;  // decoded, without the query string
+  std::string path;   // decoded, without the query string
   std::string route;  // the matched pattern, for metrics and logs
   std::unordered_map<std::string, std::string> params;
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order

@@ -1,17 +1,17 @@
 #include "http/server.hpp"
 
+#include <sodium.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <csignal>
-#include <sodium.h>
 #include <thread>
 #include <vector>
 
@@ -20,9 +20,9 @@
 
 namespace guichet::http {
 
-using asio::ip::tcp;
 using asio::redirect_error;
 using asio::use_awaitable;
+using asio::ip::tcp;
 
 namespace {
 
@@ -44,7 +44,8 @@ std::string RequestIdFrom(const Request& req) {
   if (it != req.end()) {
     std::string_view v = it->value();
     bool ok = !v.empty() && v.size() <= 64;
-    for (char c : v) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+    for (char c : v)
+      ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
     if (ok) return std::string(v);
   }
   return NewRequestId();
@@ -98,15 +99,20 @@ void Server::Run() {
   };
   wait_signal();
   wait_hup();
+  const int n =
+      options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+  for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<asio::io_context>(1));
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (auto& w : workers_) guards.push_back(asio::make_work_guard(*w));
   asio::co_spawn(ioc_, Accept(), asio::detached);
   LogEvent(spdlog::level::info, "serveur à l’écoute",
-           {{"address", options_.host}, {"port", port_}});
+           {{"address", options_.host}, {"port", port_}, {"threads", n}});
 
-  const int n = options_.threads > 0 ? options_.threads
-                                     : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> threads;
-  for (int i = 1; i < n; ++i) threads.emplace_back([this] { ioc_.run(); });
-  ioc_.run();
+  for (auto& w : workers_) threads.emplace_back([&w] { w->run(); });
+  ioc_.run();  // returns when Drain() stops it
+  guards.clear();
+  for (auto& w : workers_) w->stop();
   for (auto& t : threads) t.join();
   LogEvent(spdlog::level::info, "serveur arrêté");
 }
@@ -135,8 +141,8 @@ asio::awaitable<void> Server::Drain() {
 asio::awaitable<void> Server::Accept() {
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket =
-        co_await acceptor_.async_accept(asio::make_strand(ioc_), redirect_error(use_awaitable, ec));
+    asio::io_context& worker = *workers_[next_worker_++ % workers_.size()];
+    tcp::socket socket = co_await acceptor_.async_accept(worker, redirect_error(use_awaitable, ec));
     if (ec) {
       if (stopping_ || ec == asio::error::operation_aborted) co_return;
       // Out of descriptors and the like: back off briefly rather than spin.
@@ -148,8 +154,7 @@ asio::awaitable<void> Server::Accept() {
       socket.close(ec);
       continue;
     }
-    auto ex = socket.get_executor();
-    asio::co_spawn(ex, Session(std::move(socket)), asio::detached);
+    asio::co_spawn(worker, Session(std::move(socket)), asio::detached);
   }
 }
 

@@ -43,7 +43,7 @@ std::vector<std::string> MigrateDatabase(const DatabaseUrl& url) {
   }
   auto conn = Connect(url);
   const auto& files = url.dialect == sql::Dialect::kPostgres ? embedded::PostgresMigrations()
-                                                              : embedded::SqliteMigrations();
+                                                             : embedded::SqliteMigrations();
   return Migrate(*conn, MigrationList(files.begin(), files.end()));
 }
 

@@ -99,12 +99,28 @@ class SqlWriteTx final : public domain::WriteTx {
   explicit SqlWriteTx(sql::Connection& c) : c_(c) {}
 
   Result<std::int64_t> InsertRequest(const Request& r) override {
-    const Value p[] = {r.reference, r.service_id, r.title, r.description, sql::Opt(r.citizen_id),
-                       r.contact.name, r.contact.email, r.contact.phone, Str(ToString(r.channel)),
-                       r.status, Str(ToString(r.category)), Str(ToString(r.priority)),
-                       LocationPart(r, 0), LocationPart(r, 1), LocationPart(r, 2), r.data_json,
-                       r.created_at, r.updated_at, sql::Opt(r.due_at), sql::Opt(r.closed_at),
-                       r.team_id, sql::Opt(r.agent_id)};
+    const Value p[] = {r.reference,
+                       r.service_id,
+                       r.title,
+                       r.description,
+                       sql::Opt(r.citizen_id),
+                       r.contact.name,
+                       r.contact.email,
+                       r.contact.phone,
+                       Str(ToString(r.channel)),
+                       r.status,
+                       Str(ToString(r.category)),
+                       Str(ToString(r.priority)),
+                       LocationPart(r, 0),
+                       LocationPart(r, 1),
+                       LocationPart(r, 2),
+                       r.data_json,
+                       r.created_at,
+                       r.updated_at,
+                       sql::Opt(r.due_at),
+                       sql::Opt(r.closed_at),
+                       r.team_id,
+                       sql::Opt(r.agent_id)};
     try {
       return *sql::QueryInt(c_, kInsertRequest, p);
     } catch (const sql::ConstraintError& e) {
@@ -113,11 +129,25 @@ class SqlWriteTx final : public domain::WriteTx {
   }
 
   Status UpdateRequest(const Request& r, std::int64_t expected_version) override {
-    const Value p[] = {r.title, r.description, sql::Opt(r.citizen_id), r.contact.name,
-                       r.contact.email, r.contact.phone, r.status, Str(ToString(r.category)),
-                       Str(ToString(r.priority)), LocationPart(r, 0), LocationPart(r, 1),
-                       LocationPart(r, 2), r.data_json, r.updated_at, sql::Opt(r.due_at),
-                       sql::Opt(r.closed_at), r.team_id, sql::Opt(r.agent_id), r.id,
+    const Value p[] = {r.title,
+                       r.description,
+                       sql::Opt(r.citizen_id),
+                       r.contact.name,
+                       r.contact.email,
+                       r.contact.phone,
+                       r.status,
+                       Str(ToString(r.category)),
+                       Str(ToString(r.priority)),
+                       LocationPart(r, 0),
+                       LocationPart(r, 1),
+                       LocationPart(r, 2),
+                       r.data_json,
+                       r.updated_at,
+                       sql::Opt(r.due_at),
+                       sql::Opt(r.closed_at),
+                       r.team_id,
+                       sql::Opt(r.agent_id),
+                       r.id,
                        expected_version};
     if (c_.Execute(kUpdateRequest, p) == 1) return Status::Ok();
     const Value id[] = {r.id};
@@ -177,7 +207,11 @@ class SqlWriteTx final : public domain::WriteTx {
   }
 
   Status UpsertService(const domain::Service& s) override {
-    const Value p[] = {s.id, s.name, s.description, s.team_id, std::int64_t{s.due_days},
+    const Value p[] = {s.id,
+                       s.name,
+                       s.description,
+                       s.team_id,
+                       std::int64_t{s.due_days},
                        std::int64_t{s.active ? 1 : 0}};
     c_.Execute(
         "INSERT INTO services (id, name, description, team_id, due_days, active) VALUES (?, ?, "
@@ -286,9 +320,10 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
     params.emplace_back(*q.citizen_id);
   }
   if (!q.text.empty()) {
-    sql += dialect_ == sql::Dialect::kPostgres
-               ? " AND (reference = ? OR title ILIKE ? ESCAPE '\\' OR description ILIKE ? ESCAPE '\\')"
-               : " AND (reference = ? OR title LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')";
+    sql +=
+        dialect_ == sql::Dialect::kPostgres
+            ? " AND (reference = ? OR title ILIKE ? ESCAPE '\\' OR description ILIKE ? ESCAPE '\\')"
+            : " AND (reference = ? OR title LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')";
     params.emplace_back(q.text);
     params.emplace_back(LikePattern(q.text));
     params.emplace_back(LikePattern(q.text));
@@ -364,8 +399,9 @@ Result<std::vector<domain::Agent>> SqlStore::ListAgents() {
 }
 
 Result<std::int64_t> SqlStore::CountRequests() {
-  return Read<std::int64_t>(
-      [&](sql::Connection& c) { return sql::QueryInt(c, "SELECT COUNT(*) FROM requests").value(); });
+  return Read<std::int64_t>([&](sql::Connection& c) {
+    return sql::QueryInt(c, "SELECT COUNT(*) FROM requests").value();
+  });
 }
 
 void SqlStore::Write(WriteOp op, WriteDone done) {

@@ -1,10 +1,30 @@
 #include "support/test_support.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
 #include <stdexcept>
+#include <thread>
+
+#include "storage/open.hpp"
 
 namespace guichet::testing {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
 
 TempDir::TempDir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "guichet-test-XXXXXX").string();
@@ -20,6 +40,209 @@ TempDir::~TempDir() {
 std::string PostgresServerUrl() {
   const char* url = std::getenv("GUICHET_TEST_PG_URL");
   return url ? url : "";
+}
+
+namespace {
+
+std::string RandomSuffix() {
+  std::random_device rd;
+  std::mt19937_64 rng(rd());
+  static const char* kChars = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string s;
+  for (int i = 0; i < 12; ++i) s += kChars[rng() % 36];
+  return s;
+}
+
+// postgresql://user@host:port/db → same URL with another database name.
+std::string WithDatabase(const std::string& server_url, const std::string& db) {
+  const size_t scheme = server_url.find("://");
+  const size_t slash = server_url.find('/', scheme + 3);
+  const size_t query = server_url.find('?', scheme + 3);
+  std::string base = server_url.substr(0, slash == std::string::npos ? query : slash);
+  std::string tail = query == std::string::npos ? "" : server_url.substr(query);
+  return base + "/" + db + tail;
+}
+
+}  // namespace
+
+TestDatabase::TestDatabase(bool postgres) : postgres_(postgres) {
+  if (!postgres_) {
+    url_ = "sqlite:" + dir_.path() + "/guichet.db";
+    return;
+  }
+  const std::string server = PostgresServerUrl();
+  if (server.empty()) {
+    throw std::runtime_error(
+        "GUICHET_TEST_PG_URL is not set: run the tests with `make test`, which starts PostgreSQL");
+  }
+  name_ = "guichet_test_" + RandomSuffix();
+  auto admin = storage::Connect(*storage::ParseDatabaseUrl(server));
+  admin->ExecScript("CREATE DATABASE " + name_);
+  url_ = WithDatabase(server, name_);
+}
+
+TestDatabase::~TestDatabase() {
+  if (!postgres_ || name_.empty()) return;
+  try {
+    auto admin = storage::Connect(*storage::ParseDatabaseUrl(PostgresServerUrl()));
+    admin->ExecScript("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  } catch (const std::exception&) {
+    // A leftover test database is harmless: the cluster is thrown away.
+  }
+}
+
+unsigned short FreePort() {
+  asio::io_context ioc;
+  asio::ip::tcp::acceptor a(ioc, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+HttpResponse Http(unsigned short port, const std::string& method, const std::string& target,
+                  const std::string& body, const std::map<std::string, std::string>& headers) {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.expires_after(std::chrono::seconds(30));
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), target, 11);
+  req.set(bhttp::field::host, "127.0.0.1");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  if (!body.empty() || method == "POST" || method == "PATCH") req.prepare_payload();
+  beast::error_code write_ec;
+  // A server refusing an oversized body answers and closes before reading it
+  // all: the write then fails, but the answer is there to read.
+  bhttp::write(stream, req, write_ec);
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 << 20);
+  if (method == "HEAD") parser.skip(true);
+  beast::error_code ec;
+  bhttp::read(stream, buffer, parser, ec);
+  if (ec && ec != bhttp::error::end_of_stream) throw beast::system_error(write_ec ? write_ec : ec);
+  auto res = parser.release();
+  HttpResponse out;
+  out.status = res.result_int();
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(f.value());
+  }
+  out.body = std::move(res.body());
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  return out;
+}
+
+HttpResponse HttpJson(unsigned short port, const std::string& method, const std::string& target,
+                      const nlohmann::json& body,
+                      const std::map<std::string, std::string>& headers) {
+  auto h = headers;
+  h.emplace("Content-Type", "application/json");
+  return Http(port, method, target, body.dump(), h);
+}
+
+std::string GuichetBinary() {
+  const char* bin = std::getenv("GUICHET_BIN");
+  if (!bin) throw std::runtime_error("GUICHET_BIN is not set (ctest sets it)");
+  return bin;
+}
+
+namespace {
+
+[[noreturn]] void ExecGuichet(const std::vector<std::string>& args,
+                              const std::map<std::string, std::string>& env, int out_fd) {
+  dup2(out_fd, STDOUT_FILENO);
+  dup2(out_fd, STDERR_FILENO);
+  for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+  const std::string bin = GuichetBinary();
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(bin.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  execv(bin.c_str(), argv.data());
+  _exit(127);
+}
+
+int ExitCode(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+}  // namespace
+
+int RunGuichet(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+               std::string& output) {
+  TempDir dir;
+  const std::string log = dir.path() + "/out";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ExecGuichet(args, env, fd);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::ifstream in(log);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  output = ss.str();
+  return ExitCode(status);
+}
+
+ServerProcess::ServerProcess(std::string database_url, std::map<std::string, std::string> env)
+    : database_url_(std::move(database_url)), env_(std::move(env)) {
+  log_ = dir_.path() + "/server.log";
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Stop(SIGTERM);
+}
+
+void ServerProcess::Start() {
+  port_ = FreePort();
+  auto env = env_;
+  env["GUICHET_DATABASE"] = database_url_;
+  env["GUICHET_LISTEN"] = "127.0.0.1:" + std::to_string(port_);
+  env.emplace("GUICHET_ACCESS_LOG", "false");
+  pid_ = fork();
+  if (pid_ == 0) {
+    const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    ExecGuichet({"serve"}, env, fd);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      std::ifstream in(log_);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      throw std::runtime_error("guichet serve exited early: " + ss.str());
+    }
+    try {
+      if (Http(port_, "GET", "/readyz").status == 200) return;
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error("guichet serve did not become ready in 10 s");
+}
+
+int ServerProcess::Stop(int sig) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, sig);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  const int code = ExitCode(status);
+  if (code != 0 && code != 128 + sig) {
+    // An unexpected death: show what the server said, for the test log.
+    std::ifstream in(log_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::fprintf(stderr, "--- guichet serve exited with %d; its output:\n%s\n---\n", code,
+                 ss.str().c_str());
+  }
+  return code;
 }
 
 }  // namespace guichet::testing

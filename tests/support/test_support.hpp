@@ -1,7 +1,14 @@
-// Helpers shared by the cross-module tests.
+// Helpers shared by the cross-module tests: temp dirs, the PostgreSQL
+// server the test script started, the guichet binary as a child process and
+// a small synchronous HTTP client.
 #pragma once
 
+#include <sys/types.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace guichet::testing {
 
@@ -21,5 +28,78 @@ class TempDir {
 // The PostgreSQL server URL the test script started (GUICHET_TEST_PG_URL),
 // e.g. "postgresql://postgres@127.0.0.1:55432/postgres". Empty when unset.
 std::string PostgresServerUrl();
+
+// A database for one test: a SQLite file in a temp dir, or a fresh
+// PostgreSQL database (created here, dropped by the destructor).
+// Throws std::runtime_error when PostgreSQL is asked for but not available.
+class TestDatabase {
+ public:
+  explicit TestDatabase(bool postgres);
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+  const std::string& url() const { return url_; }
+  bool postgres() const { return postgres_; }
+  const std::string& dir() const { return dir_.path(); }
+
+ private:
+  bool postgres_;
+  TempDir dir_;
+  std::string url_;
+  std::string name_;
+};
+
+// A loopback port nobody listens on right now.
+unsigned short FreePort();
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  nlohmann::json Json() const { return nlohmann::json::parse(body, nullptr, false); }
+  std::string Header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+// One request on a fresh connection. Throws on a connection failure.
+HttpResponse Http(unsigned short port, const std::string& method, const std::string& target,
+                  const std::string& body = "",
+                  const std::map<std::string, std::string>& headers = {});
+// POST/PATCH with Content-Type: application/json.
+HttpResponse HttpJson(unsigned short port, const std::string& method, const std::string& target,
+                      const nlohmann::json& body,
+                      const std::map<std::string, std::string>& headers = {});
+
+// The guichet binary (GUICHET_BIN) running `serve` as a child process.
+class ServerProcess {
+ public:
+  ServerProcess(std::string database_url, std::map<std::string, std::string> env = {});
+  ~ServerProcess();  // SIGTERM then wait
+
+  // Starts `guichet serve` and waits until /readyz answers 200 (10 s max).
+  void Start();
+  // Sends `sig` and waits for the exit; returns the exit status (or 128+signal).
+  int Stop(int sig);
+  unsigned short port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  const std::string& log_path() const { return log_; }
+
+ private:
+  std::string database_url_;
+  std::map<std::string, std::string> env_;
+  TempDir dir_;
+  std::string log_;
+  unsigned short port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// Runs the guichet binary with arguments and environment; returns its exit
+// code and captures stdout+stderr.
+int RunGuichet(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+               std::string& output);
+
+std::string GuichetBinary();
 
 }  // namespace guichet::testing

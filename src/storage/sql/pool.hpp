@@ -57,9 +57,9 @@ class ConnectionPool {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Connection>> idle_;  // GUARDED_BY(mu_)
-  size_t open_ = 0;                                 // GUARDED_BY(mu_)
-  size_t in_use_ = 0;                               // GUARDED_BY(mu_)
-  std::uint64_t waits_ = 0;                         // GUARDED_BY(mu_)
+  size_t open_ = 0;                                // GUARDED_BY(mu_)
+  size_t in_use_ = 0;                              // GUARDED_BY(mu_)
+  std::uint64_t waits_ = 0;                        // GUARDED_BY(mu_)
 };
 
 }  // namespace guichet::storage::sql

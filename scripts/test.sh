@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `make test`: install what is missing, build, start the servers the tests
+# need on loopback (PostgreSQL), run every test, stop the servers whatever
+# the outcome. Ends with ctest's summary and a "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BUILD=${BUILD_DIR:-build}
+PG_PORT=${GUICHET_TEST_PG_PORT:-55432}
+
+scripts/install-deps || exit 1
+scripts/build.sh "$BUILD" || exit 1
+
+# PostgreSQL: a private cluster under build/, stopped on exit.
+PG_DIR=$ROOT/$BUILD/pg
+stop_pg() { scripts/pg-cluster stop "$PG_DIR" || true; }
+trap stop_pg EXIT
+if ! PG_URL=$(scripts/pg-cluster start "$PG_DIR" "$PG_PORT"); then
+  # The checkout may sit under a directory the postgres user cannot enter.
+  PG_DIR=$(mktemp -d /tmp/guichet-pg.XXXXXX)
+  echo "test: PostgreSQL cluster moved to $PG_DIR" >&2
+  PG_URL=$(scripts/pg-cluster start "$PG_DIR" "$PG_PORT") || exit 1
+fi
+export GUICHET_TEST_PG_URL=$PG_URL
+
+status=0
+# Formatting is part of the contract (STYLE.md §10).
+if ! scripts/check-format; then
+  status=1
+fi
+
+cd "$BUILD"
+ctest --output-on-failure -j2 --timeout 600 2>&1 | tee ctest.log
+[[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+summary=$(grep -E "tests passed, [0-9]+ tests failed out of" ctest.log | tail -1)
+total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")
+failed=$(sed -E 's/.* ([0-9]+) tests failed.*/\1/' <<<"$summary")
+if [[ -n $total && -n $failed ]]; then
+  echo "$((total - failed)) passed, $failed failed"
+else
+  echo "0 passed, 1 failed"
+  status=1
+fi
+exit $status

@@ -1,0 +1,176 @@
+#include "domain/memory_store.hpp"
+
+#include <algorithm>
+
+namespace guichet::domain {
+namespace {
+
+class MemoryTx final : public WriteTx {
+ public:
+  explicit MemoryTx(MemoryStore::State& s) : s_(s) {}
+
+  Result<std::int64_t> InsertRequest(const Request& r) override {
+    if (ReferenceExists(r.reference)) return Error::Conflict("Cette référence existe déjà.");
+    Request copy = r;
+    copy.id = s_.next_id++;
+    copy.version = 1;
+    s_.requests[copy.id] = copy;
+    return copy.id;
+  }
+  Status UpdateRequest(const Request& r, std::int64_t expected_version) override {
+    auto it = s_.requests.find(r.id);
+    if (it == s_.requests.end()) return Error::NotFound("Cette demande n’existe pas.");
+    if (it->second.version != expected_version) return Error::Stale("version");
+    Request copy = r;
+    copy.reference = it->second.reference;
+    copy.version = expected_version + 1;
+    it->second = copy;
+    return Status::Ok();
+  }
+  Result<Request> GetRequest(std::int64_t id) override {
+    auto it = s_.requests.find(id);
+    if (it == s_.requests.end()) return Error::NotFound("Cette demande n’existe pas.");
+    return it->second;
+  }
+  bool ReferenceExists(const std::string& reference) override {
+    return std::any_of(s_.requests.begin(), s_.requests.end(),
+                       [&](const auto& kv) { return kv.second.reference == reference; });
+  }
+  Result<std::int64_t> AppendEvent(const Event& e) override {
+    Event copy = e;
+    copy.id = s_.next_id++;
+    s_.events[copy.id] = copy;
+    return copy.id;
+  }
+  std::optional<IdempotencyRecord> FindIdempotency(const std::string& scope,
+                                                   const std::string& key) override {
+    auto it = s_.idempotency.find({scope, key});
+    if (it == s_.idempotency.end()) return std::nullopt;
+    return it->second;
+  }
+  Status SaveIdempotency(const IdempotencyRecord& rec) override {
+    s_.idempotency[{rec.scope, rec.key}] = rec;
+    return Status::Ok();
+  }
+  Status UpsertTeam(const Team& t) override {
+    s_.teams[t.id] = t;
+    return Status::Ok();
+  }
+  Status UpsertService(const Service& s) override {
+    s_.services[s.id] = s;
+    return Status::Ok();
+  }
+  Result<std::int64_t> InsertAgent(const Agent& a) override {
+    Agent copy = a;
+    copy.id = s_.next_id++;
+    s_.agents[copy.id] = copy;
+    return copy.id;
+  }
+  bool AgentExists(std::int64_t id) override { return s_.agents.count(id) > 0; }
+  Result<std::int64_t> InsertCitizen(const Citizen& c) override {
+    Citizen copy = c;
+    copy.id = s_.next_id++;
+    s_.citizens[copy.id] = copy;
+    return copy.id;
+  }
+
+ private:
+  MemoryStore::State& s_;
+};
+
+}  // namespace
+
+Result<Request> MemoryStore::GetRequest(std::int64_t id) {
+  std::lock_guard lock(mu_);
+  return MemoryTx(state_).GetRequest(id);
+}
+
+Result<Request> MemoryStore::GetRequestByReference(const std::string& reference) {
+  std::lock_guard lock(mu_);
+  for (const auto& [_, r] : state_.requests) {
+    if (r.reference == reference) return r;
+  }
+  return Error::NotFound("Cette demande n’existe pas.");
+}
+
+Result<RequestPage> MemoryStore::ListRequests(const RequestQuery& q) {
+  std::lock_guard lock(mu_);
+  RequestPage page;
+  for (auto it = state_.requests.rbegin(); it != state_.requests.rend(); ++it) {
+    const Request& r = it->second;
+    if (q.before_id && r.id >= *q.before_id) continue;
+    if (!q.statuses.empty() &&
+        std::find(q.statuses.begin(), q.statuses.end(), r.status) == q.statuses.end()) {
+      continue;
+    }
+    if (!q.categories.empty() &&
+        std::find(q.categories.begin(), q.categories.end(), r.category) == q.categories.end()) {
+      continue;
+    }
+    if ((q.team_id && r.team_id != *q.team_id) || (q.channel && r.channel != *q.channel) ||
+        (q.service_id && r.service_id != *q.service_id) ||
+        (q.agent_id && r.agent_id != q.agent_id) ||
+        (q.citizen_id && r.citizen_id != q.citizen_id)) {
+      continue;
+    }
+    if (!q.text.empty() && r.reference != q.text && r.title.find(q.text) == std::string::npos &&
+        r.description.find(q.text) == std::string::npos) {
+      continue;
+    }
+    if (static_cast<int>(page.items.size()) == q.limit) {
+      page.next_before_id = page.items.back().id;
+      break;
+    }
+    page.items.push_back(r);
+  }
+  return page;
+}
+
+Result<std::vector<Event>> MemoryStore::ListEvents(std::int64_t request_id) {
+  std::lock_guard lock(mu_);
+  std::vector<Event> out;
+  for (const auto& [_, e] : state_.events) {
+    if (e.request_id == request_id) out.push_back(e);
+  }
+  return out;
+}
+
+Result<std::vector<Team>> MemoryStore::ListTeams() {
+  std::lock_guard lock(mu_);
+  std::vector<Team> out;
+  for (const auto& [_, t] : state_.teams) out.push_back(t);
+  return out;
+}
+
+Result<std::vector<Service>> MemoryStore::ListServices() {
+  std::lock_guard lock(mu_);
+  std::vector<Service> out;
+  for (const auto& [_, s] : state_.services) out.push_back(s);
+  return out;
+}
+
+Result<std::vector<Agent>> MemoryStore::ListAgents() {
+  std::lock_guard lock(mu_);
+  std::vector<Agent> out;
+  for (const auto& [_, a] : state_.agents) out.push_back(a);
+  return out;
+}
+
+Result<std::int64_t> MemoryStore::CountRequests() {
+  std::lock_guard lock(mu_);
+  return static_cast<std::int64_t>(state_.requests.size());
+}
+
+void MemoryStore::Write(WriteOp op, WriteDone done) {
+  Status s;
+  {
+    std::lock_guard lock(mu_);
+    State before = state_;
+    MemoryTx tx(state_);
+    s = op(tx);
+    if (!s.ok()) state_ = std::move(before);
+  }
+  done(std::move(s));
+}
+
+}  // namespace guichet::domain

@@ -1,0 +1,43 @@
+// An in-memory domain::Store for unit tests. Writes run synchronously on the
+// caller's thread; an op that fails leaves no trace (the state is restored).
+// Thread-safe (one mutex).
+#pragma once
+
+#include <map>
+#include <mutex>
+
+#include "domain/store.hpp"
+
+namespace guichet::domain {
+
+class MemoryStore final : public Store {
+ public:
+  Result<Request> GetRequest(std::int64_t id) override;
+  Result<Request> GetRequestByReference(const std::string& reference) override;
+  Result<RequestPage> ListRequests(const RequestQuery& q) override;
+  Result<std::vector<Event>> ListEvents(std::int64_t request_id) override;
+  Result<std::vector<Team>> ListTeams() override;
+  Result<std::vector<Service>> ListServices() override;
+  Result<std::vector<Agent>> ListAgents() override;
+  Result<std::int64_t> CountRequests() override;
+  void Write(WriteOp op, WriteDone done) override;
+  bool Ping() override { return true; }
+  std::vector<std::pair<std::string, double>> Stats() override { return {}; }
+
+  struct State {
+    std::map<std::int64_t, Request> requests;
+    std::map<std::int64_t, Event> events;
+    std::map<std::string, Team> teams;
+    std::map<std::string, Service> services;
+    std::map<std::int64_t, Agent> agents;
+    std::map<std::int64_t, Citizen> citizens;
+    std::map<std::pair<std::string, std::string>, IdempotencyRecord> idempotency;
+    std::int64_t next_id = 1;
+  };
+
+ private:
+  std::mutex mu_;
+  State state_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace guichet::domain
