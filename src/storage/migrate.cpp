@@ -32,7 +32,37 @@ int SchemaVersion(sql::Connection& conn) {
       sql::QueryInt(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").value_or(0));
 }
 
+namespace {
+// Several servers may start at once on PostgreSQL: one migrates, the others
+// wait on this session lock (taken before any DDL, which races in pg_type).
+constexpr std::int64_t kMigrationLock = 0x6775696368657431;  // "guichet1"
+
+class PgMigrationLock {
+ public:
+  explicit PgMigrationLock(sql::Connection& c) : c_(c) {
+    if (c_.dialect() != sql::Dialect::kPostgres) return;
+    const sql::Value k[] = {kMigrationLock};
+    c_.Query("SELECT pg_advisory_lock(?)", k)->Next();
+    held_ = true;
+  }
+  ~PgMigrationLock() {
+    if (!held_) return;
+    try {
+      const sql::Value k[] = {kMigrationLock};
+      c_.Query("SELECT pg_advisory_unlock(?)", k)->Next();
+    } catch (...) {
+      // The lock goes with the session anyway.
+    }
+  }
+
+ private:
+  sql::Connection& c_;
+  bool held_ = false;
+};
+}  // namespace
+
 std::vector<std::string> Migrate(sql::Connection& conn, const MigrationList& migrations) {
+  PgMigrationLock lock(conn);
   SchemaVersion(conn);  // creates the table
   auto sorted = migrations;
   std::sort(sorted.begin(), sorted.end());
@@ -41,10 +71,6 @@ std::vector<std::string> Migrate(sql::Connection& conn, const MigrationList& mig
     const int version = VersionOf(name);
     conn.Begin();
     try {
-      // Several servers may start at once on PostgreSQL: one migrates, the others wait.
-      if (conn.dialect() == sql::Dialect::kPostgres) {
-        conn.ExecScript("LOCK TABLE schema_migrations IN EXCLUSIVE MODE");
-      }
       const sql::Value v[] = {std::int64_t{version}};
       if (sql::QueryInt(conn, "SELECT 1 FROM schema_migrations WHERE version = ?", v)) {
         conn.ExecScript("COMMIT");

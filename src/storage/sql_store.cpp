@@ -1,5 +1,6 @@
 #include "storage/sql_store.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace guichet::storage {
@@ -28,7 +29,8 @@ constexpr const char* kInsertRequest =
     "INSERT INTO requests (reference, service_id, title, description, citizen_id, contact_name, "
     "contact_email, contact_phone, channel, status, category, priority, lat, lon, address, data, "
     "created_at, updated_at, due_at, closed_at, team_id, agent_id, version) VALUES (?, ?, ?, ?, ?, "
-    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id";
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (reference) DO NOTHING "
+    "RETURNING id";
 constexpr const char* kUpdateRequest =
     "UPDATE requests SET title = ?, description = ?, citizen_id = ?, contact_name = ?, "
     "contact_email = ?, contact_phone = ?, status = ?, category = ?, priority = ?, lat = ?, lon = "
@@ -121,11 +123,11 @@ class SqlWriteTx final : public domain::WriteTx {
                        sql::Opt(r.closed_at),
                        r.team_id,
                        sql::Opt(r.agent_id)};
-    try {
-      return *sql::QueryInt(c_, kInsertRequest, p);
-    } catch (const sql::ConstraintError& e) {
-      return Error(ErrorCode::kConflict, "Cette référence existe déjà.", e.what());
-    }
+    // ON CONFLICT rather than catching the violation: on PostgreSQL a failed
+    // statement would abort the whole batch's transaction.
+    auto id = sql::QueryInt(c_, kInsertRequest, p);
+    if (!id) return Error::Conflict("Cette référence existe déjà.");
+    return *id;
   }
 
   Status UpdateRequest(const Request& r, std::int64_t expected_version) override {
@@ -332,13 +334,14 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
     sql += " AND id < ?";
     params.emplace_back(*q.before_id);
   }
+  const int limit = std::clamp(q.limit, 1, 1000);
   sql += " ORDER BY id DESC LIMIT ?";
-  params.emplace_back(std::int64_t{q.limit + 1});
+  params.emplace_back(std::int64_t{limit + 1});
   return Read<domain::RequestPage>([&](sql::Connection& c) {
     domain::RequestPage page;
     auto rows = c.Query(sql, params);
     while (rows->Next()) page.items.push_back(RequestFromRow(*rows));
-    if (static_cast<int>(page.items.size()) > q.limit) {
+    if (static_cast<int>(page.items.size()) > limit) {
       page.items.pop_back();
       page.next_before_id = page.items.back().id;
     }

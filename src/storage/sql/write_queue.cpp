@@ -12,21 +12,23 @@ WriteQueue::WriteQueue(Factory factory) : factory_(std::move(factory)) {
 WriteQueue::~WriteQueue() { Stop(); }
 
 void WriteQueue::Submit(Op op, Done done) {
+  bool stopping;
   {
     std::lock_guard lock(mu_);
-    if (!stopping_ && queue_.size() < kQueueLimit) {
+    stopping = stopping_;
+    if (!stopping && queue_.size() < kQueueLimit) {
       queue_.push_back({std::move(op), std::move(done)});
       cv_.notify_one();
       return;
     }
   }
-  done(Error::Unavailable(stopping_ ? "writer stopping" : "write queue full"));
+  done(Error::Unavailable(stopping ? "writer stopping" : "write queue full"));
 }
 
 void WriteQueue::Stop() {
+  std::lock_guard stop_lock(stop_mu_);  // two Stop() calls must not both join
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
   cv_.notify_one();

@@ -55,6 +55,7 @@ class WriteQueue {
 
   Factory factory_;
   std::unique_ptr<Connection> conn_;  // writer thread only
+  std::mutex stop_mu_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;  // GUARDED_BY(mu_)
