@@ -13,7 +13,7 @@ scripts/build.sh "$BUILD" || exit 1
 
 # PostgreSQL: a private cluster under build/, stopped on exit.
 PG_DIR=$ROOT/$BUILD/pg
-stop_pg() { scripts/pg-cluster stop "$PG_DIR" || true; }
+stop_pg() { "$ROOT/scripts/pg-cluster" stop "$PG_DIR" || true; }
 trap stop_pg EXIT
 if ! PG_URL=$(scripts/pg-cluster start "$PG_DIR" "$PG_PORT"); then
   # The checkout may sit under a directory the postgres user cannot enter.
