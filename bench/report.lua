@@ -1,0 +1,13 @@
+-- Shared by the wrk scripts of bench/run.sh (loaded with dofile): at the end of
+-- a run, prints one line that run.sh parses. Latencies are in microseconds.
+-- wrk counts a response as an error when its status is above 399, so
+-- `requests - non2xx` is the number of 2xx answers (the API sends no 1xx/3xx
+-- here; run.sh also checks the server's own per-status counters).
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH requests=%d duration_us=%d non2xx=%d connect=%d read=%d write=%d timeout=%d " ..
+    "p50_us=%d p90_us=%d p99_us=%d max_us=%d\n",
+    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end
