@@ -59,7 +59,10 @@ need() {
   echo "bench: $cmd missing, installing the Debian package $pkg"
   local sudo=()
   ((EUID == 0)) || sudo=(sudo)
-  "${sudo[@]}" apt-get install -y "$pkg" >/dev/null || die "cannot install $pkg"
+  # A fresh machine may have no package lists yet: update once, then retry.
+  "${sudo[@]}" apt-get install -y "$pkg" >/dev/null ||
+    { "${sudo[@]}" apt-get update >/dev/null && "${sudo[@]}" apt-get install -y "$pkg" >/dev/null; } ||
+    die "cannot install $pkg"
 }
 need wrk wrk
 need sqlite3 sqlite3
@@ -152,8 +155,14 @@ cpu_ticks() {
   echo "$machine $server"
 }
 
-declare -a ROW_NAMES=() ROW_RPS=() ROW_P50=() ROW_P99=() ROW_CPU=()
-HEALTHZ_RPS=""
+# Server-side group commit counters: "<commits> <writes>".
+write_counters() {
+  curl -fsS "$BASE_URL/metrics" | awk '
+    /^guichet_db_write_batches_total / { b = $2 } /^guichet_db_write_ops_total / { o = $2 }
+    END { printf "%d %d\n", b, o }'
+}
+
+declare -a ROW_NAMES=() ROW_RPS=() ROW_P50=() ROW_P99=() ROW_CPU=() HEALTHZ_RUNS=()
 NOISY=0
 
 # Runs wrk once and records a row of the summary.
@@ -208,7 +217,7 @@ run_wrk() {
   ((r_connect + r_read + r_write + r_timeout == 0)) || die "$name: socket errors (see $out)"
   ROW_NAMES+=("$name") ROW_RPS+=("$rps") ROW_P50+=("$r_p50_us") ROW_P99+=("$r_p99_us")
   ROW_CPU+=("$cpu")
-  [[ -n "$HEALTHZ_RPS" ]] || HEALTHZ_RPS="$rps"
+  LAST_RPS="$rps"
   LAST_REQUESTS="$r_requests"
   LAST_OK=$((r_requests - r_non2xx))
 }
@@ -243,6 +252,7 @@ t0="$(now)"
 SEED_SECONDS=""
 if [[ -n "$SEEDED_DB" ]]; then
   cp "$SEEDED_DB" "$DB"
+  sync "$DB"
   echo "seed: copied $SEEDED_DB ($(since "$t0") s; no seeding time measured)"
 else
   GUICHET_DATABASE="sqlite:$DB" "$BIN" seed-demo --requests "$REQUESTS" >"$WORK/seed.log" 2>&1 ||
@@ -254,18 +264,41 @@ else
 fi
 REQUESTS_BEFORE="$(count_requests)"
 echo "database: $REQUESTS_BEFORE requests, $(du -m "$DB" | cut -f1) MB"
+# Durable creates wait for fsync: how long one takes on this disk, now.
+PROBE="$(LC_ALL=C dd if=/dev/zero of="$WORK/fsync-probe" bs=4k count=200 oflag=dsync 2>&1 |
+  awk '/copied/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^s,?$/) t = $i } END { print t }')"
+rm -f "$WORK/fsync-probe"
+FSYNC_MS="$(awk -v t="$PROBE" 'BEGIN { printf "%.2f", t * 1000 / 200 }')"
+echo "disk: a 4 KiB O_DSYNC write takes $FSYNC_MS ms on average (200 writes with dd)"
 
 # --- Runs ---------------------------------------------------------------------
 start_server false "$WORK/server.log"
 echo "server: pid $SERVER_PID, $BASE_URL, access log OFF (its cost is measured at the end)"
 
-run_wrk "GET /healthz" "$CONNECTIONS" /healthz healthz.lua
+# Not recorded: the first seconds of a fresh process are slower (allocator, caches).
+echo
+echo "== warm-up: 2 s of GET /healthz, not recorded"
+wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d2s "$BASE_URL/healthz" >/dev/null || die "wrk failed (warm-up)"
 
-run_wrk "POST /api/v1/requests" "$CONNECTIONS" /api/v1/requests post_request.lua
-POST_OK="$LAST_OK"
-run_wrk "POST /api/v1/requests, $kManyConnections conn." "$kManyConnections" /api/v1/requests \
+run_wrk "GET /healthz" "$CONNECTIONS" /healthz healthz.lua
+HEALTHZ_RUNS+=("$LAST_RPS")
+
+# Runs one POST row and prints what group commit did during it.
+post_run() {
+  local before after b0 o0 b1 o1
+  before="$(write_counters)"
+  run_wrk "$@"
+  after="$(write_counters)"
+  read -r b0 o0 <<<"$before"
+  read -r b1 o1 <<<"$after"
+  echo "   group commit: $((o1 - o0)) writes in $((b1 - b0)) commits," \
+    "$(awk -v o=$((o1 - o0)) -v b=$((b1 - b0)) 'BEGIN { printf "%.1f", b ? o / b : 0 }') per commit"
+  POST_OK=$((POST_OK + LAST_OK))
+}
+POST_OK=0
+post_run "POST /api/v1/requests" "$CONNECTIONS" /api/v1/requests post_request.lua
+post_run "POST /api/v1/requests, $kManyConnections conn." "$kManyConnections" /api/v1/requests \
   post_request.lua
-POST_OK=$((POST_OK + LAST_OK))
 # A create's 201 is sent after its commit: once wrk is gone, nothing is pending.
 sleep 1
 REQUESTS_AFTER_POST="$(count_requests)"
@@ -281,14 +314,17 @@ run_wrk "list ?status=open&team=voirie, deep cursor" "$CONNECTIONS" /api/v1/requ
   list_requests.lua "status=open&team=voirie" "$MAX_ID"
 run_wrk "list ?status=open&team=voirie, $kFewConnections conn." "$kFewConnections" \
   /api/v1/requests list_requests.lua "status=open&team=voirie"
-run_wrk "GET /healthz (again: drift)" "$CONNECTIONS" /healthz healthz.lua
+run_wrk "list ?status=open&team=voirie, deep, $kFewConnections conn." "$kFewConnections" \
+  /api/v1/requests list_requests.lua "status=open&team=voirie" "$MAX_ID"
+run_wrk "GET /healthz (again)" "$CONNECTIONS" /healthz healthz.lua
+HEALTHZ_RUNS+=("$LAST_RPS")
+# The reference for the ratios: both /healthz runs, which bracket the others.
+HEALTHZ_RPS="$(awk -v a="${HEALTHZ_RUNS[0]}" -v b="${HEALTHZ_RUNS[1]}" 'BEGIN { printf "%.0f", (a + b) / 2 }')"
 
 RSS_KB="$(awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status")"
 HWM_KB="$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVER_PID/status")"
 SERVER_NON2XX="$(metric_count '[A-Z]+' '[013-9][0-9][0-9]')"
-WRITE_STATS="$(curl -fsS "$BASE_URL/metrics" | awk '
-  /^guichet_db_write_batches_total / { b = $2 } /^guichet_db_write_ops_total / { o = $2 }
-  END { if (b > 0) printf "%d writes in %d commits (%.1f per commit)", o, b, o / b }')"
+read -r COMMITS WRITES <<<"$(write_counters)"
 stop_server
 REQUESTS_FINAL="$(count_requests)"
 
@@ -311,16 +347,20 @@ for i in "${!ROW_NAMES[@]}"; do
     "$(awk -v a="${ROW_RPS[$i]}" -v b="$HEALTHZ_RPS" 'BEGIN { printf "%.2f", a / b }')" \
     "${ROW_CPU[$i]}"
 done
-echo "(/healthz: ratio to the first /healthz run; connections: $CONNECTIONS unless the row says otherwise)"
+echo "(/healthz: ratio to $HEALTHZ_RPS req/s, the mean of the two /healthz runs with the access log off;"
+echo " $CONNECTIONS connections unless the row says otherwise; deep: cursor drawn in the older half of the ids)"
 echo
 [[ -z "$SEED_SECONDS" ]] || echo "seeding: $REQUESTS requests in $SEED_SECONDS s"
 echo "server memory after the runs: VmRSS $((RSS_KB / 1024)) MB, peak (VmHWM) $((HWM_KB / 1024)) MB"
-echo "group commit: $WRITE_STATS"
+echo "group commit: $WRITES writes in $COMMITS commits," \
+  "$(awk -v o="$WRITES" -v b="$COMMITS" 'BEGIN { printf "%.1f", b ? o / b : 0 }') per commit;" \
+  "a 4 KiB O_DSYNC write took $FSYNC_MS ms"
 echo "requests in the database: $REQUESTS_BEFORE before, $REQUESTS_AFTER_POST after the POST runs," \
   "$REQUESTS_FINAL after the server stopped"
 echo "durability: wrk saw $POST_OK 2xx POSTs, the server sent $SERVER_201 × 201," \
   "the table grew by $CREATED"
-echo "access log: $ACCESS_LINES lines for $HEALTHZ_LOG_REQUESTS /healthz answers (and the readiness probes)"
+echo "access log: $ACCESS_LINES lines for $HEALTHZ_LOG_REQUESTS /healthz answers seen by wrk" \
+  "(a few more were in flight when wrk stopped, or readiness probes)"
 ((NOISY == 0)) || echo "NOTE: other processes used the CPU during some runs (column 'other'): noisy figures"
 
 status=0
