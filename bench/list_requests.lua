@@ -6,12 +6,6 @@
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(dir .. "report.lua")
 
-local threads_started = 0
-
-function setup(thread)
-  threads_started = threads_started + 1
-  thread:set("thread_id", threads_started)
-end
 
 local path = nil
 local deep_max = nil

@@ -3,14 +3,6 @@
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(dir .. "report.lua")
 
-local threads_started = 0
-
--- Runs in wrk's main Lua state, once per thread: gives each one a number.
-function setup(thread)
-  threads_started = threads_started + 1
-  thread:set("thread_id", threads_started)
-end
-
 local places = {
   "rue de la République", "avenue Jean-Jaurès", "place de la Mairie", "boulevard Victor-Hugo",
   "chemin des Écoliers", "impasse des Lilas", "quai Saint-Vincent", "rue Pasteur",

@@ -1,8 +1,16 @@
--- Shared by the wrk scripts of bench/run.sh (loaded with dofile): at the end of
+-- Shared by the wrk scripts of bench/run.sh (loaded with dofile): numbers the
+-- threads (thread_id, used to vary request bodies and ids), and at the end of
 -- a run, prints one line that run.sh parses. Latencies are in microseconds.
 -- wrk counts a response as an error when its status is above 399, so
 -- `requests - non2xx` is the number of 2xx answers (the API sends no 1xx/3xx
 -- here; run.sh also checks the server's own per-status counters).
+local threads_started = 0
+
+function setup(thread)
+  threads_started = threads_started + 1
+  thread:set("thread_id", threads_started)
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(

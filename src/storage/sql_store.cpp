@@ -11,20 +11,16 @@ using sql::Value;
 
 namespace {
 
-constexpr const char* kRequestColumns =
-    "id, reference, service_id, title, description, citizen_id, contact_name, contact_email, "
-    "contact_phone, channel, status, category, priority, lat, lon, address, data, created_at, "
-    "updated_at, due_at, closed_at, team_id, agent_id, version";
+// One column list for every SELECT of a request (RequestFromRow reads it by position).
+#define GUICHET_REQUEST_COLUMNS                                                               \
+  "id, reference, service_id, title, description, citizen_id, contact_name, contact_email, "  \
+  "contact_phone, channel, status, category, priority, lat, lon, address, data, created_at, " \
+  "updated_at, due_at, closed_at, team_id, agent_id, version"
+constexpr const char* kRequestColumns = GUICHET_REQUEST_COLUMNS;
 constexpr const char* kSelectRequestById =
-    "SELECT id, reference, service_id, title, description, citizen_id, contact_name, "
-    "contact_email, contact_phone, channel, status, category, priority, lat, lon, address, data, "
-    "created_at, updated_at, due_at, closed_at, team_id, agent_id, version FROM requests WHERE id "
-    "= ?";
+    "SELECT " GUICHET_REQUEST_COLUMNS " FROM requests WHERE id = ?";
 constexpr const char* kSelectRequestByReference =
-    "SELECT id, reference, service_id, title, description, citizen_id, contact_name, "
-    "contact_email, contact_phone, channel, status, category, priority, lat, lon, address, data, "
-    "created_at, updated_at, due_at, closed_at, team_id, agent_id, version FROM requests WHERE "
-    "reference = ?";
+    "SELECT " GUICHET_REQUEST_COLUMNS " FROM requests WHERE reference = ?";
 constexpr const char* kInsertRequest =
     "INSERT INTO requests (reference, service_id, title, description, citizen_id, contact_name, "
     "contact_email, contact_phone, channel, status, category, priority, lat, lon, address, data, "
