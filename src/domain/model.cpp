@@ -1,29 +1,11 @@
 #include "domain/model.hpp"
 
-#include <array>
-#include <utility>
+#include "domain/enum_table.hpp"
 
 namespace guichet::domain {
 namespace {
 
-template <typename E, size_t N>
-std::optional<E> Lookup(const std::array<std::pair<E, std::string_view>, N>& table,
-                        std::string_view s) {
-  for (const auto& [e, name] : table) {
-    if (name == s) return e;
-  }
-  return std::nullopt;
-}
-
-template <typename E, size_t N>
-std::string_view Name(const std::array<std::pair<E, std::string_view>, N>& table, E e) {
-  for (const auto& [v, name] : table) {
-    if (v == e) return name;
-  }
-  return "?";
-}
-
-constexpr std::array<std::pair<Channel, std::string_view>, 8> kChannels{{
+constexpr EnumTable<Channel, 8> kChannels{{
     {Channel::kWeb, "web"},
     {Channel::kApi, "api"},
     {Channel::kEmail, "email"},
@@ -33,7 +15,7 @@ constexpr std::array<std::pair<Channel, std::string_view>, 8> kChannels{{
     {Channel::kPostal, "postal"},
     {Channel::kOpen311, "open311"},
 }};
-constexpr std::array<std::pair<StatusCategory, std::string_view>, 6> kCategories{{
+constexpr EnumTable<StatusCategory, 6> kCategories{{
     {StatusCategory::kNew, "new"},
     {StatusCategory::kOpen, "open"},
     {StatusCategory::kWaitingCitizen, "waiting_citizen"},
@@ -41,13 +23,13 @@ constexpr std::array<std::pair<StatusCategory, std::string_view>, 6> kCategories
     {StatusCategory::kRejected, "rejected"},
     {StatusCategory::kClosed, "closed"},
 }};
-constexpr std::array<std::pair<Priority, std::string_view>, 4> kPriorities{{
+constexpr EnumTable<Priority, 4> kPriorities{{
     {Priority::kLow, "low"},
     {Priority::kNormal, "normal"},
     {Priority::kHigh, "high"},
     {Priority::kUrgent, "urgent"},
 }};
-constexpr std::array<std::pair<EventKind, std::string_view>, 6> kEventKinds{{
+constexpr EnumTable<EventKind, 6> kEventKinds{{
     {EventKind::kMessageIn, "message_in"},
     {EventKind::kMessageOut, "message_out"},
     {EventKind::kNote, "note"},

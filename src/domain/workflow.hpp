@@ -6,22 +6,66 @@
 #include <string>
 #include <vector>
 
+#include "core/calendar.hpp"
 #include "core/result.hpp"
 #include "domain/model.hpp"
 
 namespace guichet::domain {
 
+// What the engine does when a request enters a status. One struct for every
+// kind; each kind reads the members its comment names.
+struct Action {
+  enum class Kind {
+    kNotify,              // `name`: a template of the procedure, sent to the citizen
+    kAssignTeam,          // `name`: a team id
+    kAssignAgent,         // `name`: an agent's email
+    kUnassignAgent,       // —
+    kSetDeadline,         // `name`: a deadline of the procedure; starts (or resumes) its clock
+    kClearDeadline,       // `name`: stops that deadline for good
+    kRequestCorrection,   // `reason`; the request waits for the citizen; pauses or restarts
+                          // the running deadlines as each deadline says
+    kScheduleTransition,  // `name`: a transition leaving this status, fired after `delay`
+                          // unless the request has left the status by then
+  };
+  enum class CorrectionReason { kIncomplete, kIncorrect, kOutdated };
+
+  Kind kind = Kind::kNotify;
+  std::string name;
+  CorrectionReason reason = CorrectionReason::kIncomplete;
+  Delay delay;
+  bool operator==(const Action&) const = default;
+};
+
+std::string_view ToString(Action::Kind k);
+std::optional<Action::Kind> ParseActionKind(std::string_view s);
+std::string_view ToString(Action::CorrectionReason r);
+std::optional<Action::CorrectionReason> ParseCorrectionReason(std::string_view s);
+// French wording of a correction reason, shown to the citizen.
+std::string_view Describe(Action::CorrectionReason r);
+
 struct WorkflowStatus {
   std::string code;
   StatusCategory category = StatusCategory::kOpen;
   std::string label;  // shown to the citizen, French
+  std::vector<Action> actions;  // run in order on entering the status
 };
+
+// The roles a transition may name. Until identity lands, API callers act as
+// `agent`; `system` is the engine itself (timers, automatic decisions).
+inline constexpr std::string_view kRoleCitizen = "citizen";
+inline constexpr std::string_view kRoleAgent = "agent";
+inline constexpr std::string_view kRoleSupervisor = "supervisor";
+inline constexpr std::string_view kRoleAdministrator = "administrator";
+inline constexpr std::string_view kRoleSystem = "system";
+bool IsKnownRole(std::string_view role);
 
 struct Transition {
   std::string name;
   std::string from;
   std::string to;
   bool comment_required = false;
+  std::string label;               // French, for the button; the name when empty
+  std::vector<std::string> roles;  // who may fire it; empty: agent, supervisor, administrator
 };
 
 class Workflow {
