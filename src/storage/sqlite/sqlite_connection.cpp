@@ -1,12 +1,16 @@
 #include "storage/sqlite/sqlite_connection.hpp"
 
+#include <mutex>
+
 namespace guichet::storage::sqlite {
 
 // A cursor over a (possibly cached) statement; resets it when done.
 class SqliteRows final : public sql::Rows {
  public:
-  SqliteRows(SqliteConnection& conn, sqlite3_stmt* stmt, bool cached)
-      : conn_(conn), stmt_(stmt), cached_(cached) {}
+  // `cached_busy`: the busy flag of `stmt`'s cache entry, cleared on release; null
+  // for a one-off statement, finalized instead.
+  SqliteRows(SqliteConnection& conn, sqlite3_stmt* stmt, bool* cached_busy)
+      : conn_(conn), stmt_(stmt), cached_busy_(cached_busy) {}
   ~SqliteRows() override { Release(); }
 
   bool Next() override {
@@ -29,12 +33,10 @@ class SqliteRows final : public sql::Rows {
  private:
   void Release() {
     if (!stmt_) return;
-    if (cached_) {
+    if (cached_busy_) {
       sqlite3_reset(stmt_);
       sqlite3_clear_bindings(stmt_);
-      for (auto& [_, c] : conn_.cache_) {
-        if (c.stmt == stmt_) c.busy = false;
-      }
+      *cached_busy_ = false;
     } else {
       sqlite3_finalize(stmt_);
     }
@@ -43,11 +45,30 @@ class SqliteRows final : public sql::Rows {
 
   SqliteConnection& conn_;
   sqlite3_stmt* stmt_;
-  bool cached_;
+  bool* cached_busy_;
   bool done_ = false;
 };
 
+namespace {
+
+// Process-wide settings, applied once before the library is first used.
+void ConfigureSqlite() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // Memory statistics take a global mutex on every allocation: with one
+    // connection per thread, that mutex was the readers' main contention.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+  });
+}
+
+// Readers map the database file instead of copying each page with pread.
+constexpr const char* kMmapPragma = "PRAGMA mmap_size=1073741824";
+
+}  // namespace
+
 SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
+  ConfigureSqlite();
   const int flags =
       (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
       SQLITE_OPEN_NOMUTEX;
@@ -63,6 +84,7 @@ SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
   sqlite3_extended_result_codes(db_, 1);
   if (!read_only) ExecScript("PRAGMA journal_mode=WAL");
   ExecScript("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA cache_size=-16000;");
+  ExecScript(kMmapPragma);
 }
 
 SqliteConnection::~SqliteConnection() {
@@ -76,11 +98,11 @@ void SqliteConnection::Fail(int rc, std::string_view what) {
   throw sql::DbError(msg);
 }
 
-sqlite3_stmt* SqliteConnection::Prepare(std::string_view sql, bool& cached) {
-  auto it = cache_.find(std::string(sql));
+sqlite3_stmt* SqliteConnection::Prepare(std::string_view sql, bool*& cached_busy) {
+  auto it = cache_.find(sql);
   if (it != cache_.end() && !it->second.busy) {
     it->second.busy = true;
-    cached = true;
+    cached_busy = &it->second.busy;
     return it->second.stmt;
   }
   sqlite3_stmt* stmt = nullptr;
@@ -88,10 +110,11 @@ sqlite3_stmt* SqliteConnection::Prepare(std::string_view sql, bool& cached) {
                                     SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) Fail(rc, "prepare");
   if (it == cache_.end()) {
-    cache_.emplace(std::string(sql), CachedStatement{stmt, true});
-    cached = true;
+    // unordered_map never moves its elements: the flag's address stays valid.
+    auto [pos, _] = cache_.emplace(std::string(sql), CachedStatement{stmt, true});
+    cached_busy = &pos->second.busy;
   } else {
-    cached = false;  // the cached one is in use by an outer cursor
+    cached_busy = nullptr;  // the cached one is in use by an outer cursor
   }
   return stmt;
 }
@@ -117,9 +140,9 @@ void SqliteConnection::Bind(sqlite3_stmt* stmt, std::span<const sql::Value> para
 
 std::unique_ptr<sql::Rows> SqliteConnection::Query(std::string_view sql,
                                                    std::span<const sql::Value> params) {
-  bool cached = false;
-  sqlite3_stmt* stmt = Prepare(sql, cached);
-  auto rows = std::make_unique<SqliteRows>(*this, stmt, cached);
+  bool* cached_busy = nullptr;
+  sqlite3_stmt* stmt = Prepare(sql, cached_busy);
+  auto rows = std::make_unique<SqliteRows>(*this, stmt, cached_busy);
   Bind(stmt, params);
   return rows;
 }

@@ -36,12 +36,16 @@ class SqliteConnection final : public sql::Connection {
     sqlite3_stmt* stmt = nullptr;
     bool busy = false;
   };
-  sqlite3_stmt* Prepare(std::string_view sql, bool& cached);
+  sqlite3_stmt* Prepare(std::string_view sql, bool*& cached_busy);
   void Bind(sqlite3_stmt* stmt, std::span<const sql::Value> params);
   [[noreturn]] void Fail(int rc, std::string_view what);
 
+  // Looked up by the SQL text without copying it (std::string_view keys).
+  struct TextHash : std::hash<std::string_view> {
+    using is_transparent = void;
+  };
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, CachedStatement> cache_;
+  std::unordered_map<std::string, CachedStatement, TextHash, std::equal_to<>> cache_;
   friend class SqliteRows;
 };
 
