@@ -1,5 +1,5 @@
 -- GET /api/v1/requests?<filter>: a page of 50, newest first.
--- Usage: wrk ... -s list_requests.lua URL -- "status=open&team=voirie" [MAX_ID]
+-- Usage: wrk ... -s list_requests.lua URL -- "category=open&team=voirie" [MAX_ID]
 -- With MAX_ID, every request asks for a deep page: a cursor drawn uniformly in
 -- the older half of the ids (1 .. MAX_ID/2), as a client following next_cursor
 -- hundreds of pages down would send.

@@ -29,6 +29,8 @@ readonly CONNECTIONS="${BENCH_CONNECTIONS:-64}"
 readonly WRK_THREADS="${BENCH_WRK_THREADS:-2}"
 readonly SERVER_THREADS="${BENCH_SERVER_THREADS:-0}"
 readonly SEEDED_DB="${BENCH_SEEDED_DB:-}"
+# The shipped demo catalogue: its services and workflows shape the seeded data.
+export GUICHET_CATALOGUE="$ROOT/catalogue"
 # Connections of the extra runs: a POST run showing that group commit grows
 # with concurrency, and a list run light enough that latency is service time.
 readonly kManyConnections=256
@@ -307,15 +309,15 @@ SERVER_201="$(metric_count POST 201)"
 
 MAX_ID="$(sqlite3 "$DB" "SELECT MAX(id) FROM requests")"
 run_wrk "GET /api/v1/requests/{id}" "$CONNECTIONS" /api/v1/requests get_request.lua "$MAX_ID"
-run_wrk "list ?status=open&team=voirie" "$CONNECTIONS" /api/v1/requests list_requests.lua \
-  "status=open&team=voirie"
+run_wrk "list ?category=open&team=voirie" "$CONNECTIONS" /api/v1/requests list_requests.lua \
+  "category=open&team=voirie"
 run_wrk "list ?channel=email" "$CONNECTIONS" /api/v1/requests list_requests.lua "channel=email"
-run_wrk "list ?status=open&team=voirie, deep cursor" "$CONNECTIONS" /api/v1/requests \
-  list_requests.lua "status=open&team=voirie" "$MAX_ID"
-run_wrk "list ?status=open&team=voirie, $kFewConnections conn." "$kFewConnections" \
-  /api/v1/requests list_requests.lua "status=open&team=voirie"
-run_wrk "list ?status=open&team=voirie, deep, $kFewConnections conn." "$kFewConnections" \
-  /api/v1/requests list_requests.lua "status=open&team=voirie" "$MAX_ID"
+run_wrk "list ?category=open&team=voirie, deep cursor" "$CONNECTIONS" /api/v1/requests \
+  list_requests.lua "category=open&team=voirie" "$MAX_ID"
+run_wrk "list ?category=open&team=voirie, $kFewConnections conn." "$kFewConnections" \
+  /api/v1/requests list_requests.lua "category=open&team=voirie"
+run_wrk "list ?category=open&team=voirie, deep, $kFewConnections conn." "$kFewConnections" \
+  /api/v1/requests list_requests.lua "category=open&team=voirie" "$MAX_ID"
 run_wrk "GET /healthz (again)" "$CONNECTIONS" /healthz healthz.lua
 HEALTHZ_RUNS+=("$LAST_RPS")
 # The reference for the ratios: both /healthz runs, which bracket the others.

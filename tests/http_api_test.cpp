@@ -72,7 +72,7 @@ TEST_P(HttpApiTest, CreatedRequestIsReadableByIdAndReference) {
   EXPECT_EQ(created.Header("etag"), "\"v1\"");
   EXPECT_EQ(created.Header("location"), "/api/v1/requests/" + r["reference"].get<std::string>());
   EXPECT_TRUE(r["reference"].get<std::string>().starts_with("GU-"));
-  EXPECT_EQ(r["status"], "new");
+  EXPECT_EQ(r["status"], "nouveau");  // the street-report workflow of the catalogue
   EXPECT_EQ(r["category"], "new");
   EXPECT_EQ(r["team"], "voirie");
   EXPECT_EQ(r["channel"], "web");
@@ -89,13 +89,21 @@ TEST_P(HttpApiTest, CreatedRequestIsReadableByIdAndReference) {
   auto again = Http(port(), "GET", "/api/v1/requests/" + r["reference"].get<std::string>(), "",
                     {{"If-None-Match", "\"v1\""}});
   EXPECT_EQ(again.status, 304);
-  // The first timeline event is the citizen's message on the channel of origin.
+  // The first timeline event is the citizen's message on the channel of origin;
+  // the workflow's first status acknowledges it (a notification to send).
   auto events =
       Http(port(), "GET", "/api/v1/requests/" + r["reference"].get<std::string>() + "/events");
   ASSERT_EQ(events.status, 200);
-  ASSERT_EQ(events.Json()["items"].size(), 1u);
+  ASSERT_EQ(events.Json()["items"].size(), 2u);
   EXPECT_EQ(events.Json()["items"][0]["kind"], "message_in");
   EXPECT_EQ(events.Json()["items"][0]["channel"], "web");
+  const json ack = events.Json()["items"][1];
+  EXPECT_EQ(ack["kind"], "message_out");
+  EXPECT_EQ(ack["channel"], "email");
+  EXPECT_EQ(ack["data"]["template"], "accuse_reception");
+  EXPECT_EQ(ack["data"]["delivery"], "pending");
+  EXPECT_NE(ack["body"].get<std::string>().find(r["reference"].get<std::string>()),
+            std::string::npos);
 }
 
 TEST_P(HttpApiTest, UnknownRequestIs404ProblemDetails) {
@@ -185,18 +193,18 @@ TEST_P(HttpApiTest, StaleIfMatchIsRefusedAndNothingIsLost) {
   ASSERT_EQ(note.status, 201) << note.body;
   EXPECT_EQ(note.Header("etag"), "\"v2\"");
   // A second writer still holding v1 is refused.
-  auto stale =
-      HttpJson(port(), "POST", path + "/transitions", {{"to", "open"}}, {{"If-Match", "\"v1\""}});
+  auto stale = HttpJson(port(), "POST", path + "/transitions", {{"to", "pris_en_compte"}},
+                        {{"If-Match", "\"v1\""}});
   EXPECT_EQ(stale.status, 412) << stale.body;
   auto stale_patch =
       HttpJson(port(), "PATCH", path, {{"team", "proprete"}}, {{"If-Match", "\"v1\""}});
   EXPECT_EQ(stale_patch.status, 412);
   auto current = Http(port(), "GET", path).Json();
   EXPECT_EQ(current["version"], 2);
-  EXPECT_EQ(current["status"], "new");
+  EXPECT_EQ(current["status"], "nouveau");
   EXPECT_EQ(current["team"], "voirie");
-  auto ok =
-      HttpJson(port(), "POST", path + "/transitions", {{"to", "open"}}, {{"If-Match", "\"v2\""}});
+  auto ok = HttpJson(port(), "POST", path + "/transitions", {{"to", "pris_en_compte"}},
+                     {{"If-Match", "\"v2\""}});
   EXPECT_EQ(ok.status, 200) << ok.body;
 }
 
@@ -206,29 +214,34 @@ TEST_P(HttpApiTest, WorkflowAllowsOnlyItsTransitions) {
   const json allowed = Http(port(), "GET", path + "/transitions").Json();
   std::set<std::string> targets;
   for (const auto& t : allowed["items"]) targets.insert(t["to"].get<std::string>());
-  EXPECT_EQ(targets, (std::set<std::string>{"open", "resolved", "rejected", "closed"}));
+  EXPECT_EQ(targets, (std::set<std::string>{"pris_en_compte", "en_cours", "resolu",
+                                            "hors_competence", "doublon"}));
 
-  auto illegal = HttpJson(port(), "POST", path + "/transitions", {{"to", "waiting_citizen"}});
+  auto illegal = HttpJson(port(), "POST", path + "/transitions", {{"to", "cloture"}});
   ASSERT_EQ(illegal.status, 422) << illegal.body;
-  EXPECT_EQ(illegal.Json()["allowed"].size(), 4u);
+  EXPECT_EQ(illegal.Json()["allowed"].size(), 5u);
 
-  auto no_comment = HttpJson(port(), "POST", path + "/transitions", {{"to", "rejected"}});
+  auto no_comment = HttpJson(port(), "POST", path + "/transitions", {{"to", "hors_competence"}});
   EXPECT_EQ(no_comment.status, 400) << no_comment.body;
 
-  auto open = HttpJson(port(), "POST", path + "/transitions", {{"to", "open"}});
+  auto open = HttpJson(port(), "POST", path + "/transitions", {{"to", "pris_en_compte"}});
   ASSERT_EQ(open.status, 200);
+  // Only supervisors reopen a closed report; the loopback API acts as an agent.
   auto resolved = HttpJson(port(), "POST", path + "/transitions",
-                           {{"to", "resolved"}, {"comment", "Trou rebouché ce matin."}});
+                           {{"to", "resolu"}, {"comment", "Trou rebouché ce matin."}});
   ASSERT_EQ(resolved.status, 200);
   EXPECT_EQ(resolved.Json()["category"], "resolved");
   EXPECT_FALSE(resolved.Json()["closed_at"].is_null());
 
-  auto events = Http(port(), "GET", path + "/events").Json()["items"];
-  ASSERT_EQ(events.size(), 3u);
-  EXPECT_EQ(events[1]["kind"], "status_change");
-  EXPECT_EQ(events[1]["data"]["from"], "new");
-  EXPECT_EQ(events[1]["data"]["to"], "open");
-  EXPECT_EQ(events[2]["body"], "Trou rebouché ce matin.");
+  std::vector<json> changes;
+  const json events = Http(port(), "GET", path + "/events").Json();
+  for (const auto& e : events["items"]) {
+    if (e["kind"] == "status_change") changes.push_back(e);
+  }
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0]["data"]["from"], "nouveau");
+  EXPECT_EQ(changes[0]["data"]["to"], "pris_en_compte");
+  EXPECT_EQ(changes[1]["body"], "Trou rebouché ce matin.");
 }
 
 TEST_P(HttpApiTest, TimelineRecordsMessagesNotesAndAssignments) {
@@ -256,14 +269,15 @@ TEST_P(HttpApiTest, TimelineRecordsMessagesNotesAndAssignments) {
   EXPECT_EQ(HttpJson(port(), "PATCH", path, {{"team", "inexistante"}}).status, 400);
   EXPECT_EQ(HttpJson(port(), "PATCH", path, {{"agent_id", 9999}}).status, 400);
 
+  // After the citizen's message and the acknowledgement of the workflow:
   auto events = Http(port(), "GET", path + "/events").Json()["items"];
-  ASSERT_EQ(events.size(), 4u);
-  EXPECT_EQ(events[1]["kind"], "message_out");
-  EXPECT_EQ(events[1]["channel"], "email");
-  EXPECT_EQ(events[2]["kind"], "note");
-  EXPECT_TRUE(events[2]["channel"].is_null());
-  EXPECT_EQ(events[3]["kind"], "assignment");
-  EXPECT_EQ(events[3]["data"]["team"], "proprete");
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[2]["kind"], "message_out");
+  EXPECT_EQ(events[2]["channel"], "email");
+  EXPECT_EQ(events[3]["kind"], "note");
+  EXPECT_TRUE(events[3]["channel"].is_null());
+  EXPECT_EQ(events[4]["kind"], "assignment");
+  EXPECT_EQ(events[4]["data"]["team"], "proprete");
 }
 
 TEST_P(HttpApiTest, ListFiltersAndPaginatesWithAStableCursor) {
@@ -301,7 +315,7 @@ TEST_P(HttpApiTest, ListFiltersAndPaginatesWithAStableCursor) {
   auto text = Http(port(), "GET", "/api/v1/requests?q=num%C3%A9ro%2017").Json()["items"];
   ASSERT_EQ(text.size(), 1u);
   auto by_status =
-      Http(port(), "GET", "/api/v1/requests?status=new&team=voirie&limit=100").Json()["items"];
+      Http(port(), "GET", "/api/v1/requests?status=nouveau&team=voirie&limit=100").Json()["items"];
   EXPECT_GE(by_status.size(), 23u);
   auto by_category =
       Http(port(), "GET", "/api/v1/requests?category=closed,rejected").Json()["items"];

@@ -86,6 +86,15 @@ Status Apply(const std::string& key, const std::string& value, Config& c) {
     return Status::Ok();
   }
   if (key == "database.read_pool") return ParseInt(key, value, 1, 256, c.read_pool);
+  if (key == "procedures.catalogue") {
+    if (value.empty()) return ConfigError(key, "le répertoire du catalogue est obligatoire");
+    c.catalogue = value;
+    return Status::Ok();
+  }
+  if (key == "procedures.draft_ttl_days") return ParseInt(key, value, 1, 3650, c.draft_ttl_days);
+  if (key == "procedures.timer_interval_ms") {
+    return ParseInt(key, value, 10, 3'600'000, c.timer_interval_ms);
+  }
   if (key == "log.level") {
     GUICHET_TRY(CheckLevel(key, value));
     c.log_level = value;
@@ -141,9 +150,14 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
     }
   }
   static const std::pair<const char*, const char*> kEnv[] = {
-      {"GUICHET_DATABASE", "database.url"},  {"GUICHET_LISTEN", "server.listen"},
-      {"GUICHET_THREADS", "server.threads"}, {"GUICHET_ACCESS_LOG", "server.access_log"},
-      {"GUICHET_LOG_LEVEL", "log.level"},    {"GUICHET_READ_POOL", "database.read_pool"},
+      {"GUICHET_DATABASE", "database.url"},
+      {"GUICHET_LISTEN", "server.listen"},
+      {"GUICHET_THREADS", "server.threads"},
+      {"GUICHET_ACCESS_LOG", "server.access_log"},
+      {"GUICHET_LOG_LEVEL", "log.level"},
+      {"GUICHET_READ_POOL", "database.read_pool"},
+      {"GUICHET_CATALOGUE", "procedures.catalogue"},
+      {"GUICHET_TIMER_INTERVAL_MS", "procedures.timer_interval_ms"},
   };
   for (const auto& [var, key] : kEnv) {
     auto it = env.find(var);

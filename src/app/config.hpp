@@ -18,6 +18,10 @@ struct Config {
   std::string database = "sqlite:./data/guichet.db";
   int read_pool = 8;
   std::string log_level = "info";
+  // The directory of the procedure catalogue (catalogue.toml, workflows/, services/).
+  std::string catalogue = "./catalogue";
+  int draft_ttl_days = 30;       // a draft not saved again for this long is deleted
+  int timer_interval_ms = 1000;  // how often the worker looks for due timers
 };
 
 // `path` empty: defaults then environment. `env` is injected for tests.

@@ -11,41 +11,6 @@ using namespace guichet::domain;
 
 namespace {
 
-const std::vector<Team> kTeams = {
-    {"voirie", "Voirie et espaces publics", "voirie@mairie-exemple.fr"},
-    {"proprete", "Propreté urbaine", "proprete@mairie-exemple.fr"},
-    {"etat-civil", "État civil", "etat-civil@mairie-exemple.fr"},
-    {"education", "Éducation et périscolaire", "education@mairie-exemple.fr"},
-    {"urbanisme", "Urbanisme et occupation du domaine public", "urbanisme@mairie-exemple.fr"},
-    {"ccas", "Centre communal d’action sociale", "ccas@mairie-exemple.fr"},
-    {"accueil", "Accueil de la mairie", "accueil@mairie-exemple.fr"},
-};
-
-const std::vector<Service> kServices = {
-    {"signalement-voirie", "Signaler un problème sur la voie publique",
-     "Nid-de-poule, éclairage en panne, panneau abîmé, dépôt sauvage : signalez-le avec sa "
-     "position et une photo.",
-     "voirie", 15, true},
-    {"encombrants", "Demander l’enlèvement d’encombrants",
-     "Collecte gratuite à domicile des objets volumineux, sur rendez-vous.", "proprete", 10, true},
-    {"acte-naissance", "Demander un acte de naissance",
-     "Copie intégrale, extrait avec ou sans filiation, ou extrait plurilingue.", "etat-civil", 10,
-     true},
-    {"inscription-scolaire", "Inscrire un enfant à l’école et au périscolaire",
-     "Inscription en maternelle ou en élémentaire, cantine et accueil périscolaire.", "education",
-     30, true},
-    {"occupation-domaine-public", "Demander une autorisation d’occupation du domaine public",
-     "Terrasse, échafaudage, benne, déménagement : autorisation temporaire.", "urbanisme", 60,
-     true},
-    {"registre-canicule", "S’inscrire sur le registre des personnes vulnérables",
-     "Plan canicule et grand froid : la mairie prend des nouvelles des personnes inscrites.",
-     "ccas", 5, true},
-    {"rdv-titre-identite", "Prendre rendez-vous pour une carte d’identité ou un passeport",
-     "Dépôt du dossier en mairie, sur rendez-vous.", "etat-civil", 20, true},
-    {"question-generale", "Poser une question à la mairie",
-     "Pour toute autre question : nous vous répondons sous 15 jours.", "accueil", 15, true},
-};
-
 const std::vector<Agent> kAgents = {
     {0, "Camille Martin", "camille.martin@mairie-exemple.fr", "voirie"},
     {0, "Karim Benali", "karim.benali@mairie-exemple.fr", "etat-civil"},
@@ -94,11 +59,6 @@ const std::vector<DemoRequest> kDemoRequests = {
 }  // namespace
 
 Status SeedDemo(Store& store, CaseService& cases) {
-  GUICHET_TRY(store.WriteSync([](WriteTx& tx) -> Status {
-    for (const auto& t : kTeams) GUICHET_TRY(tx.UpsertTeam(t));
-    for (const auto& s : kServices) GUICHET_TRY(tx.UpsertService(s));
-    return Status::Ok();
-  }));
   auto agents = store.ListAgents();
   if (!agents.ok()) return agents.error();
   if (agents->empty()) {
@@ -110,7 +70,6 @@ Status SeedDemo(Store& store, CaseService& cases) {
       return Status::Ok();
     }));
   }
-  GUICHET_TRY(cases.LoadCatalogue());
   auto count = store.CountRequests();
   if (!count.ok()) return count.error();
   if (*count > 0) return Status::Ok();
@@ -131,7 +90,9 @@ Status SeedDemo(Store& store, CaseService& cases) {
   return Status::Ok();
 }
 
-Status SeedBulk(Store& store, std::int64_t count, Timestamp now) {
+Status SeedBulk(Store& store, const Catalogue& catalogue, std::int64_t count, Timestamp now) {
+  const std::vector<Service> services = catalogue.Services();
+  if (services.empty()) return Error::Rule("Le catalogue ne contient aucune démarche.");
   static const char* kPlaces[] = {
       "rue de la République", "avenue Jean-Jaurès", "place de la Mairie", "boulevard Victor-Hugo",
       "chemin des Écoliers",  "impasse des Lilas",  "quai Saint-Vincent", "rue Pasteur"};
@@ -143,11 +104,6 @@ Status SeedBulk(Store& store, std::int64_t count, Timestamp now) {
                                     "Arbre menaçant de tomber",
                                     "Graffiti sur la façade de l’école",
                                     "Fuite d’eau sur la chaussée"};
-  static const char* kStatuses[] = {"new",      "open",   "waiting_citizen",
-                                    "resolved", "closed", "rejected"};
-  static const StatusCategory kCategories[] = {
-      StatusCategory::kNew,      StatusCategory::kOpen,   StatusCategory::kWaitingCitizen,
-      StatusCategory::kResolved, StatusCategory::kClosed, StatusCategory::kRejected};
   constexpr std::int64_t kPerTransaction = 5000;
   std::vector<std::future<Status>> pending;
   for (std::int64_t start = 0; start < count; start += kPerTransaction) {
@@ -155,12 +111,12 @@ Status SeedBulk(Store& store, std::int64_t count, Timestamp now) {
     auto promise = std::make_shared<std::promise<Status>>();
     pending.push_back(promise->get_future());
     store.Write(
-        [start, n, now, count](WriteTx& tx) -> Status {
+        [start, n, now, count, &services, &catalogue](WriteTx& tx) -> Status {
           std::mt19937_64 rng(static_cast<std::uint64_t>(start) + 1);
           for (std::int64_t i = 0; i < n; ++i) {
             const std::int64_t k = start + i;
             Request r;
-            const auto& svc = kServices[rng() % kServices.size()];
+            const auto& svc = services[rng() % services.size()];
             r.service_id = svc.id;
             r.team_id = svc.team_id;
             const char* problem = kProblems[rng() % 8];
@@ -171,9 +127,10 @@ Status SeedBulk(Store& store, std::int64_t count, Timestamp now) {
                             ". Merci d’intervenir rapidement, c’est dangereux pour les "
                             "piétons et les enfants qui vont à l’école.";
             r.channel = AllChannels()[rng() % AllChannels().size()];
-            const size_t st = rng() % 6;
-            r.status = kStatuses[st];
-            r.category = kCategories[st];
+            const auto& statuses = catalogue.WorkflowOf(svc.id).statuses();
+            const auto& st = statuses[rng() % statuses.size()];
+            r.status = st.code;
+            r.category = st.category;
             r.contact = {"Habitant " + std::to_string(k),
                          "habitant" + std::to_string(k) + "@example.org", ""};
             r.location = Location{45.70 + (rng() % 10000) / 100000.0,

@@ -10,12 +10,14 @@
 
 namespace guichet::app {
 
-// Teams, services and agents of a small commune (idempotent: upserts), and a
-// dozen example requests through the CaseService when there are none yet.
+// Agents of a small commune, and example requests through the CaseService
+// when there are none yet. The teams and services come from the catalogue
+// `cases` was given (CaseService::InstallCatalogue).
 Status SeedDemo(domain::Store& store, domain::CaseService& cases);
 
 // `count` synthetic requests with French text spread over the last year,
 // inserted in large transactions (for the 1M-request benchmarks).
-Status SeedBulk(domain::Store& store, std::int64_t count, Timestamp now);
+Status SeedBulk(domain::Store& store, const domain::Catalogue& catalogue, std::int64_t count,
+                Timestamp now);
 
 }  // namespace guichet::app

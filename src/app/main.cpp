@@ -1,15 +1,24 @@
 // guichet: serve, migrate, seed-demo, check-config, version.
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
 
+#include "app/catalogue_cli.hpp"
 #include "app/config.hpp"
 #include "app/demo.hpp"
+#include "catalogue/loader.hpp"
 #include "domain/case_service.hpp"
+#include "domain/drafts.hpp"
+#include "http/api_procedures.hpp"
 #include "http/api_v1.hpp"
 #include "http/log.hpp"
 #include "http/server.hpp"
+#include "storage/magic_sniffer.hpp"
 #include "storage/open.hpp"
+#include "workers/timer_worker.hpp"
 
 namespace {
 
@@ -17,6 +26,24 @@ using namespace guichet;
 
 constexpr int kExitConfig = 2;
 constexpr int kExitDatabase = 3;
+constexpr int kExitCatalogue = 4;
+// Free memory above this is returned to the kernel; allocations above the
+// mmap threshold get their own mapping (large list pages, uploads).
+constexpr int kMallocTrimThreshold = 128 << 20;
+constexpr int kMallocMmapThreshold = 4 << 20;
+
+// Reads the catalogue directory and installs it when valid; returns every
+// problem otherwise (the catalogue in use, if any, stays).
+std::vector<std::string> InstallCatalogue(domain::CaseService& cases, const std::string& dir) {
+  auto loaded = catalogue::LoadCatalogue(dir);
+  std::vector<std::string> problems;
+  for (const auto& p : loaded.problems) problems.push_back(p.ToString());
+  if (!problems.empty()) return problems;
+  if (auto s = cases.InstallCatalogue(loaded.catalogue); !s.ok()) {
+    problems.push_back(s.error().message() + " (" + s.error().cause() + ")");
+  }
+  return problems;
+}
 
 // Loads and checks the configuration, or says why not (no stack trace).
 std::optional<app::Config> Configure(const std::string& path) {
@@ -43,6 +70,11 @@ int Migrate(const app::Config& c, bool quiet) {
 }
 
 int Serve(const app::Config& c) {
+  // Each request allocates and frees a few kilobytes on its I/O thread's
+  // arena; glibc's default trimming returned that memory to the kernel and
+  // took it back (madvise, mprotect) around every request. Keep it instead.
+  mallopt(M_TRIM_THRESHOLD, kMallocTrimThreshold);
+  mallopt(M_MMAP_THRESHOLD, kMallocMmapThreshold);
   http::InitLogging(spdlog::level::from_str(c.log_level));
   if (int rc = Migrate(c, true)) return rc;
   std::unique_ptr<storage::SqlStore> store;
@@ -54,24 +86,50 @@ int Serve(const app::Config& c) {
   }
   SystemClock clock;
   domain::CaseService cases(*store, clock);
-  if (auto s = cases.LoadCatalogue(); !s.ok()) {
-    http::LogEvent(spdlog::level::critical, "catalogue illisible", {{"cause", s.error().cause()}});
-    return kExitDatabase;
+  // The server refuses to start on an invalid catalogue; a reload keeps the
+  // last good one.
+  std::mutex reload_mu;
+  auto reload = [&cases, &c, &reload_mu] {
+    std::lock_guard lock(reload_mu);
+    auto problems = InstallCatalogue(cases, c.catalogue);
+    for (const auto& p : problems) {
+      http::LogEvent(spdlog::level::err, "catalogue invalide", {{"problem", p}});
+    }
+    return problems;
+  };
+  if (!reload().empty()) {
+    http::LogEvent(spdlog::level::critical, "catalogue invalide : arrêt",
+                   {{"catalogue", c.catalogue}});
+    return kExitCatalogue;
   }
+  std::unique_ptr<storage::MagicSniffer> sniffer;
+  try {
+    sniffer = std::make_unique<storage::MagicSniffer>();
+  } catch (const std::exception& e) {
+    http::LogEvent(spdlog::level::critical, "libmagic indisponible", {{"cause", e.what()}});
+    return 1;
+  }
+  domain::DraftService drafts(*store, clock, cases, *sniffer,
+                              std::chrono::hours(24 * c.draft_ttl_days));
+  workers::TimerWorker timers(cases, drafts, *store, clock,
+                              std::chrono::milliseconds(c.timer_interval_ms));
   http::Metrics metrics;
   metrics.AddGauges([&store] { return store->Stats(); });
   http::Router router;
   http::ApiV1 api(cases, *store, metrics);
   api.Register(router);
+  http::ProcedureApi procedures(cases, drafts, reload);
+  procedures.Register(router);
   http::ServerOptions options;
   options.host = c.host;
   options.port = c.port;
   options.threads = c.threads;
   options.access_log = c.access_log;
-  options.on_reload = [&cases] {
-    auto s = cases.LoadCatalogue();
-    http::LogEvent(s.ok() ? spdlog::level::info : spdlog::level::err, "catalogue rechargé",
-                   {{"ok", s.ok()}});
+  options.on_reload = [&reload] {
+    const bool ok = reload().empty();
+    http::LogEvent(
+        ok ? spdlog::level::info : spdlog::level::err,
+        ok ? "catalogue rechargé" : "catalogue non rechargé : l’ancien reste en service");
   };
   http::Server server(options, router, metrics);
   try {
@@ -81,8 +139,10 @@ int Serve(const app::Config& c) {
                    {{"address", c.host}, {"port", c.port}, {"cause", e.what()}});
     return 1;
   }
+  timers.Start();
   server.Run();
-  // In-flight requests are done: finish queued writes, close the database.
+  // In-flight requests are done: stop the worker, finish queued writes, close the database.
+  timers.Stop();
   store->Close();
   store.reset();
   spdlog::shutdown();
@@ -95,13 +155,17 @@ int Seed(const app::Config& c, std::int64_t bulk) {
     auto store = storage::OpenStore(UrlOf(c), 2);
     SystemClock clock;
     domain::CaseService cases(*store, clock);
+    if (auto problems = InstallCatalogue(cases, c.catalogue); !problems.empty()) {
+      for (const auto& p : problems) std::fprintf(stderr, "guichet: %s\n", p.c_str());
+      return kExitCatalogue;
+    }
     if (auto s = app::SeedDemo(*store, cases); !s.ok()) {
       std::fprintf(stderr, "guichet: données de démonstration : %s (%s)\n",
                    s.error().message().c_str(), s.error().cause().c_str());
       return kExitDatabase;
     }
     if (bulk > 0) {
-      if (auto s = app::SeedBulk(*store, bulk, clock.Now()); !s.ok()) {
+      if (auto s = app::SeedBulk(*store, *cases.catalogue(), bulk, clock.Now()); !s.ok()) {
         std::fprintf(stderr, "guichet: données de masse : %s (%s)\n", s.error().message().c_str(),
                      s.error().cause().c_str());
         return kExitDatabase;
@@ -133,6 +197,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000'000}));
   auto* check = cli.add_subcommand("check-config", "Vérifie la configuration et s’arrête");
   auto* version = cli.add_subcommand("version", "Affiche la version");
+  auto* catalogue_cmd = cli.add_subcommand("catalogue", "Outils du catalogue des démarches");
+  catalogue_cmd->require_subcommand(1);
+  auto* catalogue_check = catalogue_cmd->add_subcommand(
+      "check", "Vérifie un dossier de catalogue et liste chaque erreur");
+  std::string catalogue_dir = "catalogue";
+  catalogue_check->add_option("dir", catalogue_dir, "Dossier du catalogue (défaut : catalogue)");
   for (auto* sub : {serve, migrate, seed, check}) {
     sub->add_option("-c,--config", config_path, "Fichier de configuration TOML")
         ->check(CLI::ExistingFile);
@@ -147,6 +217,7 @@ int main(int argc, char** argv) {
     std::printf("guichet %s\n", GUICHET_VERSION);
     return 0;
   }
+  if (*catalogue_check) return app::RunCatalogueCheck(catalogue_dir);
   auto config = Configure(config_path);
   if (!config) return kExitConfig;
   if (*check) {

@@ -54,6 +54,9 @@ class Error {
     return {ErrorCode::kPreconditionFailed, std::move(message)};
   }
   static Error Rule(std::string message) { return {ErrorCode::kBusinessRule, std::move(message)}; }
+  static Error Forbidden(std::string message) {
+    return {ErrorCode::kForbidden, std::move(message)};
+  }
   static Error TooLarge(std::string message) { return {ErrorCode::kTooLarge, std::move(message)}; }
   static Error Unavailable(std::string cause) {
     return {ErrorCode::kUnavailable, "Le service est momentanément indisponible.",

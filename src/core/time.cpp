@@ -159,4 +159,33 @@ Timestamp SystemClock::Now() const {
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+namespace {
+
+// The last Sunday of `month` in `year`, at 01:00 UTC.
+Timestamp LastSundayOneUtc(int year, int month) {
+  Date d{year, month, DaysInMonth(year, month)};
+  d = AddDays(d, -((Weekday(d) + 1) % 7));
+  return StartOfDay(d) + 3600 * kMicrosPerSecond;
+}
+
+}  // namespace
+
+int ParisUtcOffsetSeconds(Timestamp t) {
+  const int year = DateOf(t).year;
+  const bool summer = t >= LastSundayOneUtc(year, 3) && t < LastSundayOneUtc(year, 10);
+  return summer ? 7200 : 3600;
+}
+
+Date ParisDateOf(Timestamp t) {
+  return DateOf(t + static_cast<Timestamp>(ParisUtcOffsetSeconds(t)) * kMicrosPerSecond);
+}
+
+Timestamp StartOfParisDay(Date d) {
+  // Midnight is never inside a DST jump in Paris (changes happen at 02:00 and
+  // 03:00 local), so the offset one hour before midnight UTC is the right one.
+  const Timestamp utc_midnight = StartOfDay(d);
+  const int offset = ParisUtcOffsetSeconds(utc_midnight - 3600 * kMicrosPerSecond);
+  return utc_midnight - static_cast<Timestamp>(offset) * kMicrosPerSecond;
+}
+
 }  // namespace guichet

@@ -36,6 +36,14 @@ int DaysInMonth(int year, int month);
 Date DateOf(Timestamp t);  // the UTC date of an instant
 Timestamp StartOfDay(Date d);
 
+// Legal time of metropolitan France (Europe/Paris): UTC+1, UTC+2 from the
+// last Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC (the
+// EU rule since 1996). Legal deadlines are counted in these local days.
+int ParisUtcOffsetSeconds(Timestamp t);
+Date ParisDateOf(Timestamp t);
+// The instant local midnight of `d` begins in Paris.
+Timestamp StartOfParisDay(Date d);
+
 // "2026-11-28T09:05:03Z" (seconds precision, or ".123456" when `micros`).
 std::string FormatIso8601(Timestamp t, bool micros = false);
 std::string FormatDate(Date d);  // "2026-11-28"

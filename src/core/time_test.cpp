@@ -45,5 +45,34 @@ TEST(Reference, IsWellFormedAndDrawnAtRandom) {
   EXPECT_EQ(NormalizeReference(" gu-2026-7kq4mx\n"), "GU-2026-7KQ4MX");
 }
 
+// Known instants around the 2026 changes: 29 March and 25 October, 01:00 UTC.
+TEST(ParisTime, FollowsTheEuropeanSummerTimeRule) {
+  struct Case {
+    const char* utc;
+    int offset;
+    const char* local_date;
+  };
+  const Case cases[] = {
+      {"2026-03-29T00:59:59Z", 3600, "2026-03-29"}, {"2026-03-29T01:00:00Z", 7200, "2026-03-29"},
+      {"2026-10-25T00:59:59Z", 7200, "2026-10-25"}, {"2026-10-25T01:00:00Z", 3600, "2026-10-25"},
+      {"2026-11-28T23:30:00Z", 3600, "2026-11-29"}, {"2026-07-14T22:30:00Z", 7200, "2026-07-15"},
+      {"2030-03-31T01:00:00Z", 7200, "2030-03-31"},
+  };
+  for (const auto& c : cases) {
+    const Timestamp t = *ParseIso8601(c.utc);
+    EXPECT_EQ(ParisUtcOffsetSeconds(t), c.offset) << c.utc;
+    EXPECT_EQ(FormatDate(ParisDateOf(t)), c.local_date) << c.utc;
+  }
+}
+
+TEST(ParisTime, LocalMidnightIsTheRightUtcInstant) {
+  EXPECT_EQ(FormatIso8601(StartOfParisDay({2026, 1, 15})), "2026-01-14T23:00:00Z");
+  EXPECT_EQ(FormatIso8601(StartOfParisDay({2026, 7, 15})), "2026-07-14T22:00:00Z");
+  // The nights of the changes: midnight is before the jump both times.
+  EXPECT_EQ(FormatIso8601(StartOfParisDay({2026, 3, 29})), "2026-03-28T23:00:00Z");
+  EXPECT_EQ(FormatIso8601(StartOfParisDay({2026, 10, 25})), "2026-10-24T22:00:00Z");
+  EXPECT_EQ(FormatIso8601(StartOfParisDay({2026, 10, 26})), "2026-10-25T23:00:00Z");
+}
+
 }  // namespace
 }  // namespace guichet

@@ -5,6 +5,7 @@
 
 #include "core/reference.hpp"
 #include "domain/validation.hpp"
+#include "domain/workflow_engine.hpp"
 
 namespace guichet::domain {
 namespace {
@@ -44,57 +45,100 @@ Status CheckIdempotency(WriteTx& tx, const std::string& scope, const Idempotency
   return Status::Ok();
 }
 
-}  // namespace
-
-CaseService::CaseService(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
-
-Status CaseService::LoadCatalogue() {
-  auto services = store_.ListServices();
-  if (!services.ok()) return services.error();
-  auto teams = store_.ListTeams();
-  if (!teams.ok()) return teams.error();
-  std::lock_guard lock(mu_);
-  services_.clear();
-  teams_.clear();
-  for (auto& s : *services) services_[s.id] = s;
-  for (auto& t : *teams) teams_[t.id] = t;
-  return Status::Ok();
+void CollectFileIds(const std::vector<Field>& fields, const nlohmann::json& answers,
+                    std::vector<std::string>& out) {
+  if (!answers.is_object()) return;
+  for (const auto& f : fields) {
+    auto it = answers.find(f.key);
+    if (it == answers.end()) continue;
+    if (f.type == FieldType::kFile && it->is_array()) {
+      for (const auto& id : *it) {
+        if (id.is_string()) out.push_back(id.get<std::string>());
+      }
+    } else if (f.type == FieldType::kRepeat && it->is_array()) {
+      for (const auto& entry : *it) CollectFileIds(f.fields, entry, out);
+    }
+  }
 }
 
-std::optional<Service> CaseService::FindService(const std::string& id) const {
-  std::lock_guard lock(mu_);
-  auto it = services_.find(id);
-  if (it == services_.end()) return std::nullopt;
-  return it->second;
-}
-
-std::vector<Service> CaseService::Services() const {
-  std::lock_guard lock(mu_);
-  std::vector<Service> out;
-  for (const auto& [_, s] : services_) out.push_back(s);
-  std::sort(out.begin(), out.end(), [](const Service& a, const Service& b) { return a.id < b.id; });
+// The uploads a (validated, normalised) set of answers refers to.
+std::vector<std::string> FileIdsOf(const Form& form, const std::string& data_json) {
+  std::vector<std::string> out;
+  CollectFileIds(form.fields, nlohmann::json::parse(data_json, nullptr, false), out);
   return out;
 }
 
-std::vector<Team> CaseService::Teams() const {
-  std::lock_guard lock(mu_);
-  std::vector<Team> out;
-  for (const auto& [_, t] : teams_) out.push_back(t);
-  std::sort(out.begin(), out.end(), [](const Team& a, const Team& b) { return a.id < b.id; });
-  return out;
+std::string AnswerText(const nlohmann::json& data, const std::string& key) {
+  auto it = data.find(key);
+  if (key.empty() || it == data.end()) return {};
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_object() && it->contains("label") && (*it)["label"].is_string()) {
+    return (*it)["label"].get<std::string>();
+  }
+  return {};
 }
 
-const Workflow& CaseService::WorkflowFor(const std::string&) const { return Workflow::Default(); }
+// The first address answer carrying coordinates, for location-based procedures.
+std::optional<Location> LocationFromAnswers(const Form& form, const nlohmann::json& data) {
+  for (const auto& f : form.fields) {
+    if (f.type != FieldType::kAddress) continue;
+    auto it = data.find(f.key);
+    if (it == data.end() || !it->is_object()) continue;
+    if (it->contains("lat") && it->contains("lon")) {
+      return Location{(*it)["lat"].get<double>(), (*it)["lon"].get<double>(),
+                      AnswerText(data, f.key)};
+    }
+  }
+  return std::nullopt;
+}
 
-std::vector<FieldError> CaseService::Validate(NewRequest& in) const {
+int DefaultDueDays(const Procedure& p) {
+  Catalogue one;
+  one.procedures.emplace(p.slug, p);
+  return one.Services().front().due_days;
+}
+
+// Checks and normalises a new request against its procedure: the form (all
+// errors, under "data."), then the request's own fields.
+std::vector<FieldError> ValidateNew(const Catalogue& cat, NewRequest& in, Date today,
+                                    const FileLookup& files) {
   std::vector<FieldError> errs;
-  const auto service = FindService(in.service_id);
+  const Procedure* proc = in.service_id.empty() ? nullptr : cat.FindProcedure(in.service_id);
   if (in.service_id.empty()) {
     errs.push_back({"service", "Le service est obligatoire."});
-  } else if (!service || !service->active) {
+  } else if (!proc || !proc->active) {
     errs.push_back({"service", "Le service « " + in.service_id + " » n’existe pas."});
+    proc = nullptr;
   }
-  if (in.title.empty() && service) in.title = service->name;
+  if (in.data_json.empty()) in.data_json = "{}";
+  const auto data = nlohmann::json::parse(in.data_json, nullptr, false);
+  if (data.is_discarded() || !data.is_object()) {
+    errs.push_back({"data", "Les données du formulaire doivent être un objet JSON."});
+  } else if (proc && !proc->form.fields.empty()) {
+    FormCheck check =
+        ValidateForm(proc->form, in.data_json, in.form_mode, FormatDate(today), files);
+    for (auto& e : check.errors) {
+      errs.push_back({e.field.empty() ? "data" : "data." + e.field, std::move(e.message)});
+    }
+    if (check.errors.empty()) {
+      in.data_json = std::move(check.normalized_json);
+      const auto answers = nlohmann::json::parse(in.data_json);
+      if (in.title.empty()) in.title = AnswerText(answers, proc->title_field);
+      if (in.description.empty()) in.description = AnswerText(answers, proc->description_field);
+      if (!in.location) in.location = LocationFromAnswers(proc->form, answers);
+    }
+  } else {
+    in.data_json = data.dump();
+  }
+  if (proc) {
+    if (in.title.empty()) in.title = proc->title;
+    if (in.description.empty() && in.form_mode == FormMode::kSubmit) {
+      in.description = "Demande déposée en ligne : " + proc->title + ".";
+    }
+    if (proc->location_based && !in.location && in.form_mode == FormMode::kSubmit) {
+      errs.push_back({"location", "Indiquez le lieu concerné (adresse ou point sur la carte)."});
+    }
+  }
   CheckText(errs, "title", in.title, kMaxTitleLength, false, "Le titre");
   CheckText(errs, "description", in.description, kMaxDescriptionLength, true, "La description");
   CheckText(errs, "contact.name", in.contact.name, kMaxNameLength, false, "Le nom");
@@ -120,17 +164,131 @@ std::vector<FieldError> CaseService::Validate(NewRequest& in) const {
     CheckText(errs, "location.address", in.location->address, kMaxAddressLength, false,
               "L’adresse");
   }
-  if (in.data_json.empty()) in.data_json = "{}";
-  auto data = nlohmann::json::parse(in.data_json, nullptr, false);
-  if (data.is_discarded() || !data.is_object()) {
-    errs.push_back({"data", "Les données du formulaire doivent être un objet JSON."});
-  }
   return errs;
+}
+
+// Fires `t` on `r` inside `tx` and stores the result: the request (one
+// version up) and what the engine produced (events, timers).
+Status ApplyTransition(WriteTx& tx, const Catalogue& cat, Request& r, const Transition& t,
+                       const std::string& comment, const Actor& actor, Timestamp now) {
+  const EngineContext ctx{cat.FindProcedure(r.service_id), cat.WorkflowOf(r.service_id),
+                          cat.holiday_region, now};
+  auto fx = Transit(tx, r, t, comment, actor, ctx);
+  if (!fx.ok()) return fx.error();
+  GUICHET_TRY(tx.UpdateRequest(r, r.version));
+  r.version += 1;
+  return fx->Record(tx, r.id);
+}
+
+// Attaches uploads to a request, each with its timeline event.
+Status AttachFiles(WriteTx& tx, std::int64_t request_id, const std::vector<std::string>& files,
+                   Channel channel, const Actor& actor, Timestamp now) {
+  for (const auto& file : files) {
+    GUICHET_TRY(tx.AttachUpload(file, request_id));
+    Event a;
+    a.request_id = request_id;
+    a.kind = EventKind::kAttachment;
+    a.channel = channel;
+    a.author = actor.Label();
+    a.data_json = nlohmann::json{{"upload", file}}.dump();
+    a.created_at = now;
+    GUICHET_TRY(tx.AppendEvent(a));
+  }
+  return Status::Ok();
+}
+
+// The completion of a write whose result the op left in `*out`.
+template <typename T>
+Store::WriteDone Deliver(std::shared_ptr<T> out, Done<T> done) {
+  return [out, done = std::move(done)](Status s) {
+    if (!s.ok()) return done(s.error());
+    done(std::move(*out));
+  };
+}
+
+}  // namespace
+
+CaseService::CaseService(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+Status CaseService::InstallCatalogue(std::shared_ptr<const Catalogue> catalogue) {
+  auto stored = store_.ListServices();
+  if (!stored.ok()) return stored.error();
+  std::vector<Service> services = catalogue->Services();
+  for (Service s : *stored) {
+    if (catalogue->FindProcedure(s.id)) continue;
+    // Requests keep referring to a withdrawn service: it stays, inactive.
+    s.active = false;
+    services.push_back(std::move(s));
+  }
+  GUICHET_TRY(store_.WriteSync([&](WriteTx& tx) -> Status {
+    for (const auto& t : catalogue->teams) GUICHET_TRY(tx.UpsertTeam(t));
+    for (const auto& s : services) GUICHET_TRY(tx.UpsertService(s));
+    return Status::Ok();
+  }));
+  std::lock_guard lock(mu_);
+  catalogue_ = std::move(catalogue);
+  return Status::Ok();
+}
+
+Status CaseService::LoadCatalogue() {
+  auto services = store_.ListServices();
+  if (!services.ok()) return services.error();
+  auto teams = store_.ListTeams();
+  if (!teams.ok()) return teams.error();
+  auto c = std::make_shared<Catalogue>();
+  c->teams = *teams;
+  for (const auto& s : *services) {
+    Procedure p;
+    p.slug = s.id;
+    p.title = s.name;
+    p.description = s.description;
+    p.team_id = s.team_id;
+    p.active = s.active;
+    p.workflow_id = Workflow::Default().id();
+    c->procedures.emplace(s.id, std::move(p));
+  }
+  std::lock_guard lock(mu_);
+  catalogue_ = std::move(c);
+  return Status::Ok();
+}
+
+std::shared_ptr<const Catalogue> CaseService::catalogue() const {
+  std::lock_guard lock(mu_);
+  return catalogue_ ? catalogue_ : std::make_shared<const Catalogue>();
+}
+
+std::optional<Service> CaseService::FindService(const std::string& id) const {
+  for (auto& s : catalogue()->Services()) {
+    if (s.id == id) return s;
+  }
+  return std::nullopt;
+}
+
+std::vector<Service> CaseService::Services() const { return catalogue()->Services(); }
+
+std::vector<Team> CaseService::Teams() const {
+  std::vector<Team> out = catalogue()->teams;
+  std::sort(out.begin(), out.end(), [](const Team& a, const Team& b) { return a.id < b.id; });
+  return out;
+}
+
+FileLookup CaseService::UnattachedUploads() const {
+  return [this](const std::string& id) -> std::optional<FileInfo> {
+    auto u = store_.GetUpload(id);
+    if (!u.ok() || u->request_id) return std::nullopt;
+    return FileInfo{u->id, u->filename, u->content_type, u->size};
+  };
+}
+
+std::vector<FieldError> CaseService::Validate(NewRequest& in) const {
+  return ValidateNew(*catalogue(), in, ParisDateOf(clock_.Now()), UnattachedUploads());
 }
 
 void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> idem,
                          Done<Created> done) {
-  std::vector<FieldError> errs = Validate(in);
+  const auto cat = catalogue();
+  std::vector<FieldError> errs =
+      ValidateNew(*cat, in, ParisDateOf(clock_.Now()), UnattachedUploads());
   if (idem && idem->key.size() > kMaxIdempotencyKeyLength) {
     errs.push_back({"Idempotency-Key", "La clé d’idempotence dépasse 255 caractères."});
   }
@@ -139,8 +297,7 @@ void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> 
     return;
   }
 
-  const auto service = FindService(in.service_id);
-  const Workflow& wf = WorkflowFor(in.service_id);
+  const Procedure* proc = cat->FindProcedure(in.service_id);
   Request r;
   r.service_id = in.service_id;
   r.title = std::move(in.title);
@@ -148,18 +305,16 @@ void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> 
   r.citizen_id = in.citizen_id;
   r.contact = std::move(in.contact);
   r.channel = in.channel;
-  r.status = wf.initial();
-  r.category = wf.FindStatus(wf.initial())->category;
   r.priority = in.priority;
   r.location = std::move(in.location);
-  r.data_json = nlohmann::json::parse(in.data_json).dump();
+  r.data_json = std::move(in.data_json);
   r.created_at = r.updated_at = clock_.Now();
-  r.due_at = r.created_at + service->due_days * kMicrosPerDay;
-  r.team_id = service->team_id;
+  r.team_id = proc->team_id;
+  const std::vector<std::string> files = FileIdsOf(proc->form, r.data_json);
 
   auto out = std::make_shared<Created>();
   store_.Write(
-      [r = std::move(r), idem, out, actor](WriteTx& tx) mutable -> Status {
+      [r = std::move(r), idem, out, actor, cat, files](WriteTx& tx) mutable -> Status {
         if (idem) {
           std::int64_t existing = 0;
           GUICHET_TRY(CheckIdempotency(tx, kRequestsScope, *idem, existing));
@@ -171,10 +326,24 @@ void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> 
             return Status::Ok();
           }
         }
+        const Procedure* proc = cat->FindProcedure(r.service_id);
+        const Workflow& wf = cat->WorkflowOf(r.service_id);
+        const WorkflowStatus* initial = wf.FindStatus(wf.initial());
+        r.status = initial->code;
+        r.category = initial->category;
+        // The reference first: the acknowledgement quotes it.
         const int year = DateOf(r.created_at).year;
         for (int i = 0; i < kReferenceAttempts; ++i) {
           r.reference = NewReference(year);
           if (!tx.ReferenceExists(r.reference)) break;
+        }
+        const EngineContext ctx{proc, wf, cat->holiday_region, r.created_at};
+        auto fx = EnterStatus(tx, r, *initial, ctx, {});
+        if (!fx.ok()) return fx.error();
+        // A procedure without declared deadlines keeps the service's default delay.
+        if (!r.due_at && proc->deadlines.empty()) {
+          r.due_at = DelayExpiry(r.created_at, {DefaultDueDays(*proc), DelayUnit::kCalendarDays},
+                                 cat->holiday_region);
         }
         auto id = tx.InsertRequest(r);
         if (!id.ok()) return id.error();
@@ -187,6 +356,8 @@ void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> 
         e.body = r.description;
         e.created_at = r.created_at;
         GUICHET_TRY(tx.AppendEvent(e));
+        GUICHET_TRY(AttachFiles(tx, r.id, files, r.channel, actor, r.created_at));
+        GUICHET_TRY(fx->Record(tx, r.id));
         if (idem) {
           GUICHET_TRY(tx.SaveIdempotency(
               {kRequestsScope, idem->key, idem->fingerprint, r.id, r.created_at}));
@@ -194,10 +365,7 @@ void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> 
         out->request = std::move(r);
         return Status::Ok();
       },
-      [out, done = std::move(done)](Status s) {
-        if (!s.ok()) return done(s.error());
-        done(std::move(*out));
-      });
+      Deliver(out, std::move(done)));
 }
 
 Result<Request> CaseService::Get(const std::string& key) const {
@@ -272,10 +440,7 @@ void CaseService::AddEvent(std::int64_t request_id, NewEvent in, Actor actor,
         out->request = std::move(*r);
         return Status::Ok();
       },
-      [out, done = std::move(done)](Status s) {
-        if (!s.ok()) return done(s.error());
-        done(std::move(*out));
-      });
+      Deliver(out, std::move(done)));
 }
 
 void CaseService::ChangeStatus(std::int64_t request_id, std::string to, std::string comment,
@@ -289,50 +454,29 @@ void CaseService::ChangeStatus(std::int64_t request_id, std::string to, std::str
     return;
   }
   const Timestamp now = clock_.Now();
+  const auto cat = catalogue();
   auto out = std::make_shared<Request>();
   store_.Write(
-      [this, request_id, to, comment, actor, expected_version, now, out](WriteTx& tx) -> Status {
+      [cat, request_id, to, comment, actor, expected_version, now, out](WriteTx& tx) -> Status {
         auto r = tx.GetRequest(request_id);
         if (!r.ok()) return r.error();
         GUICHET_TRY(CheckVersion(*r, expected_version));
-        const Workflow& wf = WorkflowFor(r->service_id);
+        const Workflow& wf = cat->WorkflowOf(r->service_id);
         auto t = wf.Find(r->status, to);
         if (!t.ok()) return t.error();
-        if ((*t)->comment_required && comment.find_first_not_of(" \t\r\n") == std::string::npos) {
-          return Error::Invalid("Un commentaire est obligatoire pour ce changement de statut.",
-                                {{"comment", "Expliquez la décision au citoyen."}});
-        }
-        const WorkflowStatus* target = wf.FindStatus((*t)->to);
-        const std::string from = r->status;
-        r->status = target->code;
-        r->category = target->category;
-        r->closed_at = IsTerminal(target->category) ? std::optional<Timestamp>(now) : std::nullopt;
-        r->updated_at = now;
-        GUICHET_TRY(tx.UpdateRequest(*r, r->version));
-        r->version += 1;
-        Event e;
-        e.request_id = request_id;
-        e.kind = EventKind::kStatusChange;
-        e.author = actor.Label();
-        e.body = comment;
-        e.data_json =
-            nlohmann::json{{"from", from}, {"to", r->status}, {"transition", (*t)->name}}.dump();
-        e.created_at = now;
-        GUICHET_TRY(tx.AppendEvent(e));
+        GUICHET_TRY(ApplyTransition(tx, *cat, *r, **t, comment, actor, now));
         *out = std::move(*r);
         return Status::Ok();
       },
-      [out, done = std::move(done)](Status s) {
-        if (!s.ok()) return done(s.error());
-        done(std::move(*out));
-      });
+      Deliver(out, std::move(done)));
 }
 
 void CaseService::Assign(std::int64_t request_id, Assignment a, Actor actor,
                          std::optional<std::int64_t> expected_version, Done<Request> done) {
   if (a.team_id) {
-    std::lock_guard lock(mu_);
-    if (!teams_.count(*a.team_id)) {
+    const auto cat = catalogue();
+    if (std::none_of(cat->teams.begin(), cat->teams.end(),
+                     [&](const Team& t) { return t.id == *a.team_id; })) {
       done(Error::Invalid("L’affectation contient des erreurs.",
                           {{"team", "L’équipe « " + *a.team_id + " » n’existe pas."}}));
       return;
@@ -379,10 +523,158 @@ void CaseService::Assign(std::int64_t request_id, Assignment a, Actor actor,
         *out = std::move(*r);
         return Status::Ok();
       },
-      [out, done = std::move(done)](Status s) {
+      Deliver(out, std::move(done)));
+}
+
+void CaseService::SubmitCorrection(std::int64_t request_id, Correction c,
+                                   std::optional<std::int64_t> expected_version,
+                                   Done<Request> done) {
+  auto current = store_.GetRequest(request_id);
+  if (!current.ok()) return done(current.error());
+  const auto cat = catalogue();
+  const auto lower = [](std::string s) {
+    for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  const auto phone = NormalizePhone(c.phone);
+  const bool proven =
+      (!c.email.empty() && lower(c.email) == lower(current->contact.email)) ||
+      (phone && !current->contact.phone.empty() && *phone == current->contact.phone);
+  if (!proven) {
+    return done(Error::Forbidden(
+        "L’adresse électronique ou le téléphone ne correspond pas à celui de la demande."));
+  }
+  Actor citizen{Actor::Kind::kCitizen, current->citizen_id.value_or(0), {}};
+  const Workflow& wf = cat->WorkflowOf(current->service_id);
+  const Transition* back = nullptr;
+  for (const Transition* t : wf.From(current->status)) {
+    if (!back && MayFire(*t, citizen)) back = t;
+  }
+  if (!back) {
+    return done(Error::Rule("Cette demande n’attend pas de correction de votre part."));
+  }
+  std::vector<FieldError> errs;
+  CheckText(errs, "message", c.message, kMaxMessageLength, false, "Le message");
+  std::vector<std::string> files;
+  const Procedure* proc = cat->FindProcedure(current->service_id);
+  if (c.data_json && proc) {
+    // The files of the request itself stay valid answers; new ones must be unattached.
+    const FileLookup own_or_new = [this, request_id](const std::string& id) {
+      std::optional<FileInfo> info;
+      auto u = store_.GetUpload(id);
+      if (u.ok() && (!u->request_id || *u->request_id == request_id)) {
+        info = FileInfo{u->id, u->filename, u->content_type, u->size};
+      }
+      return info;
+    };
+    FormCheck check = ValidateForm(proc->form, *c.data_json, FormMode::kSubmit,
+                                   FormatDate(ParisDateOf(clock_.Now())), own_or_new);
+    for (auto& e : check.errors) {
+      errs.push_back({e.field.empty() ? "data" : "data." + e.field, std::move(e.message)});
+    }
+    c.data_json = std::move(check.normalized_json);
+    for (auto& id : FileIdsOf(proc->form, *c.data_json)) {
+      auto u = store_.GetUpload(id);
+      if (u.ok() && !u->request_id) files.push_back(std::move(id));
+    }
+  }
+  if (!errs.empty()) {
+    return done(Error::Invalid("La correction contient des erreurs.", std::move(errs)));
+  }
+  const Timestamp now = clock_.Now();
+  const std::string transition = back->name;
+  auto out = std::make_shared<Request>();
+  store_.Write(
+      [cat, request_id, c, files, citizen, transition, expected_version, now,
+       out](WriteTx& tx) -> Status {
+        auto r = tx.GetRequest(request_id);
+        if (!r.ok()) return r.error();
+        GUICHET_TRY(CheckVersion(*r, expected_version));
+        const Workflow& wf = cat->WorkflowOf(r->service_id);
+        auto t = wf.Find(r->status, transition);
+        if (!t.ok()) return t.error();
+        if (c.data_json) r->data_json = *c.data_json;
+        Event e;
+        e.request_id = request_id;
+        e.kind = EventKind::kMessageIn;
+        e.channel = Channel::kWeb;
+        e.author = citizen.Label();
+        e.body = c.message.empty() ? "Dossier corrigé." : c.message;
+        e.data_json =
+            nlohmann::json{{"correction", true}, {"data_changed", c.data_json.has_value()}}.dump();
+        e.created_at = now;
+        GUICHET_TRY(tx.AppendEvent(e));
+        GUICHET_TRY(AttachFiles(tx, request_id, files, Channel::kWeb, citizen, now));
+        // The citizen's message doubles as the comment a transition may require.
+        GUICHET_TRY(ApplyTransition(tx, *cat, *r, **t, c.message, citizen, now));
+        *out = std::move(*r);
+        return Status::Ok();
+      },
+      Deliver(out, std::move(done)));
+}
+
+void CaseService::FireTimer(Timer timer, Done<bool> done) {
+  const Timestamp now = clock_.Now();
+  const auto cat = catalogue();
+  auto fired = std::make_shared<bool>(false);
+  store_.Write(
+      [cat, timer, now, fired](WriteTx& tx) -> Status {
+        if (!tx.ClaimTimer(timer.id, now)) return Status::Ok();
+        *fired = true;
+        auto r = tx.GetRequest(timer.request_id);
+        if (!r.ok()) return r.error();
+        const Workflow& wf = cat->WorkflowOf(r->service_id);
+        const Procedure* proc = cat->FindProcedure(r->service_id);
+        const Actor system{Actor::Kind::kSystem, 0, {}};
+        std::string transition;
+        std::string comment;
+        Effects fx;
+        if (timer.kind == Timer::Kind::kTransition) {
+          // A delayed transition lapses once the request has left its status.
+          if (r->status != timer.status) return Status::Ok();
+          transition = timer.name;
+          comment = "Changement automatique à l’échéance prévue.";
+        } else {
+          const Deadline* dl = proc ? proc->FindDeadline(timer.name) : nullptr;
+          const std::string label = dl && !dl->label.empty() ? dl->label : timer.name;
+          Event e;
+          e.kind = EventKind::kNote;
+          e.author = system.Label();
+          e.body = "Le délai « " + label + " » est arrivé à échéance.";
+          e.data_json = nlohmann::json{{"deadline", timer.name}, {"expired", true}}.dump();
+          e.created_at = now;
+          fx.events.push_back(std::move(e));
+          if (dl && !dl->on_expiry.empty()) {
+            transition = dl->on_expiry;
+            comment =
+                "Décision implicite : le délai « " + label + " » a expiré sans décision expresse.";
+          }
+        }
+        GUICHET_TRY(fx.Record(tx, r->id));
+        if (transition.empty()) return Status::Ok();
+        // The decision applies only if the request is still where it was.
+        auto t = wf.Find(r->status, transition);
+        if (!t.ok()) return Status::Ok();
+        return ApplyTransition(tx, *cat, *r, **t, comment, system, now);
+      },
+      [fired, done = std::move(done)](Status s) {
         if (!s.ok()) return done(s.error());
-        done(std::move(*out));
+        done(*fired);
       });
+}
+
+Result<std::vector<RequestDeadline>> CaseService::Deadlines(const Request& r) const {
+  auto timers = store_.ListTimers(r.id);
+  if (!timers.ok()) return timers.error();
+  const auto cat = catalogue();
+  const Procedure* proc = cat->FindProcedure(r.service_id);
+  std::vector<RequestDeadline> out;
+  for (const auto& t : *timers) {
+    if (t.kind != Timer::Kind::kDeadline || t.state == Timer::State::kCancelled) continue;
+    const Deadline* dl = proc ? proc->FindDeadline(t.name) : nullptr;
+    out.push_back({t.name, dl ? dl->label : t.name, dl && dl->legal, t.state, t.due_at});
+  }
+  return out;
 }
 
 }  // namespace guichet::domain

@@ -11,11 +11,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "core/result.hpp"
 #include "core/time.hpp"
+#include "domain/form.hpp"
 #include "domain/model.hpp"
+#include "domain/procedure.hpp"
 #include "domain/store.hpp"
 #include "domain/workflow.hpp"
 
@@ -41,7 +42,11 @@ struct NewRequest {
   Contact contact;
   std::optional<std::int64_t> citizen_id;
   std::optional<Location> location;
-  std::string data_json = "{}";
+  std::string data_json = "{}";  // the form's answers
+  // A citizen submitting a procedure's form must complete it (kSubmit); a
+  // request recorded by an agent or a channel may lack answers (kDraft: what
+  // is given is still checked).
+  FormMode form_mode = FormMode::kDraft;
 };
 
 // A client-chosen key making a POST safe to retry, and a digest of the payload.
@@ -73,12 +78,37 @@ struct Assignment {
       agent_id;  // absent: unchanged; nullopt inside: unassign
 };
 
+// A citizen's answer to a correction request. Without an account, the
+// citizen proves the request is theirs with the email or phone it was filed with.
+struct Correction {
+  std::string email;
+  std::string phone;
+  std::optional<std::string> data_json;  // the corrected answers, complete; absent: unchanged
+  std::string message;
+};
+
+// A request's clocks as the API shows them.
+struct RequestDeadline {
+  std::string name;
+  std::string label;
+  bool legal = false;
+  Timer::State state = Timer::State::kRunning;
+  std::optional<Timestamp> due_at;
+};
+
 class CaseService {
  public:
   CaseService(Store& store, const Clock& clock);
 
-  // Reloads the services and teams the use cases check against.
+  // Uses the procedures declared in files (see src/catalogue/): copies their
+  // teams and services into the database (services no longer declared are
+  // marked inactive) and swaps the catalogue the use cases check against.
+  // Requests in flight keep the catalogue they started with.
+  Status InstallCatalogue(std::shared_ptr<const Catalogue> catalogue);
+  // Without catalogue files: builds one from the services and teams in the
+  // database, each with the default workflow and no form.
   Status LoadCatalogue();
+  std::shared_ptr<const Catalogue> catalogue() const;
 
   // Checks and normalises (phone to E.164, default title) a new request;
   // returns every field error. Create() calls it too.
@@ -97,7 +127,26 @@ class CaseService {
   void Assign(std::int64_t request_id, Assignment a, Actor actor,
               std::optional<std::int64_t> expected_version, Done<Request> done);
 
-  const Workflow& WorkflowFor(const std::string& service_id) const;
+  // Records the citizen's correction and fires the transition the workflow
+  // lets the citizen fire from the current status (e.g. "corriger").
+  // kForbidden when the proof does not match; kBusinessRule when the request
+  // is not waiting for the citizen.
+  void SubmitCorrection(std::int64_t request_id, Correction c,
+                        std::optional<std::int64_t> expected_version, Done<Request> done);
+
+  Result<Upload> FindUpload(const std::string& id) const { return store_.GetUpload(id); }
+  Result<std::string> UploadContent(const std::string& id) const {
+    return store_.GetUploadBytes(id);
+  }
+
+  // Fires a due timer, exactly once whatever the number of workers: the
+  // claim and its effects (a note, an automatic decision, a delayed
+  // transition) commit together. `fired` is false when another worker had it.
+  void FireTimer(Timer timer, Done<bool> done);
+  Result<std::vector<RequestDeadline>> Deadlines(const Request& r) const;
+
+  // Resolves upload ids in form answers: only files not yet attached to a request.
+  FileLookup UnattachedUploads() const;
   std::optional<Service> FindService(const std::string& id) const;
   std::vector<Service> Services() const;
   std::vector<Team> Teams() const;
@@ -106,8 +155,7 @@ class CaseService {
   Store& store_;
   const Clock& clock_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Service> services_;  // GUARDED_BY(mu_)
-  std::unordered_map<std::string, Team> teams_;        // GUARDED_BY(mu_)
+  std::shared_ptr<const Catalogue> catalogue_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace guichet::domain

@@ -5,6 +5,7 @@
 #include "core/reference.hpp"
 #include "domain/memory_store.hpp"
 #include "domain/validation.hpp"
+#include "domain/workflow_engine.hpp"
 
 namespace guichet::domain {
 namespace {
@@ -67,7 +68,9 @@ TEST_F(CaseServiceTest, CreateFillsTheCaseAndOpensTheTimeline) {
   EXPECT_EQ(req.title, "Signalement");  // defaults to the service name
   EXPECT_EQ(req.contact.phone, "+33612345678");
   EXPECT_EQ(req.created_at, kNoon);
-  EXPECT_EQ(req.due_at, kNoon + 15 * kMicrosPerDay);
+  // The default delay runs to the end of its last day, Paris time.
+  EXPECT_EQ(req.due_at,
+            DelayExpiry(kNoon, {15, DelayUnit::kCalendarDays}, HolidayRegion::kMetropole));
   auto events = cases_.Timeline(req.id);
   ASSERT_TRUE(events.ok());
   ASSERT_EQ(events->size(), 1u);
@@ -85,9 +88,8 @@ TEST_F(CaseServiceTest, ValidationReportsEveryFieldAtOnce) {
   in.data_json = "[1]";
   std::vector<std::string> fields;
   for (const auto& e : cases_.Validate(in)) fields.push_back(e.field);
-  EXPECT_EQ(fields,
-            (std::vector<std::string>{"service", "description", "contact.email", "contact.phone",
-                                      "location.lat", "location.lon", "data"}));
+  EXPECT_EQ(fields, (std::vector<std::string>{"service", "data", "description", "contact.email",
+                                              "contact.phone", "location.lat", "location.lon"}));
   EXPECT_EQ(store_.CountRequests().value(), 0);
 }
 

@@ -105,7 +105,7 @@ struct FileInfo {
 using FileLookup = std::function<std::optional<FileInfo>(const std::string& id)>;
 
 // Default limits when a field sets none.
-inline constexpr std::size_t kDefaultTextMaxLength = 500;       // code points
+inline constexpr std::size_t kDefaultTextMaxLength = 500;        // code points
 inline constexpr std::size_t kDefaultTextareaMaxLength = 10000;  // code points
 inline constexpr std::size_t kDefaultMaxRepeat = 20;
 inline constexpr std::size_t kDefaultMaxFiles = 10;

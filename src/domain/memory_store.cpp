@@ -1,6 +1,7 @@
 #include "domain/memory_store.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 namespace guichet::domain {
 namespace {
@@ -72,6 +73,63 @@ class MemoryTx final : public WriteTx {
     copy.id = s_.next_id++;
     s_.citizens[copy.id] = copy;
     return copy.id;
+  }
+  std::optional<std::int64_t> FindAgentByEmail(const std::string& email) override {
+    for (const auto& [id, a] : s_.agents) {
+      if (a.email == email) return id;
+    }
+    return std::nullopt;
+  }
+  std::vector<Timer> ListTimers(std::int64_t request_id) override {
+    std::vector<Timer> out;
+    for (const auto& [_, t] : s_.timers) {
+      if (t.request_id == request_id) out.push_back(t);
+    }
+    return out;
+  }
+  Result<std::int64_t> InsertTimer(const Timer& t) override {
+    Timer copy = t;
+    copy.id = s_.next_id++;
+    s_.timers[copy.id] = copy;
+    return copy.id;
+  }
+  Status UpdateTimer(const Timer& t) override {
+    auto it = s_.timers.find(t.id);
+    if (it == s_.timers.end()) return Error::NotFound("timer");
+    it->second.state = t.state;
+    it->second.due_at = t.due_at;
+    it->second.remaining = t.remaining;
+    it->second.fired_at = t.fired_at;
+    return Status::Ok();
+  }
+  bool ClaimTimer(std::int64_t id, Timestamp now) override {
+    auto it = s_.timers.find(id);
+    if (it == s_.timers.end() || it->second.state != Timer::State::kRunning) return false;
+    it->second.state = Timer::State::kFired;
+    it->second.fired_at = now;
+    return true;
+  }
+  Status SaveDraft(const Draft& d) override {
+    s_.drafts[d.id] = d;
+    return Status::Ok();
+  }
+  Status DeleteDraft(const std::string& id) override {
+    s_.drafts.erase(id);
+    return Status::Ok();
+  }
+  std::int64_t DeleteExpiredDrafts(Timestamp now) override {
+    return static_cast<std::int64_t>(
+        std::erase_if(s_.drafts, [now](const auto& kv) { return kv.second.expires_at <= now; }));
+  }
+  Status InsertUpload(const Upload& u, const std::string& bytes) override {
+    s_.uploads[u.id] = {u, bytes};
+    return Status::Ok();
+  }
+  Status AttachUpload(const std::string& upload_id, std::int64_t request_id) override {
+    auto it = s_.uploads.find(upload_id);
+    if (it == s_.uploads.end()) return Error::NotFound("Ce fichier n’existe pas.");
+    it->second.first.request_id = request_id;
+    return Status::Ok();
   }
 
  private:
@@ -159,6 +217,45 @@ Result<std::vector<Agent>> MemoryStore::ListAgents() {
 Result<std::int64_t> MemoryStore::CountRequests() {
   std::lock_guard lock(mu_);
   return static_cast<std::int64_t>(state_.requests.size());
+}
+
+Result<std::vector<Timer>> MemoryStore::ListDueTimers(Timestamp now, int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<Timer> out;
+  for (const auto& [_, t] : state_.timers) {
+    if (t.state == Timer::State::kRunning && t.due_at && *t.due_at <= now) out.push_back(t);
+  }
+  std::sort(out.begin(), out.end(), [](const Timer& a, const Timer& b) {
+    return std::tie(*a.due_at, a.id) < std::tie(*b.due_at, b.id);
+  });
+  if (static_cast<int>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
+  return out;
+}
+
+Result<std::vector<Timer>> MemoryStore::ListTimers(std::int64_t request_id) {
+  std::lock_guard lock(mu_);
+  return MemoryTx(state_).ListTimers(request_id);
+}
+
+Result<Draft> MemoryStore::GetDraft(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = state_.drafts.find(id);
+  if (it == state_.drafts.end()) return Error::NotFound("Ce brouillon n’existe pas.");
+  return it->second;
+}
+
+Result<Upload> MemoryStore::GetUpload(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = state_.uploads.find(id);
+  if (it == state_.uploads.end()) return Error::NotFound("Ce fichier n’existe pas.");
+  return it->second.first;
+}
+
+Result<std::string> MemoryStore::GetUploadBytes(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = state_.uploads.find(id);
+  if (it == state_.uploads.end()) return Error::NotFound("Ce fichier n’existe pas.");
+  return it->second.second;
 }
 
 void MemoryStore::Write(WriteOp op, WriteDone done) {

@@ -20,6 +20,11 @@ class MemoryStore final : public Store {
   Result<std::vector<Service>> ListServices() override;
   Result<std::vector<Agent>> ListAgents() override;
   Result<std::int64_t> CountRequests() override;
+  Result<std::vector<Timer>> ListDueTimers(Timestamp now, int limit) override;
+  Result<std::vector<Timer>> ListTimers(std::int64_t request_id) override;
+  Result<Draft> GetDraft(const std::string& id) override;
+  Result<Upload> GetUpload(const std::string& id) override;
+  Result<std::string> GetUploadBytes(const std::string& id) override;
   void Write(WriteOp op, WriteDone done) override;
   bool Ping() override { return true; }
   std::vector<std::pair<std::string, double>> Stats() override { return {}; }
@@ -32,6 +37,9 @@ class MemoryStore final : public Store {
     std::map<std::int64_t, Agent> agents;
     std::map<std::int64_t, Citizen> citizens;
     std::map<std::pair<std::string, std::string>, IdempotencyRecord> idempotency;
+    std::map<std::int64_t, Timer> timers;
+    std::map<std::string, Draft> drafts;
+    std::map<std::string, std::pair<Upload, std::string>> uploads;
     std::int64_t next_id = 1;
   };
 

@@ -1,6 +1,7 @@
 #include "domain/model.hpp"
 
 #include "domain/enum_table.hpp"
+#include "domain/store.hpp"
 
 namespace guichet::domain {
 namespace {
@@ -65,6 +66,20 @@ bool IsTerminal(StatusCategory c) {
          c == StatusCategory::kClosed;
 }
 
+std::vector<std::string> Actor::EffectiveRoles() const {
+  if (!roles.empty()) return roles;
+  switch (kind) {
+    case Kind::kSystem:
+      return {"system"};
+    case Kind::kApi:
+    case Kind::kAgent:
+      return {"agent"};
+    case Kind::kCitizen:
+      return {"citizen"};
+  }
+  return {};
+}
+
 std::string Actor::Label() const {
   switch (kind) {
     case Kind::kSystem:
@@ -78,5 +93,23 @@ std::string Actor::Label() const {
   }
   return "system";
 }
+
+namespace {
+constexpr EnumTable<Timer::Kind, 2> kTimerKinds{{
+    {Timer::Kind::kDeadline, "deadline"},
+    {Timer::Kind::kTransition, "transition"},
+}};
+constexpr EnumTable<Timer::State, 4> kTimerStates{{
+    {Timer::State::kRunning, "running"},
+    {Timer::State::kSuspended, "suspended"},
+    {Timer::State::kFired, "fired"},
+    {Timer::State::kCancelled, "cancelled"},
+}};
+}  // namespace
+
+std::string_view ToString(Timer::Kind k) { return Name(kTimerKinds, k); }
+std::string_view ToString(Timer::State s) { return Name(kTimerStates, s); }
+std::optional<Timer::Kind> ParseTimerKind(std::string_view s) { return Lookup(kTimerKinds, s); }
+std::optional<Timer::State> ParseTimerState(std::string_view s) { return Lookup(kTimerStates, s); }
 
 }  // namespace guichet::domain

@@ -51,7 +51,11 @@ struct Contact {
 struct Actor {
   enum class Kind { kSystem, kApi, kAgent, kCitizen } kind = Kind::kSystem;
   std::int64_t id = 0;
+  // Workflow roles (see workflow.hpp); when empty, those of the kind: system
+  // → system, api and agent → agent, citizen → citizen.
+  std::vector<std::string> roles;
   std::string Label() const;  // "agent:12", "citizen:3", "api", "system"
+  std::vector<std::string> EffectiveRoles() const;
 };
 
 struct Request {

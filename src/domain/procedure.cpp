@@ -80,9 +80,15 @@ std::vector<Service> Catalogue::Services() const {
     if (!d && !p.deadlines.empty()) d = &p.deadlines.front();
     if (d) {
       switch (d->delay.unit) {
-        case DelayUnit::kCalendarDays: s.due_days = d->delay.amount; break;
-        case DelayUnit::kWorkingDays: s.due_days = (d->delay.amount * 7 + 4) / 5; break;
-        case DelayUnit::kMonths: s.due_days = d->delay.amount * 30; break;
+        case DelayUnit::kCalendarDays:
+          s.due_days = d->delay.amount;
+          break;
+        case DelayUnit::kWorkingDays:
+          s.due_days = (d->delay.amount * 7 + 4) / 5;
+          break;
+        case DelayUnit::kMonths:
+          s.due_days = d->delay.amount * 30;
+          break;
       }
     }
     s.active = p.active;

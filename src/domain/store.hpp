@@ -42,6 +42,52 @@ struct IdempotencyRecord {
   Timestamp created_at = 0;
 };
 
+// A clock running on a request: a deadline of its procedure, or a workflow
+// transition to fire later. Fired at most once: firing claims the row.
+struct Timer {
+  enum class Kind { kDeadline, kTransition };
+  enum class State { kRunning, kSuspended, kFired, kCancelled };
+  std::int64_t id = 0;
+  std::int64_t request_id = 0;
+  Kind kind = Kind::kDeadline;
+  std::string name;    // the deadline's name, or the transition's
+  std::string status;  // the request's status when set; a transition fires only from it
+  State state = State::kRunning;
+  std::optional<Timestamp> due_at;  // set while running
+  // While suspended: the time that was left, or nullopt when the full delay
+  // restarts on resumption.
+  std::optional<Timestamp> remaining;
+  Timestamp created_at = 0;
+  std::optional<Timestamp> fired_at;
+};
+std::string_view ToString(Timer::Kind k);
+std::string_view ToString(Timer::State s);
+std::optional<Timer::Kind> ParseTimerKind(std::string_view s);
+std::optional<Timer::State> ParseTimerState(std::string_view s);
+
+// A form saved before it is complete. `id` is the SHA-256 (hex) of the token
+// the citizen holds, so the database alone does not give drafts away.
+struct Draft {
+  std::string id;
+  std::string service_id;
+  std::string data_json = "{}";
+  std::optional<std::int64_t> citizen_id;
+  Timestamp created_at = 0;
+  Timestamp updated_at = 0;
+  Timestamp expires_at = 0;
+};
+
+// A file a citizen or an agent sent, typed from its content.
+struct Upload {
+  std::string id;  // random, unguessable
+  std::string filename;
+  std::string content_type;
+  std::int64_t size = 0;
+  std::string sha256;                      // hex
+  std::optional<std::int64_t> request_id;  // set once attached to a request
+  Timestamp created_at = 0;
+};
+
 // Operations available inside one write transaction. Not thread-safe: a
 // WriteTx lives only for the duration of the op it is passed to.
 class WriteTx {
@@ -67,6 +113,25 @@ class WriteTx {
   virtual Result<std::int64_t> InsertAgent(const Agent& a) = 0;
   virtual bool AgentExists(std::int64_t id) = 0;
   virtual Result<std::int64_t> InsertCitizen(const Citizen& c) = 0;
+  virtual std::optional<std::int64_t> FindAgentByEmail(const std::string& email) = 0;
+
+  // Timers of the request, every state, oldest first.
+  virtual std::vector<Timer> ListTimers(std::int64_t request_id) = 0;
+  virtual Result<std::int64_t> InsertTimer(const Timer& t) = 0;
+  // Writes state, due_at, remaining and fired_at.
+  virtual Status UpdateTimer(const Timer& t) = 0;
+  // Marks a running timer fired; false when it is not running any more (it
+  // fired elsewhere, or was cancelled): the caller must then do nothing.
+  virtual bool ClaimTimer(std::int64_t id, Timestamp now) = 0;
+
+  // Inserts or replaces.
+  virtual Status SaveDraft(const Draft& d) = 0;
+  virtual Status DeleteDraft(const std::string& id) = 0;
+  // Returns how many expired drafts were deleted.
+  virtual std::int64_t DeleteExpiredDrafts(Timestamp now) = 0;
+
+  virtual Status InsertUpload(const Upload& u, const std::string& bytes) = 0;
+  virtual Status AttachUpload(const std::string& upload_id, std::int64_t request_id) = 0;
 };
 
 // Thread-safe. Reads run on the calling thread against a snapshot of
@@ -89,6 +154,12 @@ class Store {
   virtual Result<std::vector<Service>> ListServices() = 0;
   virtual Result<std::vector<Agent>> ListAgents() = 0;
   virtual Result<std::int64_t> CountRequests() = 0;
+  // Running timers due at or before `now`, earliest first.
+  virtual Result<std::vector<Timer>> ListDueTimers(Timestamp now, int limit) = 0;
+  virtual Result<std::vector<Timer>> ListTimers(std::int64_t request_id) = 0;
+  virtual Result<Draft> GetDraft(const std::string& id) = 0;
+  virtual Result<Upload> GetUpload(const std::string& id) = 0;
+  virtual Result<std::string> GetUploadBytes(const std::string& id) = 0;
 
   virtual void Write(WriteOp op, WriteDone done) = 0;
   // Blocking convenience for tools and tests: Write and wait for `done`.

@@ -33,9 +33,12 @@ std::optional<Action::CorrectionReason> ParseCorrectionReason(std::string_view s
 
 std::string_view Describe(Action::CorrectionReason r) {
   switch (r) {
-    case Action::CorrectionReason::kIncomplete: return "dossier incomplet";
-    case Action::CorrectionReason::kIncorrect: return "informations incorrectes";
-    case Action::CorrectionReason::kOutdated: return "pièces périmées";
+    case Action::CorrectionReason::kIncomplete:
+      return "dossier incomplet";
+    case Action::CorrectionReason::kIncorrect:
+      return "informations incorrectes";
+    case Action::CorrectionReason::kOutdated:
+      return "pièces périmées";
   }
   return "";
 }

@@ -46,7 +46,7 @@ std::string_view Describe(Action::CorrectionReason r);
 struct WorkflowStatus {
   std::string code;
   StatusCategory category = StatusCategory::kOpen;
-  std::string label;  // shown to the citizen, French
+  std::string label;            // shown to the citizen, French
   std::vector<Action> actions;  // run in order on entering the status
 };
 

@@ -1,9 +1,8 @@
 #include "http/api_v1.hpp"
 
-#include <sodium.h>
-
 #include <charconv>
 
+#include "http/api_common.hpp"
 #include "http/json_mapping.hpp"
 #include "http/limits.hpp"
 #include "http/server.hpp"
@@ -15,63 +14,6 @@ using bhttp::verb;
 using nlohmann::json;
 
 namespace {
-
-std::string ETagOf(const domain::Request& r) { return "\"v" + std::to_string(r.version) + "\""; }
-
-// If-Match: "v3" or W/"v3" → 3; "*" or absent → no expectation.
-Result<std::optional<std::int64_t>> ExpectedVersion(const Context& ctx) {
-  std::string v = ctx.Header(bhttp::field::if_match);
-  if (v.empty() || v == "*") return std::optional<std::int64_t>();
-  if (v.rfind("W/", 0) == 0) v = v.substr(2);
-  std::int64_t n = 0;
-  if (v.size() > 3 && v.front() == '"' && v.back() == '"' && v[1] == 'v') {
-    const char* b = v.data() + 2;
-    const char* e = v.data() + v.size() - 1;
-    auto [p, ec] = std::from_chars(b, e, n);
-    if (ec == std::errc() && p == e) return std::optional<std::int64_t>(n);
-  }
-  // An ETag we never issued cannot match the current one.
-  return Error::Stale("L’en-tête If-Match ne correspond pas à la version actuelle de la demande.");
-}
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
-
-std::optional<domain::Idempotency> IdempotencyOf(const Context& ctx) {
-  auto it = ctx.req.find("Idempotency-Key");
-  if (it == ctx.req.end()) return std::nullopt;
-  return domain::Idempotency{
-      std::string(it->value()),
-      Sha256Hex(std::string(ctx.req.method_string()) + " " + ctx.path + "\n" + ctx.req.body())};
-}
-
-bool IsJson(const Context& ctx, bool allow_merge_patch = false) {
-  const std::string ct = ctx.Header(bhttp::field::content_type);
-  std::string base = ct.substr(0, ct.find(';'));
-  while (!base.empty() && base.back() == ' ') base.pop_back();
-  return base == "application/json" ||
-         (allow_merge_patch && base == "application/merge-patch+json");
-}
-
-Response UnsupportedMedia(const Context& ctx) {
-  return ctx.Problem(status::unsupported_media_type,
-                     "Le corps doit être du JSON (Content-Type: application/json).");
-}
-
-Response WithRequest(const Context& ctx, status st, const domain::Request& r) {
-  Response res = ctx.Json(st, ToJson(r).dump());
-  res.set(bhttp::field::etag, ETagOf(r));
-  return res;
-}
 
 std::vector<std::string> SplitList(const std::string& v) {
   std::vector<std::string> out;
@@ -190,10 +132,8 @@ void ApiV1::Register(Router& router) {
     }
     auto idem = IdempotencyOf(ctx);
     // No init-captures here: GCC 12 miscompiles them in lambdas inside coroutines.
-    auto created = co_await AwaitCallback<Result<domain::Created>>([&](auto done) {
-      cases_.Create(std::move(input), domain::Actor{domain::Actor::Kind::kApi}, idem,
-                    std::move(done));
-    });
+    auto created = co_await AwaitCallback<Result<domain::Created>>(
+        [&](auto done) { cases_.Create(std::move(input), ApiCaller(), idem, std::move(done)); });
     if (!created.ok()) co_return ctx.Problem(created.error());
     Response res = WithRequest(ctx, status::created, created->request);
     res.set(bhttp::field::location, "/api/v1/requests/" + created->request.reference);
@@ -226,24 +166,22 @@ void ApiV1::Register(Router& router) {
     co_return WithRequest(ctx, status::ok, *r);
   });
 
-  router.Add(verb::patch, "/api/v1/requests/{id}",
-             [this](Context& ctx) -> asio::awaitable<Response> {
-               if (!IsJson(ctx, true)) co_return UnsupportedMedia(ctx);
-               auto body = ParseBody(ctx.req.body());
-               if (!body.ok()) co_return ctx.Problem(body.error());
-               auto a = ParseAssignment(*body);
-               if (!a.ok()) co_return ctx.Problem(a.error());
-               auto expected = ExpectedVersion(ctx);
-               if (!expected.ok()) co_return ctx.Problem(expected.error());
-               auto r = cases_.Get(ctx.Param("id"));
-               if (!r.ok()) co_return ctx.Problem(r.error());
-               auto updated = co_await AwaitCallback<Result<domain::Request>>([&](auto done) {
-                 cases_.Assign(r->id, *a, domain::Actor{domain::Actor::Kind::kApi}, *expected,
-                               std::move(done));
-               });
-               if (!updated.ok()) co_return ctx.Problem(updated.error());
-               co_return WithRequest(ctx, status::ok, *updated);
-             });
+  router.Add(
+      verb::patch, "/api/v1/requests/{id}", [this](Context& ctx) -> asio::awaitable<Response> {
+        if (!IsJson(ctx, true)) co_return UnsupportedMedia(ctx);
+        auto body = ParseBody(ctx.req.body());
+        if (!body.ok()) co_return ctx.Problem(body.error());
+        auto a = ParseAssignment(*body);
+        if (!a.ok()) co_return ctx.Problem(a.error());
+        auto expected = ExpectedVersion(ctx);
+        if (!expected.ok()) co_return ctx.Problem(expected.error());
+        auto r = cases_.Get(ctx.Param("id"));
+        if (!r.ok()) co_return ctx.Problem(r.error());
+        auto updated = co_await AwaitCallback<Result<domain::Request>>(
+            [&](auto done) { cases_.Assign(r->id, *a, ApiCaller(), *expected, std::move(done)); });
+        if (!updated.ok()) co_return ctx.Problem(updated.error());
+        co_return WithRequest(ctx, status::ok, *updated);
+      });
 
   router.Add(verb::get, "/api/v1/requests/{id}/events",
              [this](Context& ctx) -> asio::awaitable<Response> {
@@ -269,8 +207,7 @@ void ApiV1::Register(Router& router) {
                if (!r.ok()) co_return ctx.Problem(r.error());
                auto idem = IdempotencyOf(ctx);
                auto added = co_await AwaitCallback<Result<domain::EventAdded>>([&](auto done) {
-                 cases_.AddEvent(r->id, *in, domain::Actor{domain::Actor::Kind::kApi}, *expected,
-                                 idem, std::move(done));
+                 cases_.AddEvent(r->id, *in, ApiCaller(), *expected, idem, std::move(done));
                });
                if (!added.ok()) co_return ctx.Problem(added.error());
                json out = ToJson(added->event);
@@ -293,13 +230,17 @@ void ApiV1::Register(Router& router) {
              [this](Context& ctx) -> asio::awaitable<Response> {
                auto r = cases_.Get(ctx.Param("id"));
                if (!r.ok()) co_return ctx.Problem(r.error());
-               const auto& wf = cases_.WorkflowFor(r->service_id);
+               const auto cat = cases_.catalogue();
+               const auto& wf = cat->WorkflowOf(r->service_id);
                json items = json::array();
                for (const auto* t : wf.From(r->status)) {
                  const auto* target = wf.FindStatus(t->to);
                  items.push_back({{"name", t->name},
                                   {"to", t->to},
-                                  {"label", target ? target->label : t->to},
+                                  {"label", !t->label.empty() ? t->label
+                                            : target          ? target->label
+                                                              : t->to},
+                                  {"roles", RolesOf(*t)},
                                   {"comment_required", t->comment_required}});
                }
                co_return ctx.Json(status::ok, json{{"status", r->status}, {"items", items}}.dump());
@@ -330,8 +271,7 @@ void ApiV1::Register(Router& router) {
                auto r = cases_.Get(ctx.Param("id"));
                if (!r.ok()) co_return ctx.Problem(r.error());
                auto updated = co_await AwaitCallback<Result<domain::Request>>([&](auto done) {
-                 cases_.ChangeStatus(r->id, to, comment, domain::Actor{domain::Actor::Kind::kApi},
-                                     *expected, std::move(done));
+                 cases_.ChangeStatus(r->id, to, comment, ApiCaller(), *expected, std::move(done));
                });
                if (!updated.ok()) co_return ctx.Problem(updated.error());
                co_return WithRequest(ctx, status::ok, *updated);

@@ -115,22 +115,75 @@ json ToJson(const domain::Service& s) {
 
 json ToJson(const domain::Team& t) { return {{"id", t.id}, {"name", t.name}, {"email", t.email}}; }
 
+std::vector<std::string> RolesOf(const domain::Transition& t) {
+  if (!t.roles.empty()) return t.roles;
+  return {std::string(domain::kRoleAgent), std::string(domain::kRoleSupervisor),
+          std::string(domain::kRoleAdministrator)};
+}
+
+json ToJson(const domain::Action& a) {
+  using K = domain::Action::Kind;
+  json j = {{"kind", ToString(a.kind)}};
+  if (a.kind == K::kRequestCorrection) {
+    j["reason"] = ToString(a.reason);
+  } else if (a.kind != K::kUnassignAgent) {
+    j["name"] = a.name;
+  }
+  if (a.kind == K::kScheduleTransition) j["after"] = ToJson(a.delay);
+  return j;
+}
+
+json ToJson(const Delay& d) { return {{"amount", d.amount}, {"unit", ToString(d.unit)}}; }
+
 json ToJson(const domain::Workflow& w) {
   json statuses = json::array();
   for (const auto& s : w.statuses()) {
-    statuses.push_back({{"code", s.code}, {"category", ToString(s.category)}, {"label", s.label}});
+    json actions = json::array();
+    for (const auto& a : s.actions) actions.push_back(ToJson(a));
+    statuses.push_back({{"code", s.code},
+                        {"category", ToString(s.category)},
+                        {"label", s.label},
+                        {"actions", actions}});
   }
   json transitions = json::array();
   for (const auto& t : w.transitions()) {
     transitions.push_back({{"name", t.name},
+                           {"label", t.label.empty() ? t.name : t.label},
                            {"from", t.from},
                            {"to", t.to},
+                           {"roles", RolesOf(t)},
                            {"comment_required", t.comment_required}});
   }
   return {{"id", w.id()},
           {"initial", w.initial()},
           {"statuses", statuses},
           {"transitions", transitions}};
+}
+
+json ToJson(const domain::Procedure& p, const domain::Catalogue& cat) {
+  json deadlines = json::array();
+  for (const auto& d : p.deadlines) {
+    deadlines.push_back({{"name", d.name},
+                         {"label", d.label},
+                         {"delay", ToJson(d.delay)},
+                         {"legal", d.legal},
+                         {"on_expiry", d.on_expiry.empty() ? json(nullptr) : json(d.on_expiry)},
+                         {"on_correction", ToString(d.on_correction)}});
+  }
+  return {{"slug", p.slug},
+          {"title", p.title},
+          {"description", p.description},
+          {"category", p.category},
+          {"keywords", p.keywords},
+          {"team", p.team_id},
+          {"identity", ToString(p.identity)},
+          {"location_based", p.location_based},
+          {"open311", p.open311},
+          {"active", p.active},
+          {"retention_days", p.retention_days},
+          {"form", domain::FormToJson(p.form)},
+          {"deadlines", deadlines},
+          {"workflow", ToJson(cat.WorkflowOf(p.slug))}};
 }
 
 Result<json> ParseBody(const std::string& body) {
@@ -204,6 +257,27 @@ domain::NewRequest ParseNewRequest(const json& j, std::vector<FieldError>& errs)
     }
   }
   return in;
+}
+
+Result<domain::Correction> ParseCorrection(const json& j) {
+  std::vector<FieldError> errs;
+  CheckKnown(j, {"email", "phone", "data", "message"}, "", errs);
+  domain::Correction c;
+  c.email = GetString(j, "email", "email", errs);
+  c.phone = GetString(j, "phone", "phone", errs);
+  c.message = GetString(j, "message", "message", errs);
+  if (auto it = j.find("data"); it != j.end() && !it->is_null()) {
+    if (it->is_object()) {
+      c.data_json = it->dump();
+    } else {
+      errs.push_back({"data", "Les réponses corrigées doivent être un objet."});
+    }
+  }
+  if (c.email.empty() && c.phone.empty()) {
+    errs.push_back({"email", "Indiquez l’adresse électronique ou le téléphone de la demande."});
+  }
+  if (!errs.empty()) return Error::Invalid("La correction contient des erreurs.", std::move(errs));
+  return c;
 }
 
 Result<domain::NewEvent> ParseNewEvent(const json& j) {

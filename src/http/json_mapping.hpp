@@ -15,6 +15,12 @@ nlohmann::json ToJson(const domain::Event& e);
 nlohmann::json ToJson(const domain::Service& s);
 nlohmann::json ToJson(const domain::Team& t);
 nlohmann::json ToJson(const domain::Workflow& w);
+nlohmann::json ToJson(const domain::Action& a);
+nlohmann::json ToJson(const Delay& d);
+// The definition clients render a procedure's form from.
+nlohmann::json ToJson(const domain::Procedure& p, const domain::Catalogue& cat);
+// The roles that may fire `t` (the staff roles when it names none).
+std::vector<std::string> RolesOf(const domain::Transition& t);
 
 // Parses a JSON body (must be an object); kInvalidArgument otherwise.
 Result<nlohmann::json> ParseBody(const std::string& body);
@@ -24,6 +30,7 @@ Result<nlohmann::json> ParseBody(const std::string& body);
 // all field errors in one answer.
 domain::NewRequest ParseNewRequest(const nlohmann::json& j, std::vector<FieldError>& errs);
 Result<domain::NewEvent> ParseNewEvent(const nlohmann::json& j);
+Result<domain::Correction> ParseCorrection(const nlohmann::json& j);
 Result<domain::Assignment> ParseAssignment(const nlohmann::json& j);
 
 }  // namespace guichet::http

@@ -8,6 +8,10 @@ namespace guichet::http {
 
 // JSON bodies of the API; files travel through their own upload endpoints.
 inline constexpr std::size_t kBodyLimit = 1 << 20;  // 1 MiB
+// Files sent to POST /api/v1/uploads: the largest limit a form field may set
+// (domain::kMaxUploadBytes, 10 MiB), checked again on the content.
+inline constexpr std::size_t kUploadBodyLimit = 10 << 20;
+inline constexpr const char* kUploadPath = "/api/v1/uploads";
 // Browsers send a few KiB of headers; more is an attack or a bug.
 inline constexpr std::size_t kHeaderLimit = 16 << 10;  // 16 KiB
 // A client that sends nothing for this long is dropped, freeing its slot.

@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "domain/case_service.hpp"
+#include "domain/memory_store.hpp"
 #include "domain/model.hpp"
 #include "domain/store.hpp"
+#include "http/api_procedures.hpp"
 #include "http/api_v1.hpp"
 #include "http/limits.hpp"
 #include "http/metrics.hpp"
@@ -23,25 +25,10 @@ namespace {
 
 using nlohmann::json;
 
-// Registering routes never touches the store; every call fails loudly if it does.
-class NullStore final : public domain::Store {
+// Registering routes never reads content.
+class NoSniffer final : public domain::ContentSniffer {
  public:
-  Result<domain::Request> GetRequest(std::int64_t) override { return Fail(); }
-  Result<domain::Request> GetRequestByReference(const std::string&) override { return Fail(); }
-  Result<domain::RequestPage> ListRequests(const domain::RequestQuery&) override { return Fail(); }
-  Result<std::vector<domain::Event>> ListEvents(std::int64_t) override { return Fail(); }
-  Result<std::vector<domain::Team>> ListTeams() override { return std::vector<domain::Team>(); }
-  Result<std::vector<domain::Service>> ListServices() override {
-    return std::vector<domain::Service>();
-  }
-  Result<std::vector<domain::Agent>> ListAgents() override { return Fail(); }
-  Result<std::int64_t> CountRequests() override { return Fail(); }
-  void Write(WriteOp, WriteDone done) override { done(Fail()); }
-  bool Ping() override { return false; }
-  std::vector<std::pair<std::string, double>> Stats() override { return {}; }
-
- private:
-  static Error Fail() { return Error::Unavailable("NullStore: no storage in unit tests"); }
+  std::string MimeType(std::string_view) override { return "application/octet-stream"; }
 };
 
 const std::set<std::string> kHttpMethods = {"get",     "put",  "post",  "delete",
@@ -55,13 +42,17 @@ const json& Document() {
 using Operation = std::pair<std::string, std::string>;  // (method, path), method lower case
 
 std::set<Operation> RegisteredRoutes() {
-  NullStore store;
+  domain::MemoryStore store;
   ManualClock clock(0);
   domain::CaseService cases(store, clock);
+  NoSniffer sniffer;
+  domain::DraftService drafts(store, clock, cases, sniffer, std::chrono::hours(24));
   Metrics metrics;
   Router router;
   ApiV1 api(cases, store, metrics);
   api.Register(router);
+  ProcedureApi procedures(cases, drafts, [] { return std::vector<std::string>(); });
+  procedures.Register(router);
   std::set<Operation> out;
   for (const auto& r : router.Routes()) {
     std::string method(bhttp::to_string(r.method));

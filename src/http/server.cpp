@@ -58,11 +58,14 @@ std::string RequestIdFrom(const Request& req) {
   return NewRequestId();
 }
 
-Response Bare(bhttp::status status, const std::string& detail, unsigned version) {
+// A problem answered before routing; `target`: the request target when the
+// header was read (its path becomes the instance), else empty.
+Response Bare(bhttp::status status, const std::string& detail, std::string_view target) {
   Request dummy;
-  dummy.version(version);
+  dummy.version(11);
   dummy.keep_alive(false);
-  Context ctx{dummy, "", "", {}, {}, NewRequestId(), ""};
+  Context ctx{dummy, std::string(target.substr(0, target.find('?'))), "", {}, {}, NewRequestId(),
+              ""};
   Response res = ctx.Problem(status, detail);
   res.keep_alive(false);
   return res;
@@ -179,21 +182,39 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(kHeaderLimit);
-    parser.body_limit(kBodyLimit);
+    // Beast checks Content-Length against the body limit while it reads the
+    // header: allow the largest (uploads) there, and hold every other route
+    // to the JSON limit once its target is known.
+    parser.body_limit(kUploadBodyLimit);
     stream.expires_after(kReadTimeout);
     boost::system::error_code ec;
-    co_await bhttp::async_read(stream, buffer, parser, redirect_error(use_awaitable, ec));
+    co_await bhttp::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, ec));
+    const bool upload = !ec && parser.get().target().starts_with(kUploadPath);
+    std::size_t body_limit = upload ? kUploadBodyLimit : kBodyLimit;
+    if (ec == bhttp::error::body_limit) body_limit = kUploadBodyLimit;
+    if (!ec && !upload) {
+      if (parser.content_length() && *parser.content_length() > kBodyLimit) {
+        ec = bhttp::error::body_limit;
+      } else {
+        parser.body_limit(kBodyLimit);
+      }
+    }
+    if (!ec) {
+      co_await bhttp::async_read(stream, buffer, parser, redirect_error(use_awaitable, ec));
+    }
     if (ec) {
       std::optional<Response> res;
       if (ec == bhttp::error::body_limit) {
         res = Bare(bhttp::status::payload_too_large,
-                   "Le corps de la requête dépasse la taille permise (1 Mio).", 11);
+                   "Le corps de la requête dépasse la taille permise (" +
+                       std::to_string(body_limit >> 20) + " Mio).",
+                   parser.is_header_done() ? parser.get().target() : std::string_view());
       } else if (ec == bhttp::error::header_limit) {
         res = Bare(bhttp::status::request_header_fields_too_large,
-                   "Les en-têtes de la requête dépassent 16 Kio.", 11);
+                   "Les en-têtes de la requête dépassent 16 Kio.", "");
       } else if (ec.category() == beast::error_code(bhttp::error::end_of_stream).category() &&
                  ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-        res = Bare(bhttp::status::bad_request, "La requête HTTP est mal formée.", 11);
+        res = Bare(bhttp::status::bad_request, "La requête HTTP est mal formée.", "");
       }
       if (res) {
         stream.expires_after(kWriteTimeout);

@@ -1,5 +1,7 @@
 #include "storage/sql_store.hpp"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <string>
 
@@ -80,6 +82,52 @@ Result<Request> FetchRequest(sql::Connection& c, const char* sql, Value key) {
   auto rows = c.Query(sql, p);
   if (!rows->Next()) return Error::NotFound("Cette demande n’existe pas.");
   return RequestFromRow(*rows);
+}
+
+constexpr const char* kTimerColumns =
+    "id, request_id, kind, name, status, state, due_at, remaining, created_at, fired_at";
+
+domain::Timer TimerFromRow(const sql::Rows& row) {
+  domain::Timer t;
+  t.id = row.Int(0);
+  t.request_id = row.Int(1);
+  t.kind = domain::ParseTimerKind(row.Text(2)).value_or(domain::Timer::Kind::kDeadline);
+  t.name = row.Text(3);
+  t.status = row.Text(4);
+  t.state = domain::ParseTimerState(row.Text(5)).value_or(domain::Timer::State::kCancelled);
+  t.due_at = row.OptInt(6);
+  t.remaining = row.OptInt(7);
+  t.created_at = row.Int(8);
+  t.fired_at = row.OptInt(9);
+  return t;
+}
+
+std::vector<domain::Timer> QueryTimers(sql::Connection& c, std::string_view where,
+                                       std::span<const Value> params) {
+  std::vector<domain::Timer> out;
+  auto rows = c.Query(
+      std::string("SELECT ") + kTimerColumns + " FROM timers WHERE " + std::string(where), params);
+  while (rows->Next()) out.push_back(TimerFromRow(*rows));
+  return out;
+}
+
+std::string EncodeBase64(const std::string& bytes) {
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+std::optional<std::string> DecodeBase64(const std::string& text) {
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return std::nullopt;
+  }
+  out.resize(len);
+  return out;
 }
 
 // LIKE pattern for a literal substring: %, _ and \ are escaped.
@@ -237,6 +285,93 @@ class SqlWriteTx final : public domain::WriteTx {
                           "INSERT INTO citizens (name, email, phone, preferred_channel, "
                           "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
                           p);
+  }
+
+  std::optional<std::int64_t> FindAgentByEmail(const std::string& email) override {
+    const Value p[] = {email};
+    return sql::QueryInt(c_, "SELECT id FROM agents WHERE email = ?", p);
+  }
+
+  std::vector<domain::Timer> ListTimers(std::int64_t request_id) override {
+    const Value p[] = {request_id};
+    return QueryTimers(c_, "request_id = ? ORDER BY id", p);
+  }
+
+  Result<std::int64_t> InsertTimer(const domain::Timer& t) override {
+    const Value p[] = {t.request_id,
+                       Str(ToString(t.kind)),
+                       t.name,
+                       t.status,
+                       Str(ToString(t.state)),
+                       sql::Opt(t.due_at),
+                       sql::Opt(t.remaining),
+                       t.created_at,
+                       sql::Opt(t.fired_at)};
+    return *sql::QueryInt(c_,
+                          "INSERT INTO timers (request_id, kind, name, status, state, due_at, "
+                          "remaining, created_at, fired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                          "RETURNING id",
+                          p);
+  }
+
+  Status UpdateTimer(const domain::Timer& t) override {
+    const Value p[] = {Str(ToString(t.state)), sql::Opt(t.due_at), sql::Opt(t.remaining),
+                       sql::Opt(t.fired_at), t.id};
+    c_.Execute("UPDATE timers SET state = ?, due_at = ?, remaining = ?, fired_at = ? WHERE id = ?",
+               p);
+    return Status::Ok();
+  }
+
+  bool ClaimTimer(std::int64_t id, Timestamp now) override {
+    // The state test makes this the claim: of two processes firing the same
+    // timer, the second one's UPDATE (after the first commits) matches no row.
+    const Value p[] = {now, id};
+    return c_.Execute(
+               "UPDATE timers SET state = 'fired', fired_at = ? WHERE id = ? AND state = "
+               "'running'",
+               p) == 1;
+  }
+
+  Status SaveDraft(const domain::Draft& d) override {
+    const Value p[] = {d.id,         d.service_id, d.data_json, sql::Opt(d.citizen_id),
+                       d.created_at, d.updated_at, d.expires_at};
+    c_.Execute(
+        "INSERT INTO drafts (id, service_id, data, citizen_id, created_at, updated_at, "
+        "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = "
+        "excluded.data, updated_at = excluded.updated_at, expires_at = excluded.expires_at",
+        p);
+    return Status::Ok();
+  }
+
+  Status DeleteDraft(const std::string& id) override {
+    const Value p[] = {id};
+    c_.Execute("DELETE FROM drafts WHERE id = ?", p);
+    return Status::Ok();
+  }
+
+  std::int64_t DeleteExpiredDrafts(Timestamp now) override {
+    const Value p[] = {now};
+    return c_.Execute("DELETE FROM drafts WHERE expires_at <= ?", p);
+  }
+
+  Status InsertUpload(const domain::Upload& u, const std::string& bytes) override {
+    const Value p[] = {u.id,         u.filename,         u.content_type,
+                       u.size,       u.sha256,           sql::Opt(u.request_id),
+                       u.created_at, EncodeBase64(bytes)};
+    c_.Execute(
+        "INSERT INTO uploads (id, filename, content_type, size, sha256, request_id, created_at, "
+        "content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        p);
+    return Status::Ok();
+  }
+
+  Status AttachUpload(const std::string& upload_id, std::int64_t request_id) override {
+    const Value p[] = {request_id, upload_id};
+    if (c_.Execute("UPDATE uploads SET request_id = ? WHERE id = ? AND request_id IS NULL", p) !=
+        1) {
+      return Error::Invalid("Ce fichier est inconnu ou déjà joint à une autre demande.");
+    }
+    return Status::Ok();
   }
 
  private:
@@ -400,6 +535,57 @@ Result<std::vector<domain::Agent>> SqlStore::ListAgents() {
 Result<std::int64_t> SqlStore::CountRequests() {
   return Read<std::int64_t>([&](sql::Connection& c) {
     return sql::QueryInt(c, "SELECT COUNT(*) FROM requests").value();
+  });
+}
+
+Result<std::vector<domain::Timer>> SqlStore::ListDueTimers(Timestamp now, int limit) {
+  return Read<std::vector<domain::Timer>>([&](sql::Connection& c) {
+    const Value p[] = {now, std::int64_t{limit}};
+    return QueryTimers(c, "state = 'running' AND due_at <= ? ORDER BY due_at, id LIMIT ?", p);
+  });
+}
+
+Result<std::vector<domain::Timer>> SqlStore::ListTimers(std::int64_t request_id) {
+  return Read<std::vector<domain::Timer>>([&](sql::Connection& c) {
+    const Value p[] = {request_id};
+    return QueryTimers(c, "request_id = ? ORDER BY id", p);
+  });
+}
+
+Result<domain::Draft> SqlStore::GetDraft(const std::string& id) {
+  return Read<domain::Draft>([&](sql::Connection& c) -> Result<domain::Draft> {
+    const Value p[] = {id};
+    auto rows = c.Query(
+        "SELECT id, service_id, data, citizen_id, created_at, updated_at, expires_at FROM "
+        "drafts WHERE id = ?",
+        p);
+    if (!rows->Next()) return Error::NotFound("Ce brouillon n’existe pas ou a expiré.");
+    return domain::Draft{rows->Text(0), rows->Text(1), rows->Text(2), rows->OptInt(3),
+                         rows->Int(4),  rows->Int(5),  rows->Int(6)};
+  });
+}
+
+Result<domain::Upload> SqlStore::GetUpload(const std::string& id) {
+  return Read<domain::Upload>([&](sql::Connection& c) -> Result<domain::Upload> {
+    const Value p[] = {id};
+    auto rows = c.Query(
+        "SELECT id, filename, content_type, size, sha256, request_id, created_at FROM uploads "
+        "WHERE id = ?",
+        p);
+    if (!rows->Next()) return Error::NotFound("Ce fichier n’existe pas.");
+    return domain::Upload{rows->Text(0), rows->Text(1),   rows->Text(2), rows->Int(3),
+                          rows->Text(4), rows->OptInt(5), rows->Int(6)};
+  });
+}
+
+Result<std::string> SqlStore::GetUploadBytes(const std::string& id) {
+  return Read<std::string>([&](sql::Connection& c) -> Result<std::string> {
+    const Value p[] = {id};
+    auto rows = c.Query("SELECT content FROM uploads WHERE id = ?", p);
+    if (!rows->Next()) return Error::NotFound("Ce fichier n’existe pas.");
+    auto bytes = DecodeBase64(rows->Text(0));
+    if (!bytes) return Error::Internal("stored upload is not valid base64: " + id);
+    return *bytes;
   });
 }
 

@@ -26,6 +26,11 @@ class SqlStore final : public domain::Store {
   Result<std::vector<domain::Service>> ListServices() override;
   Result<std::vector<domain::Agent>> ListAgents() override;
   Result<std::int64_t> CountRequests() override;
+  Result<std::vector<domain::Timer>> ListDueTimers(Timestamp now, int limit) override;
+  Result<std::vector<domain::Timer>> ListTimers(std::int64_t request_id) override;
+  Result<domain::Draft> GetDraft(const std::string& id) override;
+  Result<domain::Upload> GetUpload(const std::string& id) override;
+  Result<std::string> GetUploadBytes(const std::string& id) override;
   void Write(WriteOp op, WriteDone done) override;
   bool Ping() override;
   std::vector<std::pair<std::string, double>> Stats() override;

@@ -148,10 +148,14 @@ std::string GuichetBinary() {
 
 namespace {
 
+constexpr const char* kSourceCatalogue = GUICHET_SOURCE_DIR "/catalogue";
+
 [[noreturn]] void ExecGuichet(const std::vector<std::string>& args,
                               const std::map<std::string, std::string>& env, int out_fd) {
   dup2(out_fd, STDOUT_FILENO);
   dup2(out_fd, STDERR_FILENO);
+  // The shipped demo catalogue, unless a test brings its own.
+  setenv("GUICHET_CATALOGUE", kSourceCatalogue, 1);
   for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
   const std::string bin = GuichetBinary();
   std::vector<char*> argv;

@@ -1,0 +1,57 @@
+#include "http/api_common.hpp"
+
+#include <charconv>
+
+#include "core/digest.hpp"
+#include "http/json_mapping.hpp"
+
+namespace guichet::http {
+
+domain::Actor ApiCaller() { return domain::Actor{domain::Actor::Kind::kApi, 0, {}}; }
+
+std::string ETagOf(const domain::Request& r) { return "\"v" + std::to_string(r.version) + "\""; }
+
+// If-Match: "v3" or W/"v3" → 3; "*" or absent → no expectation.
+Result<std::optional<std::int64_t>> ExpectedVersion(const Context& ctx) {
+  std::string v = ctx.Header(bhttp::field::if_match);
+  if (v.empty() || v == "*") return std::optional<std::int64_t>();
+  if (v.rfind("W/", 0) == 0) v = v.substr(2);
+  std::int64_t n = 0;
+  if (v.size() > 3 && v.front() == '"' && v.back() == '"' && v[1] == 'v') {
+    const char* b = v.data() + 2;
+    const char* e = v.data() + v.size() - 1;
+    auto [p, ec] = std::from_chars(b, e, n);
+    if (ec == std::errc() && p == e) return std::optional<std::int64_t>(n);
+  }
+  // An ETag we never issued cannot match the current one.
+  return Error::Stale("L’en-tête If-Match ne correspond pas à la version actuelle de la demande.");
+}
+
+std::optional<domain::Idempotency> IdempotencyOf(const Context& ctx) {
+  auto it = ctx.req.find("Idempotency-Key");
+  if (it == ctx.req.end()) return std::nullopt;
+  return domain::Idempotency{
+      std::string(it->value()),
+      Sha256Hex(std::string(ctx.req.method_string()) + " " + ctx.path + "\n" + ctx.req.body())};
+}
+
+bool IsJson(const Context& ctx, bool allow_merge_patch) {
+  const std::string ct = ctx.Header(bhttp::field::content_type);
+  std::string base = ct.substr(0, ct.find(';'));
+  while (!base.empty() && base.back() == ' ') base.pop_back();
+  return base == "application/json" ||
+         (allow_merge_patch && base == "application/merge-patch+json");
+}
+
+Response UnsupportedMedia(const Context& ctx) {
+  return ctx.Problem(bhttp::status::unsupported_media_type,
+                     "Le corps doit être du JSON (Content-Type: application/json).");
+}
+
+Response WithRequest(const Context& ctx, bhttp::status st, const domain::Request& r) {
+  Response res = ctx.Json(st, ToJson(r).dump());
+  res.set(bhttp::field::etag, ETagOf(r));
+  return res;
+}
+
+}  // namespace guichet::http

@@ -1,0 +1,57 @@
+#include "workers/timer_worker.hpp"
+
+#include <future>
+#include <stdexcept>
+
+namespace guichet::workers {
+
+TimerWorker::TimerWorker(domain::CaseService& cases, domain::DraftService& drafts,
+                         domain::Store& store, const Clock& clock,
+                         std::chrono::milliseconds interval)
+    : cases_(cases), drafts_(drafts), store_(store), clock_(clock), interval_(interval) {}
+
+TimerWorker::~TimerWorker() { Stop(); }
+
+void TimerWorker::Start() {
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      try {
+        (void)RunOnce();
+      } catch (const std::exception&) {
+        // Broken infrastructure (the database went away): the next pass retries.
+      }
+      lock.lock();
+      cv_.wait_for(lock, interval_, [this] { return stop_; });
+    }
+  });
+}
+
+void TimerWorker::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<int> TimerWorker::RunOnce() {
+  auto due = store_.ListDueTimers(clock_.Now(), kBatch);
+  if (!due.ok()) return due.error();
+  int fired = 0;
+  for (const auto& timer : *due) {
+    std::promise<Result<bool>> done;
+    auto result = done.get_future();
+    cases_.FireTimer(timer, [&done](Result<bool> r) { done.set_value(std::move(r)); });
+    auto r = result.get();
+    if (!r.ok()) return r.error();
+    if (*r) ++fired;
+  }
+  auto purged = drafts_.Purge();
+  if (!purged.ok()) return purged.error();
+  return fired;
+}
+
+}  // namespace guichet::workers

@@ -1,0 +1,50 @@
+// The background loop of procedures: fires due workflow timers (legal
+// deadlines, silence-vaut-décision, delayed transitions) and deletes expired
+// drafts.
+//
+// Several server processes may run it against one PostgreSQL database: each
+// timer is claimed inside the transaction that applies it, so it fires once.
+// A timer due while the server was stopped fires at the next pass.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "domain/case_service.hpp"
+#include "domain/drafts.hpp"
+
+namespace guichet::workers {
+
+class TimerWorker {
+ public:
+  // Timers fired per pass at most; the rest wait for the next pass.
+  static constexpr int kBatch = 200;
+
+  TimerWorker(domain::CaseService& cases, domain::DraftService& drafts, domain::Store& store,
+              const Clock& clock, std::chrono::milliseconds interval);
+  ~TimerWorker();  // Stop()
+
+  // Runs passes every `interval` on a thread of its own until Stop().
+  void Start();
+  void Stop();
+
+  // One pass on the calling thread: fires every due timer (up to kBatch) and
+  // purges expired drafts. Returns the number of timers this pass fired.
+  Result<int> RunOnce();
+
+ private:
+  domain::CaseService& cases_;
+  domain::DraftService& drafts_;
+  domain::Store& store_;
+  const Clock& clock_;
+  const std::chrono::milliseconds interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+}  // namespace guichet::workers
