@@ -49,7 +49,12 @@ struct Contact {
 
 // Who did something. Until identity lands, API callers are `kApi` with no id.
 struct Actor {
-  enum class Kind { kSystem, kApi, kAgent, kCitizen } kind = Kind::kSystem;
+  enum class Kind { kSystem, kApi, kAgent, kCitizen };
+  Actor() = default;
+  explicit Actor(Kind k, std::int64_t i = 0, std::vector<std::string> r = {})
+      : kind(k), id(i), roles(std::move(r)) {}
+
+  Kind kind = Kind::kSystem;
   std::int64_t id = 0;
   // Workflow roles (see workflow.hpp); when empty, those of the kind: system
   // → system, api and agent → agent, citizen → citizen.

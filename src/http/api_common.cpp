@@ -7,6 +7,12 @@
 
 namespace guichet::http {
 
+std::string ItemsJson(nlohmann::json items) {
+  nlohmann::json out = nlohmann::json::object();
+  out["items"] = std::move(items);
+  return out.dump();
+}
+
 domain::Actor ApiCaller() { return domain::Actor{domain::Actor::Kind::kApi, 0, {}}; }
 
 std::string ETagOf(const domain::Request& r) { return "\"v" + std::to_string(r.version) + "\""; }

@@ -23,6 +23,9 @@ Result<std::optional<std::int64_t>> ExpectedVersion(const Context& ctx);
 std::optional<domain::Idempotency> IdempotencyOf(const Context& ctx);
 bool IsJson(const Context& ctx, bool allow_merge_patch = false);
 Response UnsupportedMedia(const Context& ctx);
+// {"items": [...]} serialised, without copying the items.
+std::string ItemsJson(nlohmann::json items);
+
 // The request as JSON with its ETag.
 Response WithRequest(const Context& ctx, bhttp::status st, const domain::Request& r);
 

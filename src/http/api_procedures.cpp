@@ -220,7 +220,7 @@ void ProcedureApi::Register(Router& router) {
                {"due_at", d.due_at ? json(FormatIso8601(*d.due_at)) : json(nullptr)},
                {"last_day", d.due_at ? json(domain::FrenchLastDay(*d.due_at)) : json(nullptr)}});
         }
-        co_return ctx.Json(status::ok, json{{"items", items}}.dump());
+        co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
       });
 
   router.Add(verb::post, "/api/v1/requests/{id}/corrections",

@@ -106,13 +106,13 @@ void ApiV1::Register(Router& router) {
   router.Add(verb::get, "/api/v1/services", [this](Context& ctx) -> asio::awaitable<Response> {
     json items = json::array();
     for (const auto& s : cases_.Services()) items.push_back(ToJson(s));
-    co_return ctx.Json(status::ok, json{{"items", items}}.dump());
+    co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
   });
 
   router.Add(verb::get, "/api/v1/teams", [this](Context& ctx) -> asio::awaitable<Response> {
     json items = json::array();
     for (const auto& t : cases_.Teams()) items.push_back(ToJson(t));
-    co_return ctx.Json(status::ok, json{{"items", items}}.dump());
+    co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
   });
 
   router.Add(verb::post, "/api/v1/requests", [this](Context& ctx) -> asio::awaitable<Response> {
@@ -148,9 +148,10 @@ void ApiV1::Register(Router& router) {
     if (!page.ok()) co_return ctx.Problem(page.error());
     json items = json::array();
     for (const auto& r : page->items) items.push_back(ToJson(r));
-    json out = {{"items", items},
-                {"next_cursor", page->next_before_id ? json(std::to_string(*page->next_before_id))
-                                                     : json(nullptr)}};
+    json out = json::object();
+    out["items"] = std::move(items);  // moved, not copied: a page holds up to 100 requests
+    out["next_cursor"] =
+        page->next_before_id ? json(std::to_string(*page->next_before_id)) : json(nullptr);
     co_return ctx.Json(status::ok, out.dump());
   });
 
@@ -191,7 +192,7 @@ void ApiV1::Register(Router& router) {
                if (!events.ok()) co_return ctx.Problem(events.error());
                json items = json::array();
                for (const auto& e : *events) items.push_back(ToJson(e));
-               co_return ctx.Json(status::ok, json{{"items", items}}.dump());
+               co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
              });
 
   router.Add(verb::post, "/api/v1/requests/{id}/events",

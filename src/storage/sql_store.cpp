@@ -382,7 +382,19 @@ class SqlWriteTx final : public domain::WriteTx {
 
 SqlStore::SqlStore(sql::Dialect dialect, sql::ConnectionPool::Factory readers,
                    size_t read_pool_size, sql::WriteQueue::Factory writer)
-    : dialect_(dialect), readers_(std::move(readers), read_pool_size), writer_(std::move(writer)) {}
+    : dialect_(dialect),
+      readers_(std::move(readers), read_pool_size),
+      // Idle readers drop their snapshots after each commit, so that none
+      // holds the WAL back; busy ones see the generation move on their next read.
+      writer_(std::move(writer), [this] {
+        readers_.ForEachIdle([](sql::Connection& c) {
+          try {
+            c.EndRead();
+          } catch (const sql::DbError&) {
+            // Ended anyway: the next read begins a new transaction.
+          }
+        });
+      }) {}
 
 SqlStore::~SqlStore() { Close(); }
 
@@ -393,8 +405,13 @@ Result<T> SqlStore::Read(Fn&& fn) {
   try {
     auto lease = readers_.Acquire();
     try {
+      lease->BeginRead(writer_.commits());
       return fn(*lease);
     } catch (const sql::DbError&) {
+      try {
+        lease->EndRead();
+      } catch (const sql::DbError&) {
+      }
       if (!lease->Healthy()) lease.Discard();
       throw;
     }

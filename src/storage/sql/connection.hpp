@@ -66,6 +66,14 @@ class Connection {
   // Opens a write transaction: SQLite takes the write lock at once.
   virtual void Begin() = 0;
   virtual bool Healthy() = 0;
+
+  // Read snapshots (readers only). Before each read, `generation` is the
+  // number of commits this process has made; a connection may keep the
+  // snapshot of its previous read while that number has not moved, sparing
+  // the locking system calls of a new read transaction. EndRead() drops the
+  // snapshot (idle readers, after a failure). No-ops by default.
+  virtual void BeginRead(std::uint64_t generation) {}
+  virtual void EndRead() {}
 };
 
 // Convenience: the first column of the first row, or nullopt.

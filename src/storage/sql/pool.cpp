@@ -38,6 +38,11 @@ ConnectionPool::Lease ConnectionPool::Acquire() {
   }
 }
 
+void ConnectionPool::ForEachIdle(const std::function<void(Connection&)>& fn) {
+  std::lock_guard lock(mu_);
+  for (auto& c : idle_) fn(*c);
+}
+
 void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
   {
     std::lock_guard lock(mu_);

@@ -39,6 +39,9 @@ class ConnectionPool {
   // Waits at most `kAcquireTimeout` for a free connection; throws DbError after.
   Lease Acquire();
 
+  // Runs `fn` on every idle connection, none of which can be acquired meanwhile.
+  void ForEachIdle(const std::function<void(Connection&)>& fn);
+
   struct Stats {
     size_t open = 0;
     size_t in_use = 0;

@@ -4,7 +4,8 @@
 
 namespace guichet::storage::sql {
 
-WriteQueue::WriteQueue(Factory factory) : factory_(std::move(factory)) {
+WriteQueue::WriteQueue(Factory factory, std::function<void()> on_commit)
+    : factory_(std::move(factory)), on_commit_(std::move(on_commit)) {
   conn_ = factory_();
   thread_ = std::thread([this] { Run(); });
 }
@@ -83,6 +84,7 @@ void WriteQueue::RunBatch(std::deque<Item>& batch) {
     }
     conn_->Execute("COMMIT");
     committed = true;
+    commits_.fetch_add(1, std::memory_order_release);
   } catch (const std::exception& e) {
     failure = e.what();
     try {
@@ -97,6 +99,7 @@ void WriteQueue::RunBatch(std::deque<Item>& batch) {
     stats_.ops += batch.size();
     if (!committed) ++stats_.failed_batches;
   }
+  if (committed && on_commit_) on_commit_();
   for (size_t i = 0; i < batch.size(); ++i) {
     batch[i].done(committed ? std::move(results[i]) : Status(Error::Unavailable(failure)));
   }

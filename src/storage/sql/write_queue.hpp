@@ -6,6 +6,7 @@
 // Thread-safe. Completions run on the writer thread and must not block.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -30,7 +31,9 @@ class WriteQueue {
   // Most ops waiting: past it, writes are refused (503) rather than queued forever.
   static constexpr size_t kQueueLimit = 100'000;
 
-  explicit WriteQueue(Factory factory);
+  // `on_commit` runs on the writer thread after each commit, before the
+  // ops' `done` callbacks.
+  explicit WriteQueue(Factory factory, std::function<void()> on_commit = {});
   ~WriteQueue();  // Stop()
 
   void Submit(Op op, Done done);
@@ -44,6 +47,8 @@ class WriteQueue {
     size_t queued = 0;
   };
   Stats stats() const;
+  // Commits made so far; it moves before the `done` of the ops committed.
+  std::uint64_t commits() const { return commits_.load(std::memory_order_acquire); }
 
  private:
   struct Item {
@@ -54,6 +59,8 @@ class WriteQueue {
   void RunBatch(std::deque<Item>& batch);
 
   Factory factory_;
+  std::function<void()> on_commit_;
+  std::atomic<std::uint64_t> commits_{0};
   std::unique_ptr<Connection> conn_;  // writer thread only
   std::mutex stop_mu_;
   mutable std::mutex mu_;

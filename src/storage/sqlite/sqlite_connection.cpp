@@ -166,6 +166,24 @@ void SqliteConnection::ExecScript(std::string_view sql) {
   }
 }
 
+void SqliteConnection::BeginRead(std::uint64_t generation) {
+  const auto now = std::chrono::steady_clock::now();
+  if (reading_ && generation == read_generation_ && now - read_began_ < kMaxSnapshotAge) return;
+  EndRead();
+  Execute("BEGIN", {});
+  reading_ = true;
+  read_generation_ = generation;
+  read_began_ = now;
+}
+
+void SqliteConnection::EndRead() {
+  if (!reading_) return;
+  reading_ = false;
+  // COMMIT ends a read transaction; if SQLite already ended it (an error
+  // rolls it back), there is nothing left to end.
+  if (!sqlite3_get_autocommit(db_)) ExecScript("COMMIT");
+}
+
 bool SqliteConnection::Healthy() {
   try {
     return sql::QueryInt(*this, "SELECT 1").value_or(0) == 1;

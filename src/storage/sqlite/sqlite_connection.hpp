@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -29,6 +30,12 @@ class SqliteConnection final : public sql::Connection {
   void ExecScript(std::string_view sql) override;
   void Begin() override { ExecScript("BEGIN IMMEDIATE"); }
   bool Healthy() override;
+  // Keeps one read transaction open across reads while no commit happened
+  // in this process, for at most kMaxSnapshotAge (writers in other
+  // processes, e.g. an administrator's command, are seen within that delay).
+  void BeginRead(std::uint64_t generation) override;
+  void EndRead() override;
+  static constexpr std::chrono::milliseconds kMaxSnapshotAge{50};
   sqlite3* handle() { return db_; }
 
  private:
@@ -45,6 +52,9 @@ class SqliteConnection final : public sql::Connection {
     using is_transparent = void;
   };
   sqlite3* db_ = nullptr;
+  bool reading_ = false;  // a read transaction is open
+  std::uint64_t read_generation_ = 0;
+  std::chrono::steady_clock::time_point read_began_;
   std::unordered_map<std::string, CachedStatement, TextHash, std::equal_to<>> cache_;
   friend class SqliteRows;
 };
