@@ -13,9 +13,20 @@ std::string NewReference(int year) {
   char prefix[16];
   std::snprintf(prefix, sizeof prefix, "GU-%04d-", year);
   std::string out = prefix;
-  for (int i = 0; i < kReferenceSuffixLength; ++i) {
-    out +=
-        kReferenceAlphabet[randombytes_uniform(static_cast<uint32_t>(kReferenceAlphabet.size()))];
+  // One call to the system's generator for the whole suffix (it was one per
+  // character): bytes at or above the largest multiple of the alphabet size
+  // are skipped, so every character stays equally likely.
+  const unsigned n = static_cast<unsigned>(kReferenceAlphabet.size());
+  const unsigned limit = 256 / n * n;
+  unsigned char bytes[2 * kReferenceSuffixLength];
+  size_t used = sizeof bytes;
+  while (out.size() < 8 + static_cast<size_t>(kReferenceSuffixLength)) {
+    if (used == sizeof bytes) {
+      randombytes_buf(bytes, sizeof bytes);
+      used = 0;
+    }
+    const unsigned b = bytes[used++];
+    if (b < limit) out += kReferenceAlphabet[b % n];
   }
   return out;
 }
