@@ -262,7 +262,7 @@ else
   SEED_SECONDS="$(since "$t0")"
   echo "seed: $REQUESTS requests (and one event each) in $SEED_SECONDS s," \
     "$(awk -v n="$REQUESTS" -v s="$SEED_SECONDS" 'BEGIN { printf "%.0f", n / s }') requests/s" \
-    "in transactions of 5,000 — $(cat "$WORK/seed.log")"
+    "in writes of 250 rows that the write queue groups into transactions — $(cat "$WORK/seed.log")"
 fi
 REQUESTS_BEFORE="$(count_requests)"
 echo "database: $REQUESTS_BEFORE requests, $(du -m "$DB" | cut -f1) MB"

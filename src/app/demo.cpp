@@ -104,7 +104,10 @@ Status SeedBulk(Store& store, const Catalogue& catalogue, std::int64_t count, Ti
                                     "Arbre menaçant de tomber",
                                     "Graffiti sur la façade de l’école",
                                     "Fuite d’eau sur la chaussée"};
-  constexpr std::int64_t kPerTransaction = 5000;
+  // Small ops, grouped into large transactions by the write queue: one op's
+  // rollback journal stays small (SQLite keeps it in memory and walks it).
+  constexpr std::int64_t kPerTransaction = 250;
+  constexpr size_t kMaxPending = 64;
   std::vector<std::future<Status>> pending;
   for (std::int64_t start = 0; start < count; start += kPerTransaction) {
     const std::int64_t n = std::min(kPerTransaction, count - start);
@@ -159,7 +162,7 @@ Status SeedBulk(Store& store, const Catalogue& catalogue, std::int64_t count, Ti
         },
         [promise](Status s) { promise->set_value(std::move(s)); });
     // Bound the memory of queued work.
-    if (pending.size() >= 8) {
+    if (pending.size() >= kMaxPending) {
       auto s = pending.front().get();
       pending.erase(pending.begin());
       if (!s.ok()) return s;
