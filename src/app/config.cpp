@@ -95,6 +95,21 @@ Status Apply(const std::string& key, const std::string& value, Config& c) {
   if (key == "procedures.timer_interval_ms") {
     return ParseInt(key, value, 10, 3'600'000, c.timer_interval_ms);
   }
+  if (key == "open311.jurisdiction_id") {
+    c.open311_jurisdiction_id = value;
+    return Status::Ok();
+  }
+  if (key == "open311.base_url") {
+    if (!value.empty() && value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+      return ConfigError(key, "« " + value + " » n’est pas une adresse http:// ou https://");
+    }
+    c.open311_base_url = value;
+    return Status::Ok();
+  }
+  if (key == "open311.contact") {
+    c.open311_contact = value;
+    return Status::Ok();
+  }
   if (key == "log.level") {
     GUICHET_TRY(CheckLevel(key, value));
     c.log_level = value;
@@ -158,6 +173,7 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
       {"GUICHET_READ_POOL", "database.read_pool"},
       {"GUICHET_CATALOGUE", "procedures.catalogue"},
       {"GUICHET_TIMER_INTERVAL_MS", "procedures.timer_interval_ms"},
+      {"GUICHET_OPEN311_JURISDICTION", "open311.jurisdiction_id"},
   };
   for (const auto& [var, key] : kEnv) {
     auto it = env.find(var);

@@ -22,6 +22,12 @@ struct Config {
   std::string catalogue = "./catalogue";
   int draft_ttl_days = 30;       // a draft not saved again for this long is deleted
   int timer_interval_ms = 1000;  // how often the worker looks for due timers
+  // [open311]: the jurisdiction_id clients must send, if any (checked when set);
+  // the public URL of /open311/v2 (from the Host header when empty); the
+  // contact shown in the discovery document.
+  std::string open311_jurisdiction_id;
+  std::string open311_base_url;
+  std::string open311_contact;
 };
 
 // `path` empty: defaults then environment. `env` is injected for tests.

@@ -3,13 +3,18 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <mutex>
 
+#include "app/api_key_cli.hpp"
 #include "app/catalogue_cli.hpp"
 #include "app/config.hpp"
 #include "app/demo.hpp"
+#include "app/open311_routes.hpp"
 #include "catalogue/loader.hpp"
+#include "channels/open311/open311.hpp"
+#include "domain/api_keys.hpp"
 #include "domain/case_service.hpp"
 #include "domain/drafts.hpp"
 #include "http/api_procedures.hpp"
@@ -120,6 +125,12 @@ int Serve(const app::Config& c) {
   api.Register(router);
   http::ProcedureApi procedures(cases, drafts, reload);
   procedures.Register(router);
+  domain::ApiKeyService api_keys(*store, clock);
+  channels::open311::Options open311_options;
+  open311_options.jurisdiction_id = c.open311_jurisdiction_id;
+  if (!c.open311_contact.empty()) open311_options.contact = c.open311_contact;
+  channels::open311::Endpoint open311(cases, api_keys, clock, open311_options);
+  app::RegisterOpen311(router, open311, c.open311_base_url);
   http::ServerOptions options;
   options.host = c.host;
   options.port = c.port;
@@ -181,6 +192,20 @@ int Seed(const app::Config& c, std::int64_t bulk) {
   }
 }
 
+// Runs an `api-key` subcommand against the configured database.
+int ApiKeys(const app::Config& c, const std::function<int(domain::ApiKeyService&)>& run) {
+  if (int rc = Migrate(c, true)) return rc;
+  try {
+    auto store = storage::OpenStore(UrlOf(c), 1);
+    SystemClock clock;
+    domain::ApiKeyService keys(*store, clock);
+    return run(keys);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "guichet: %s\n", e.what());
+    return kExitDatabase;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -203,7 +228,17 @@ int main(int argc, char** argv) {
       "check", "Vérifie un dossier de catalogue et liste chaque erreur");
   std::string catalogue_dir = "catalogue";
   catalogue_check->add_option("dir", catalogue_dir, "Dossier du catalogue (défaut : catalogue)");
-  for (auto* sub : {serve, migrate, seed, check}) {
+  auto* key_cmd = cli.add_subcommand("api-key", "Clés d’API des applications partenaires");
+  key_cmd->require_subcommand(1);
+  auto* key_create = key_cmd->add_subcommand("create", "Crée une clé et l’affiche une fois");
+  std::string key_name, key_scope = "open311";
+  key_create->add_option("--name", key_name, "À qui la clé est remise")->required();
+  key_create->add_option("--scope", key_scope, "Portée (open311)");
+  auto* key_list = key_cmd->add_subcommand("list", "Liste les clés (sans leur secret)");
+  auto* key_revoke = key_cmd->add_subcommand("revoke", "Révoque une clé");
+  std::int64_t key_id = 0;
+  key_revoke->add_option("id", key_id, "Numéro de la clé")->required();
+  for (auto* sub : {serve, migrate, seed, check, key_create, key_list, key_revoke}) {
     sub->add_option("-c,--config", config_path, "Fichier de configuration TOML")
         ->check(CLI::ExistingFile);
   }
@@ -229,6 +264,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*migrate) return Migrate(*config, false);
+  if (*key_create) {
+    return ApiKeys(*config, [&](auto& k) { return app::RunApiKeyCreate(k, key_name, key_scope); });
+  }
+  if (*key_list) return ApiKeys(*config, [](auto& k) { return app::RunApiKeyList(k); });
+  if (*key_revoke)
+    return ApiKeys(*config, [&](auto& k) { return app::RunApiKeyRevoke(k, key_id); });
   if (*seed) return Seed(*config, bulk);
   return Serve(*config);
 }

@@ -13,7 +13,8 @@ using Keys = std::span<const std::string_view>;
 constexpr std::array<std::string_view, 3> kCatalogueKeys = {"town", "holiday_region", "teams"};
 constexpr std::array<std::string_view, 3> kTeamKeys = {"id", "name", "email"};
 constexpr std::array<std::string_view, 3> kWorkflowKeys = {"initial", "statuses", "transitions"};
-constexpr std::array<std::string_view, 4> kStatusKeys = {"code", "category", "label", "actions"};
+constexpr std::array<std::string_view, 5> kStatusKeys = {"code", "category", "label", "actions",
+                                                         "open311_status"};
 constexpr std::array<std::string_view, 9> kActionKeys = {
     "notify",         "assign_team",        "assign_agent",        "unassign_agent", "set_deadline",
     "clear_deadline", "request_correction", "schedule_transition", "after"};
@@ -114,6 +115,8 @@ std::vector<std::string> Allowed(Vocabulary v) {
       }
       return out;
     }
+    case Vocabulary::kOpen311Status:
+      return {domain::kOpen311Statuses.begin(), domain::kOpen311Statuses.end()};
     case Vocabulary::kPlaceholder:
       return {"reference", "title", "service", "status", "deadline", "reason", "comment"};
   }

@@ -80,6 +80,7 @@ enum class Vocabulary {
   kFieldType,         // fields[].type
   kDelayUnit,         // the unit of a delay ("2 months"), singular spellings included
   kPlaceholder,       // the {{…}} a template may use
+  kOpen311Status,     // statuses[].open311_status: FixMyStreet's names
 };
 std::vector<std::string> Allowed(Vocabulary v);
 

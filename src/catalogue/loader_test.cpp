@@ -126,6 +126,39 @@ TEST(DemoCatalogue, TransitionFromSeveralStatusesBecomesOnePerStatus) {
   EXPECT_EQ(s->actions[0].name, "instruction");
 }
 
+TEST(DemoCatalogue, StreetReportStatusesNameTheirFixMyStreetStatus) {
+  LoadResult r = LoadCatalogue(kDemo);
+  ASSERT_NE(r.catalogue, nullptr) << Dump(r.problems);
+  const domain::Workflow& w = *r.catalogue->workflows.at("signalement");
+  const std::pair<const char*, const char*> kExpected[] = {
+      {"nouveau", "OPEN"},
+      {"pris_en_compte", "INVESTIGATING"},
+      {"en_cours", "IN_PROGRESS"},
+      {"resolu", "FIXED"},
+      {"hors_competence", "NOT_COUNCILS_RESPONSIBILITY"},
+      {"doublon", "DUPLICATE"},
+      {"cloture", "CLOSED"},
+  };
+  for (const auto& [code, name] : kExpected) {
+    const domain::WorkflowStatus* s = w.FindStatus(code);
+    ASSERT_NE(s, nullptr) << code;
+    EXPECT_EQ(s->open311_status, name) << code;
+  }
+  // Every status of every shipped workflow names one.
+  for (const auto& [id, wf] : r.catalogue->workflows) {
+    for (const auto& s : wf->statuses()) EXPECT_FALSE(s.open311_status.empty()) << id << s.code;
+  }
+}
+
+TEST(LoadCatalogue, Open311StatusIsOptional) {
+  TempCatalogue t;
+  LoadResult r = LoadCatalogue(t.dir());
+  ASSERT_NE(r.catalogue, nullptr) << Dump(r.problems);
+  for (const auto& s : r.catalogue->workflows.at("w")->statuses()) {
+    EXPECT_EQ(s.open311_status, "") << s.code;
+  }
+}
+
 TEST(DemoCatalogue, ResolvedReportsCloseThemselves) {
   LoadResult r = LoadCatalogue(kDemo);
   ASSERT_NE(r.catalogue, nullptr) << Dump(r.problems);
@@ -556,6 +589,17 @@ visible_if = { field = "age" }  # ici
        "aucun statut final",
        {},
        3},
+      {"UnknownOpen311Status", kWorkflow,
+       WorkflowReplacing("label = \"Reçue\"",
+                         "label = \"Reçue\"\nopen311_status = \"EN_COURS\"  # ici"),
+       "statuses[0].open311_status",
+       "statut Open311 inconnu « EN_COURS » (attendu : OPEN, INVESTIGATING, IN_PROGRESS, "
+       "ACTION_SCHEDULED, FIXED, CLOSED, DUPLICATE, NOT_COUNCILS_RESPONSIBILITY, "
+       "NO_FURTHER_ACTION, INTERNAL_REFERRAL)"},
+      {"Open311StatusIsUppercase", kWorkflow,
+       WorkflowReplacing("label = \"Reçue\"",
+                         "label = \"Reçue\"\nopen311_status = \"open\"  # ici"),
+       "statuses[0].open311_status", "statut Open311 inconnu « open »"},
       {"UnknownInitialStatus", kWorkflow,
        WorkflowReplacing("initial = \"nouveau\"", "initial = \"debut\"  # ici"), "initial",
        "statut inconnu « debut » (statuts : nouveau, fini)"},

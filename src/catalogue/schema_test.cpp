@@ -78,6 +78,7 @@ TEST(Schema, EnumsAreTheWordsTheLoaderAccepts) {
   } kEnums[] = {
       {"catalogue", "/properties/holiday_region/enum", Vocabulary::kHolidayRegion},
       {"workflow", "/$defs/status/properties/category/enum", Vocabulary::kStatusCategory},
+      {"workflow", "/$defs/status/properties/open311_status/enum", Vocabulary::kOpen311Status},
       {"workflow", "/$defs/transition/properties/roles/items/enum", Vocabulary::kRole},
       {"workflow", "/$defs/action/properties/request_correction/enum",
        Vocabulary::kCorrectionReason},

@@ -168,6 +168,14 @@ WorkflowFile ReadWorkflow(const toml::table& root, std::string id, Report& repor
       statuses_complete = false;
     }
     if (auto label = s.Text("label", Need::kRequired)) status.label = *label;
+    if (auto name = s.String("open311_status")) {
+      if (domain::IsOpen311Status(*name)) {
+        status.open311_status = *name;
+      } else {
+        s.Add("open311_status",
+              EnumMessage("statut Open311 inconnu", *name, Vocabulary::kOpen311Status));
+      }
+    }
     for (const auto& [j, action_table] : s.Tables("actions")) {
       std::string path = Indexed(s.PathOf("actions"), j);
       if (auto action = ReadAction(*action_table, path, report)) {

@@ -225,8 +225,10 @@ Status CaseService::InstallCatalogue(std::shared_ptr<const Catalogue> catalogue)
     for (const auto& s : services) GUICHET_TRY(tx.UpsertService(s));
     return Status::Ok();
   }));
+  const Timestamp now = clock_.Now();
   std::lock_guard lock(mu_);
   catalogue_ = std::move(catalogue);
+  catalogue_installed_at_ = now;
   return Status::Ok();
 }
 
@@ -247,9 +249,16 @@ Status CaseService::LoadCatalogue() {
     p.workflow_id = Workflow::Default().id();
     c->procedures.emplace(s.id, std::move(p));
   }
+  const Timestamp now = clock_.Now();
   std::lock_guard lock(mu_);
   catalogue_ = std::move(c);
+  catalogue_installed_at_ = now;
   return Status::Ok();
+}
+
+std::optional<Timestamp> CaseService::catalogue_installed_at() const {
+  std::lock_guard lock(mu_);
+  return catalogue_installed_at_;
 }
 
 std::shared_ptr<const Catalogue> CaseService::catalogue() const {
@@ -311,10 +320,13 @@ void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> 
   r.created_at = r.updated_at = clock_.Now();
   r.team_id = proc->team_id;
   const std::vector<std::string> files = FileIdsOf(proc->form, r.data_json);
+  const auto intake = nlohmann::json::parse(in.intake_json, nullptr, false);
+  std::string intake_json = intake.is_object() ? intake.dump() : "{}";
 
   auto out = std::make_shared<Created>();
   store_.Write(
-      [r = std::move(r), idem, out, actor, cat, files](WriteTx& tx) mutable -> Status {
+      [r = std::move(r), idem, out, actor, cat, files,
+       intake_json = std::move(intake_json)](WriteTx& tx) mutable -> Status {
         if (idem) {
           std::int64_t existing = 0;
           GUICHET_TRY(CheckIdempotency(tx, kRequestsScope, *idem, existing));
@@ -354,6 +366,7 @@ void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> 
         e.channel = r.channel;
         e.author = actor.Label();
         e.body = r.description;
+        e.data_json = intake_json;
         e.created_at = r.created_at;
         GUICHET_TRY(tx.AppendEvent(e));
         GUICHET_TRY(AttachFiles(tx, r.id, files, r.channel, actor, r.created_at));
@@ -402,6 +415,9 @@ void CaseService::AddEvent(std::int64_t request_id, NewEvent in, Actor actor,
     errs.push_back({"channel", "Le canal du message est obligatoire."});
   }
   if (!is_message) in.channel.reset();
+  if (!nlohmann::json::parse(in.data_json, nullptr, false).is_object()) {
+    errs.push_back({"data", "Les détails de l’événement doivent être un objet JSON."});
+  }
   if (!errs.empty()) {
     done(Error::Invalid("L’événement contient des erreurs.", std::move(errs)));
     return;
@@ -428,6 +444,7 @@ void CaseService::AddEvent(std::int64_t request_id, NewEvent in, Actor actor,
         e.channel = in.channel;
         e.author = actor.Label();
         e.body = in.body;
+        e.data_json = in.data_json;
         e.created_at = now;
         auto id = tx.AppendEvent(e);
         if (!id.ok()) return id.error();

@@ -47,6 +47,9 @@ struct NewRequest {
   // request recorded by an agent or a channel may lack answers (kDraft: what
   // is given is still checked).
   FormMode form_mode = FormMode::kDraft;
+  // What the channel knows of the intake beyond the form (a JSON object:
+  // Open311's media_url, device_id…), kept on the first timeline event.
+  std::string intake_json = "{}";
 };
 
 // A client-chosen key making a POST safe to retry, and a digest of the payload.
@@ -64,6 +67,9 @@ struct NewEvent {
   EventKind kind = EventKind::kNote;
   std::optional<Channel> channel;
   std::string body;
+  // What the channel knows beyond the text (a JSON object: Open311's
+  // media_url, the client's update id…), kept on the event.
+  std::string data_json = "{}";
 };
 
 struct EventAdded {
@@ -109,6 +115,9 @@ class CaseService {
   // database, each with the default workflow and no form.
   Status LoadCatalogue();
   std::shared_ptr<const Catalogue> catalogue() const;
+  // When the catalogue in use was installed (InstallCatalogue or
+  // LoadCatalogue); nullopt before either succeeded.
+  std::optional<Timestamp> catalogue_installed_at() const;
 
   // Checks and normalises (phone to E.164, default title) a new request;
   // returns every field error. Create() calls it too.
@@ -118,6 +127,11 @@ class CaseService {
   Result<Request> Get(const std::string& id_or_reference) const;
   Result<RequestPage> List(const RequestQuery& q) const;
   Result<std::vector<Event>> Timeline(std::int64_t request_id) const;
+  // Status changes of requests of these services in (since, until], oldest first.
+  Result<std::vector<Event>> StatusChangesSince(const std::vector<std::string>& service_ids,
+                                                Timestamp since, Timestamp until, int limit) const {
+    return store_.ListEventsSince({EventKind::kStatusChange}, service_ids, since, until, limit);
+  }
 
   void AddEvent(std::int64_t request_id, NewEvent in, Actor actor,
                 std::optional<std::int64_t> expected_version, std::optional<Idempotency> idem,
@@ -155,7 +169,8 @@ class CaseService {
   Store& store_;
   const Clock& clock_;
   mutable std::mutex mu_;
-  std::shared_ptr<const Catalogue> catalogue_;  // GUARDED_BY(mu_)
+  std::shared_ptr<const Catalogue> catalogue_;       // GUARDED_BY(mu_)
+  std::optional<Timestamp> catalogue_installed_at_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace guichet::domain

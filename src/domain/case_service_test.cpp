@@ -79,6 +79,43 @@ TEST_F(CaseServiceTest, CreateFillsTheCaseAndOpensTheTimeline) {
   EXPECT_EQ((*events)[0].author, "api");
 }
 
+TEST_F(CaseServiceTest, AddedMessagesKeepTheirDetails) {
+  auto r = Create(Pothole());
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  auto add = [&](std::string data_json) {
+    NewEvent in;
+    in.kind = EventKind::kMessageIn;
+    in.channel = Channel::kOpen311;
+    in.body = "Toujours là";
+    in.data_json = std::move(data_json);
+    std::optional<Result<EventAdded>> out;
+    cases_.AddEvent(r->request.id, in, Actor{Actor::Kind::kApi}, std::nullopt, std::nullopt,
+                    [&](Result<EventAdded> e) { out.emplace(std::move(e)); });
+    return std::move(*out);
+  };
+  auto added = add(R"({"media_url":"https://x.example/1.jpg"})");
+  ASSERT_TRUE(added.ok()) << added.error().message();
+  auto events = cases_.Timeline(r->request.id);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->back().data_json, R"({"media_url":"https://x.example/1.jpg"})");
+  EXPECT_EQ(events->back().channel, Channel::kOpen311);
+  for (const char* bad : {"[]", "pas du json", ""}) {
+    auto refused = add(bad);
+    ASSERT_FALSE(refused.ok()) << bad;
+    ASSERT_EQ(refused.error().fields().size(), 1u) << bad;
+    EXPECT_EQ(refused.error().fields()[0].field, "data");
+  }
+}
+
+TEST_F(CaseServiceTest, InstallingACatalogueRecordsWhen) {
+  EXPECT_EQ(cases_.catalogue_installed_at(), kNoon);
+  clock_.Advance(60 * kMicrosPerSecond);
+  ASSERT_TRUE(cases_.InstallCatalogue(std::make_shared<const Catalogue>()).ok());
+  EXPECT_EQ(cases_.catalogue_installed_at(), kNoon + 60 * kMicrosPerSecond);
+  CaseService fresh(store_, clock_);
+  EXPECT_EQ(fresh.catalogue_installed_at(), std::nullopt);
+}
+
 TEST_F(CaseServiceTest, ValidationReportsEveryFieldAtOnce) {
   NewRequest in;
   in.service_id = "ferme";

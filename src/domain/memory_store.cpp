@@ -132,6 +132,22 @@ class MemoryTx final : public WriteTx {
     return Status::Ok();
   }
 
+  Result<std::int64_t> InsertApiKey(const ApiKey& k) override {
+    for (const auto& [_, other] : s_.api_keys) {
+      if (other.hash == k.hash) return Error::Conflict("Cette clé existe déjà.");
+    }
+    ApiKey copy = k;
+    copy.id = s_.next_id++;
+    s_.api_keys[copy.id] = copy;
+    return copy.id;
+  }
+  Status RevokeApiKey(std::int64_t id, Timestamp now) override {
+    auto it = s_.api_keys.find(id);
+    if (it == s_.api_keys.end()) return Error::NotFound("Cette clé d’API n’existe pas.");
+    if (!it->second.revoked_at) it->second.revoked_at = now;
+    return Status::Ok();
+  }
+
  private:
   MemoryStore::State& s_;
 };
@@ -154,6 +170,7 @@ Result<Request> MemoryStore::GetRequestByReference(const std::string& reference)
 Result<RequestPage> MemoryStore::ListRequests(const RequestQuery& q) {
   std::lock_guard lock(mu_);
   RequestPage page;
+  int skipped = 0;
   for (auto it = state_.requests.rbegin(); it != state_.requests.rend(); ++it) {
     const Request& r = it->second;
     if (q.before_id && r.id >= *q.before_id) continue;
@@ -173,6 +190,23 @@ Result<RequestPage> MemoryStore::ListRequests(const RequestQuery& q) {
     }
     if (!q.text.empty() && r.reference != q.text && r.title.find(q.text) == std::string::npos &&
         r.description.find(q.text) == std::string::npos) {
+      continue;
+    }
+    const auto in = [](const std::vector<std::string>& set, const std::string& v) {
+      return set.empty() || std::find(set.begin(), set.end(), v) != set.end();
+    };
+    if (!in(q.references, r.reference) || !in(q.service_ids, r.service_id) ||
+        (q.created_from && r.created_at < *q.created_from) ||
+        (q.created_to && r.created_at > *q.created_to)) {
+      continue;
+    }
+    if (q.bbox &&
+        (!r.location || r.location->lat < q.bbox->min_lat || r.location->lat > q.bbox->max_lat ||
+         r.location->lon < q.bbox->min_lon || r.location->lon > q.bbox->max_lon)) {
+      continue;
+    }
+    if (skipped < q.offset) {
+      ++skipped;
       continue;
     }
     if (static_cast<int>(page.items.size()) == q.limit) {
@@ -256,6 +290,44 @@ Result<std::string> MemoryStore::GetUploadBytes(const std::string& id) {
   auto it = state_.uploads.find(id);
   if (it == state_.uploads.end()) return Error::NotFound("Ce fichier n’existe pas.");
   return it->second.second;
+}
+
+Result<ApiKey> MemoryStore::FindApiKey(const std::string& hash) {
+  std::lock_guard lock(mu_);
+  for (const auto& [_, k] : state_.api_keys) {
+    if (k.hash == hash) return k;
+  }
+  return Error::NotFound("Cette clé d’API n’existe pas.");
+}
+
+Result<std::vector<ApiKey>> MemoryStore::ListApiKeys() {
+  std::lock_guard lock(mu_);
+  std::vector<ApiKey> out;
+  for (const auto& [_, k] : state_.api_keys) out.push_back(k);
+  return out;
+}
+
+Result<std::vector<Event>> MemoryStore::ListEventsSince(const std::vector<EventKind>& kinds,
+                                                        const std::vector<std::string>& service_ids,
+                                                        Timestamp since, Timestamp until,
+                                                        int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<Event> out;
+  for (const auto& [_, e] : state_.events) {
+    if (e.created_at <= since || e.created_at > until) continue;
+    if (std::find(kinds.begin(), kinds.end(), e.kind) == kinds.end()) continue;
+    auto r = state_.requests.find(e.request_id);
+    if (r == state_.requests.end() || std::find(service_ids.begin(), service_ids.end(),
+                                                r->second.service_id) == service_ids.end()) {
+      continue;
+    }
+    out.push_back(e);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Event& a, const Event& b) {
+    return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+  });
+  if (static_cast<int>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
+  return out;
 }
 
 void MemoryStore::Write(WriteOp op, WriteDone done) {

@@ -25,6 +25,11 @@ class MemoryStore final : public Store {
   Result<Draft> GetDraft(const std::string& id) override;
   Result<Upload> GetUpload(const std::string& id) override;
   Result<std::string> GetUploadBytes(const std::string& id) override;
+  Result<ApiKey> FindApiKey(const std::string& hash) override;
+  Result<std::vector<ApiKey>> ListApiKeys() override;
+  Result<std::vector<Event>> ListEventsSince(const std::vector<EventKind>& kinds,
+                                             const std::vector<std::string>& service_ids,
+                                             Timestamp since, Timestamp until, int limit) override;
   void Write(WriteOp op, WriteDone done) override;
   bool Ping() override { return true; }
   std::vector<std::pair<std::string, double>> Stats() override { return {}; }
@@ -40,6 +45,7 @@ class MemoryStore final : public Store {
     std::map<std::int64_t, Timer> timers;
     std::map<std::string, Draft> drafts;
     std::map<std::string, std::pair<Upload, std::string>> uploads;
+    std::map<std::int64_t, ApiKey> api_keys;
     std::int64_t next_id = 1;
   };
 

@@ -22,8 +22,19 @@ struct RequestQuery {
   std::optional<std::int64_t> agent_id;
   std::optional<std::int64_t> citizen_id;
   std::string text;  // matched against reference, title and description
+  // Open311: any of these references / services (empty: no filter), created
+  // in [created_from, created_to], located inside `bbox`.
+  std::vector<std::string> references;
+  std::vector<std::string> service_ids;
+  std::optional<Timestamp> created_from;
+  std::optional<Timestamp> created_to;
+  struct BoundingBox {
+    double min_lat = 0, min_lon = 0, max_lat = 0, max_lon = 0;
+  };
+  std::optional<BoundingBox> bbox;  // served by a spatial index (R*Tree / B-tree)
   // Newest first; the page holds ids strictly below `before_id` when set.
   std::optional<std::int64_t> before_id;
+  int offset = 0;  // rows skipped after the filters (Open311 page numbers)
   int limit = 50;
 };
 
@@ -88,6 +99,17 @@ struct Upload {
   Timestamp created_at = 0;
 };
 
+// A key a partner application calls the API with. Only the SHA-256 of the
+// secret is stored; the secret itself is shown once, at creation.
+struct ApiKey {
+  std::int64_t id = 0;
+  std::string name;   // who it was given to: "Application FixMyStreet"
+  std::string scope;  // what it may do: "open311"
+  std::string hash;   // SHA-256 (hex) of the secret
+  Timestamp created_at = 0;
+  std::optional<Timestamp> revoked_at;
+};
+
 // Operations available inside one write transaction. Not thread-safe: a
 // WriteTx lives only for the duration of the op it is passed to.
 class WriteTx {
@@ -132,6 +154,11 @@ class WriteTx {
 
   virtual Status InsertUpload(const Upload& u, const std::string& bytes) = 0;
   virtual Status AttachUpload(const std::string& upload_id, std::int64_t request_id) = 0;
+
+  // Assigns id; kConflict when the hash is already stored.
+  virtual Result<std::int64_t> InsertApiKey(const ApiKey& k) = 0;
+  // kNotFound when absent; revoking a revoked key keeps the first date.
+  virtual Status RevokeApiKey(std::int64_t id, Timestamp now) = 0;
 };
 
 // Thread-safe. Reads run on the calling thread against a snapshot of
@@ -160,6 +187,15 @@ class Store {
   virtual Result<Draft> GetDraft(const std::string& id) = 0;
   virtual Result<Upload> GetUpload(const std::string& id) = 0;
   virtual Result<std::string> GetUploadBytes(const std::string& id) = 0;
+  // kNotFound when no key has this hash (revoked keys are returned).
+  virtual Result<ApiKey> FindApiKey(const std::string& hash) = 0;
+  virtual Result<std::vector<ApiKey>> ListApiKeys() = 0;
+  // Events of these kinds on requests of these services, created after
+  // `since` (exclusive) up to `until` (inclusive), oldest first.
+  virtual Result<std::vector<Event>> ListEventsSince(const std::vector<EventKind>& kinds,
+                                                     const std::vector<std::string>& service_ids,
+                                                     Timestamp since, Timestamp until,
+                                                     int limit) = 0;
 
   virtual void Write(WriteOp op, WriteDone done) = 0;
   // Blocking convenience for tools and tests: Write and wait for `done`.

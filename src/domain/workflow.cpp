@@ -1,5 +1,7 @@
 #include "domain/workflow.hpp"
 
+#include <algorithm>
+
 #include "domain/enum_table.hpp"
 
 namespace guichet::domain {
@@ -59,12 +61,13 @@ const Workflow& Workflow::Default() {
   static const Workflow kDefault = [] {
     using C = StatusCategory;
     std::vector<WorkflowStatus> statuses = {
-        {"new", C::kNew, "Reçue", {}},
-        {"open", C::kOpen, "En cours de traitement", {}},
-        {"waiting_citizen", C::kWaitingCitizen, "En attente de votre réponse", {}},
-        {"resolved", C::kResolved, "Traitée", {}},
-        {"rejected", C::kRejected, "Refusée", {}},
-        {"closed", C::kClosed, "Classée", {}},
+        // No open311_status: Open311 names them from their category.
+        {"new", C::kNew, "Reçue", {}, {}},
+        {"open", C::kOpen, "En cours de traitement", {}, {}},
+        {"waiting_citizen", C::kWaitingCitizen, "En attente de votre réponse", {}, {}},
+        {"resolved", C::kResolved, "Traitée", {}, {}},
+        {"rejected", C::kRejected, "Refusée", {}, {}},
+        {"closed", C::kClosed, "Classée", {}, {}},
     };
     auto T = [](std::string name, std::string from, std::string to, bool comment = false) {
       Transition t;
@@ -117,7 +120,8 @@ Result<const Transition*> Workflow::Find(const std::string& from,
   std::vector<std::string> allowed;
   for (const Transition* t : From(from)) {
     if (t->to == to_or_name || t->name == to_or_name) return t;
-    allowed.push_back(t->to);
+    // Two transitions may reach one status (by different roles): list it once.
+    if (std::find(allowed.begin(), allowed.end(), t->to) == allowed.end()) allowed.push_back(t->to);
   }
   Error e = Error::Rule("Le passage du statut « " + from + " » à « " + to_or_name +
                         " » n’est pas permis.");

@@ -2,8 +2,11 @@
 // allowed between them. Immutable once built; safe to share across threads.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/calendar.hpp"
@@ -43,11 +46,29 @@ std::optional<Action::CorrectionReason> ParseCorrectionReason(std::string_view s
 // French wording of a correction reason, shown to the citizen.
 std::string_view Describe(Action::CorrectionReason r);
 
+// FixMyStreet's status names, the closed set a workflow status may give as
+// its `open311_status` (Open311 servicerequestupdates).
+inline constexpr std::array<std::string_view, 10> kOpen311Statuses = {"OPEN",
+                                                                      "INVESTIGATING",
+                                                                      "IN_PROGRESS",
+                                                                      "ACTION_SCHEDULED",
+                                                                      "FIXED",
+                                                                      "CLOSED",
+                                                                      "DUPLICATE",
+                                                                      "NOT_COUNCILS_RESPONSIBILITY",
+                                                                      "NO_FURTHER_ACTION",
+                                                                      "INTERNAL_REFERRAL"};
+inline bool IsOpen311Status(std::string_view s) {
+  return std::find(kOpen311Statuses.begin(), kOpen311Statuses.end(), s) != kOpen311Statuses.end();
+}
+
 struct WorkflowStatus {
   std::string code;
   StatusCategory category = StatusCategory::kOpen;
   std::string label;            // shown to the citizen, French
   std::vector<Action> actions;  // run in order on entering the status
+  // One of kOpen311Statuses; empty: Open311 derives it from the category.
+  std::string open311_status;
 };
 
 // The roles a transition may name. Until identity lands, API callers act as

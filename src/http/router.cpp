@@ -138,7 +138,25 @@ Router::Match Router::Find(bhttp::verb method, std::string_view path) const {
     m.allowed.push_back(e.method);
     if (m.pattern.empty()) m.pattern = e.pattern;
   }
+  if (!m.allowed.empty()) return m;
+  const std::pair<std::string, Handler>* best = nullptr;
+  for (const auto& fb : fallbacks_) {
+    const std::string& prefix = fb.first;
+    // On a segment boundary: "/open311/v2" covers "/open311/v2/x", not "/open311/v2x".
+    const bool under = path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
+                       path[prefix.size()] == '/';
+    if ((under || path == prefix) && (!best || prefix.size() > best->first.size())) best = &fb;
+  }
+  if (best) {
+    m.handler = &best->second;
+    m.pattern = best->first + "/*";
+  }
   return m;
+}
+
+void Router::AddFallback(std::string prefix, Handler handler) {
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  fallbacks_.emplace_back(std::move(prefix), std::move(handler));
 }
 
 std::vector<Router::Route> Router::Routes() const {

@@ -51,6 +51,11 @@ using Handler = std::function<asio::awaitable<Response>(Context&)>;
 class Router {
  public:
   void Add(bhttp::verb method, std::string pattern, Handler handler);
+  // Answers every method on the paths under `prefix` ("/open311/v2") that
+  // no route matches at all, so a standard API can answer its own way; the
+  // longest prefix wins. A path some route matches with another method stays
+  // a 405. The match's pattern is `prefix` + "/*". Not listed by Routes().
+  void AddFallback(std::string prefix, Handler handler);
 
   struct Match {
     const Handler* handler = nullptr;  // null: no route for this method
@@ -74,6 +79,7 @@ class Router {
     Handler handler;
   };
   std::vector<Entry> entries_;
+  std::vector<std::pair<std::string, Handler>> fallbacks_;  // (prefix, handler)
 };
 
 // Percent-decoding; nullopt on a malformed escape.

@@ -87,6 +87,20 @@ Result<Request> FetchRequest(sql::Connection& c, const char* sql, Value key) {
 constexpr const char* kTimerColumns =
     "id, request_id, kind, name, status, state, due_at, remaining, created_at, fired_at";
 
+// Reads the columns of kSelectEvents, in that order.
+Event EventFromRow(const sql::Rows& row) {
+  Event e;
+  e.id = row.Int(0);
+  e.request_id = row.Int(1);
+  e.kind = domain::ParseEventKind(row.Text(2)).value_or(domain::EventKind::kNote);
+  if (!row.IsNull(3)) e.channel = domain::ParseChannel(row.Text(3));
+  e.author = row.Text(4);
+  e.body = row.Text(5);
+  e.data_json = row.Text(6);
+  e.created_at = row.Int(7);
+  return e;
+}
+
 domain::Timer TimerFromRow(const sql::Rows& row) {
   domain::Timer t;
   t.id = row.Int(0);
@@ -138,6 +152,28 @@ std::string LikePattern(const std::string& text) {
     out += c;
   }
   return out + "%";
+}
+
+constexpr const char* kInsertApiKey =
+    "INSERT INTO api_keys (name, scope, hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (hash) "
+    "DO NOTHING RETURNING id";
+constexpr const char* kApiKeyColumns = "id, name, scope, hash, created_at, revoked_at";
+
+domain::ApiKey ApiKeyFromRow(const sql::Rows& row) {
+  return {row.Int(0), row.Text(1), row.Text(2), row.Text(3), row.Int(4), row.OptInt(5)};
+}
+
+// " AND column IN (?, ?…)" for a non-empty list; every value is a parameter.
+template <typename T>
+void AppendIn(std::string& sql, std::vector<Value>& params, const char* column,
+              const std::vector<T>& values) {
+  if (values.empty()) return;
+  sql += std::string(" AND ") + column + " IN (";
+  for (size_t i = 0; i < values.size(); ++i) {
+    sql += i ? ", ?" : "?";
+    params.emplace_back(values[i]);
+  }
+  sql += ")";
 }
 
 class SqlWriteTx final : public domain::WriteTx {
@@ -374,6 +410,22 @@ class SqlWriteTx final : public domain::WriteTx {
     return Status::Ok();
   }
 
+  Result<std::int64_t> InsertApiKey(const domain::ApiKey& k) override {
+    const Value p[] = {k.name, k.scope, k.hash, k.created_at};
+    auto id = sql::QueryInt(c_, kInsertApiKey, p);
+    if (!id) return Error::Conflict("Cette clé existe déjà.");
+    return *id;
+  }
+
+  Status RevokeApiKey(std::int64_t id, Timestamp now) override {
+    const Value p[] = {now, id};
+    if (c_.Execute("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", p) !=
+        1) {
+      return Error::NotFound("Cette clé d’API n’existe pas.");
+    }
+    return Status::Ok();
+  }
+
  private:
   sql::Connection& c_;
 };
@@ -478,6 +530,27 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
     params.emplace_back(LikePattern(q.text));
     params.emplace_back(LikePattern(q.text));
   }
+  AppendIn(sql, params, "reference", q.references);
+  AppendIn(sql, params, "service_id", q.service_ids);
+  if (q.created_from) {
+    sql += " AND created_at >= ?";
+    params.emplace_back(*q.created_from);
+  }
+  if (q.created_to) {
+    sql += " AND created_at <= ?";
+    params.emplace_back(*q.created_to);
+  }
+  if (q.bbox) {
+    // SQLite: the R*Tree of 003_open311.sql; PostgreSQL: the B-tree on (lat, lon).
+    sql += dialect_ == sql::Dialect::kPostgres
+               ? " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?"
+               : " AND id IN (SELECT id FROM requests_geo WHERE min_lat >= ? AND max_lat <= ? "
+                 "AND min_lon >= ? AND max_lon <= ?)";
+    params.emplace_back(q.bbox->min_lat);
+    params.emplace_back(q.bbox->max_lat);
+    params.emplace_back(q.bbox->min_lon);
+    params.emplace_back(q.bbox->max_lon);
+  }
   if (q.before_id) {
     sql += " AND id < ?";
     params.emplace_back(*q.before_id);
@@ -485,6 +558,10 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
   const int limit = std::clamp(q.limit, 1, 1000);
   sql += " ORDER BY id DESC LIMIT ?";
   params.emplace_back(std::int64_t{limit + 1});
+  if (q.offset > 0) {
+    sql += " OFFSET ?";
+    params.emplace_back(std::int64_t{q.offset});
+  }
   return Read<domain::RequestPage>([&](sql::Connection& c) {
     domain::RequestPage page;
     auto rows = c.Query(sql, params);
@@ -503,16 +580,7 @@ Result<std::vector<Event>> SqlStore::ListEvents(std::int64_t request_id) {
     const Value p[] = {request_id};
     auto rows = c.Query(kSelectEvents, p);
     while (rows->Next()) {
-      Event e;
-      e.id = rows->Int(0);
-      e.request_id = rows->Int(1);
-      e.kind = domain::ParseEventKind(rows->Text(2)).value_or(domain::EventKind::kNote);
-      if (!rows->IsNull(3)) e.channel = domain::ParseChannel(rows->Text(3));
-      e.author = rows->Text(4);
-      e.body = rows->Text(5);
-      e.data_json = rows->Text(6);
-      e.created_at = rows->Int(7);
-      out.push_back(std::move(e));
+      out.push_back(EventFromRow(*rows));
     }
     return out;
   });
@@ -603,6 +671,50 @@ Result<std::string> SqlStore::GetUploadBytes(const std::string& id) {
     auto bytes = DecodeBase64(rows->Text(0));
     if (!bytes) return Error::Internal("stored upload is not valid base64: " + id);
     return *bytes;
+  });
+}
+
+Result<domain::ApiKey> SqlStore::FindApiKey(const std::string& hash) {
+  return Read<domain::ApiKey>([&](sql::Connection& c) -> Result<domain::ApiKey> {
+    const Value p[] = {hash};
+    auto rows =
+        c.Query(std::string("SELECT ") + kApiKeyColumns + " FROM api_keys WHERE hash = ?", p);
+    if (!rows->Next()) return Error::NotFound("Cette clé d’API n’existe pas.");
+    return ApiKeyFromRow(*rows);
+  });
+}
+
+Result<std::vector<domain::ApiKey>> SqlStore::ListApiKeys() {
+  return Read<std::vector<domain::ApiKey>>([&](sql::Connection& c) {
+    std::vector<domain::ApiKey> out;
+    auto rows = c.Query(std::string("SELECT ") + kApiKeyColumns + " FROM api_keys ORDER BY id");
+    while (rows->Next()) out.push_back(ApiKeyFromRow(*rows));
+    return out;
+  });
+}
+
+Result<std::vector<Event>> SqlStore::ListEventsSince(const std::vector<domain::EventKind>& kinds,
+                                                     const std::vector<std::string>& service_ids,
+                                                     Timestamp since, Timestamp until, int limit) {
+  if (kinds.empty() || service_ids.empty()) return std::vector<Event>();
+  std::string sql =
+      "SELECT e.id, e.request_id, e.kind, e.channel, e.author, e.body, e.data, e.created_at FROM "
+      "events e JOIN requests r ON r.id = e.request_id WHERE e.created_at > ? AND e.created_at "
+      "<= ?";
+  std::vector<Value> params = {since, until};
+  std::vector<std::string> kind_names;
+  for (auto k : kinds) kind_names.emplace_back(ToString(k));
+  AppendIn(sql, params, "e.kind", kind_names);
+  AppendIn(sql, params, "r.service_id", service_ids);
+  sql += " ORDER BY e.created_at, e.id LIMIT ?";
+  params.emplace_back(std::int64_t{std::clamp(limit, 1, 1000)});
+  return Read<std::vector<Event>>([&](sql::Connection& c) {
+    std::vector<Event> out;
+    auto rows = c.Query(sql, params);
+    while (rows->Next()) {
+      out.push_back(EventFromRow(*rows));
+    }
+    return out;
   });
 }
 

@@ -31,6 +31,12 @@ class SqlStore final : public domain::Store {
   Result<domain::Draft> GetDraft(const std::string& id) override;
   Result<domain::Upload> GetUpload(const std::string& id) override;
   Result<std::string> GetUploadBytes(const std::string& id) override;
+  Result<domain::ApiKey> FindApiKey(const std::string& hash) override;
+  Result<std::vector<domain::ApiKey>> ListApiKeys() override;
+  Result<std::vector<domain::Event>> ListEventsSince(const std::vector<domain::EventKind>& kinds,
+                                                     const std::vector<std::string>& service_ids,
+                                                     Timestamp since, Timestamp until,
+                                                     int limit) override;
   void Write(WriteOp op, WriteDone done) override;
   bool Ping() override;
   std::vector<std::pair<std::string, double>> Stats() override;

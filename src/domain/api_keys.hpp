@@ -1,0 +1,57 @@
+// API keys of partner applications: created by an administrator (`guichet
+// api-key create`), shown once, scoped to what they may do, revocable.
+//
+// Thread-safe. Create and Revoke block until the change is durable (they are
+// used by the command line, not on the request path); Verify only reads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/time.hpp"
+#include "domain/store.hpp"
+
+namespace guichet::domain {
+
+// Scopes a key may carry.
+inline constexpr std::string_view kScopeOpen311 = "open311";
+// Every secret starts with this, so a leaked key is recognisable by scanners.
+inline constexpr std::string_view kApiKeyPrefix = "gk_";
+// 256 bits of randomness per key.
+inline constexpr std::size_t kApiKeyRandomBytes = 32;
+inline constexpr std::size_t kMaxApiKeyNameLength = 200;
+
+struct NewApiKey {
+  ApiKey key;          // as stored (hash only)
+  std::string secret;  // shown once, never stored
+};
+
+class ApiKeyService {
+ public:
+  ApiKeyService(Store& store, const Clock& clock);
+
+  // kInvalidArgument for an empty or too long name, or an unknown scope.
+  Result<NewApiKey> Create(const std::string& name, const std::string& scope);
+  Result<std::vector<ApiKey>> List() const;
+  // kNotFound when no key has this id. Revoking twice keeps the first date.
+  Status Revoke(std::int64_t id);
+  // The key a caller presented, if it exists, is not revoked and carries
+  // `scope`. kUnauthenticated when absent or unknown, kForbidden when revoked
+  // or of another scope.
+  Result<ApiKey> Verify(std::string_view secret, std::string_view scope) const;
+
+  static bool IsKnownScope(std::string_view scope);
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+};
+
+// The secret of an `Authorization: Bearer <secret>` header value; empty when
+// the header is absent or of another scheme.
+std::string BearerToken(std::string_view authorization);
+
+}  // namespace guichet::domain
