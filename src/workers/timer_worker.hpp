@@ -22,6 +22,7 @@ class TimerWorker {
  public:
   // Timers fired per pass at most; the rest wait for the next pass.
   static constexpr int kBatch = 200;
+  static constexpr Timestamp kPurgeInterval = 60 * kMicrosPerSecond;
 
   TimerWorker(domain::CaseService& cases, domain::DraftService& drafts, domain::Store& store,
               const Clock& clock, std::chrono::milliseconds interval);
@@ -31,8 +32,9 @@ class TimerWorker {
   void Start();
   void Stop();
 
-  // One pass on the calling thread: fires every due timer (up to kBatch) and
-  // purges expired drafts. Returns the number of timers this pass fired.
+  // One pass on the calling thread: fires every due timer (up to kBatch) and,
+  // once per kPurgeInterval, deletes expired drafts. Returns the number of
+  // timers this pass fired. Not to be called concurrently on one worker.
   Result<int> RunOnce();
 
  private:
@@ -43,7 +45,8 @@ class TimerWorker {
   const std::chrono::milliseconds interval_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;  // GUARDED_BY(mu_)
+  bool stop_ = false;         // GUARDED_BY(mu_)
+  Timestamp last_purge_ = 0;  // RunOnce() callers take turns (one thread, or tests)
   std::thread thread_;
 };
 
