@@ -262,7 +262,7 @@ else
   SEED_SECONDS="$(since "$t0")"
   echo "seed: $REQUESTS requests (and one event each) in $SEED_SECONDS s," \
     "$(awk -v n="$REQUESTS" -v s="$SEED_SECONDS" 'BEGIN { printf "%.0f", n / s }') requests/s" \
-    "in writes of 250 rows that the write queue groups into transactions — $(cat "$WORK/seed.log")"
+    "in writes of 5,000 rows — $(cat "$WORK/seed.log")"
 fi
 REQUESTS_BEFORE="$(count_requests)"
 echo "database: $REQUESTS_BEFORE requests, $(du -m "$DB" | cut -f1) MB"
@@ -318,6 +318,20 @@ run_wrk "list ?category=open&team=voirie, $kFewConnections conn." "$kFewConnecti
   /api/v1/requests list_requests.lua "category=open&team=voirie"
 run_wrk "list ?category=open&team=voirie, deep, $kFewConnections conn." "$kFewConnections" \
   /api/v1/requests list_requests.lua "category=open&team=voirie" "$MAX_ID"
+# Open311 (issue 6): a bbox search over the whole table, and reports posted
+# as an Open311 client does, with a key made for the run.
+run_wrk "Open311 GET requests.json?bbox" "$CONNECTIONS" /open311/v2/requests.json \
+  open311_requests.lua
+OPEN311_KEY="$(GUICHET_DATABASE="sqlite:$DB" "$BIN" api-key create --name bench --scope open311 |
+  tail -n1)"
+O311_BEFORE="$(count_requests)"
+run_wrk "Open311 POST requests.xml" "$CONNECTIONS" /open311/v2/requests.xml open311_post.lua \
+  "$OPEN311_KEY"
+sleep 1
+REQUESTS_AFTER_POST="$(count_requests)"
+O311_CREATED=$((REQUESTS_AFTER_POST - O311_BEFORE))
+# Open311 answers a created report with 200 (the spec's), the only POST 200 here.
+O311_200="$(metric_count POST 200)"
 run_wrk "GET /healthz (again)" "$CONNECTIONS" /healthz healthz.lua
 HEALTHZ_RUNS+=("$LAST_RPS")
 # The reference for the ratios: both /healthz runs, which bracket the others.
@@ -360,7 +374,7 @@ echo "group commit: $WRITES writes in $COMMITS commits," \
 echo "requests in the database: $REQUESTS_BEFORE before, $REQUESTS_AFTER_POST after the POST runs," \
   "$REQUESTS_FINAL after the server stopped"
 echo "durability: wrk saw $POST_OK 2xx POSTs, the server sent $SERVER_201 × 201," \
-  "the table grew by $CREATED"
+  "the table grew by $CREATED; Open311: $O311_200 reports created, $O311_CREATED stored"
 echo "access log: $ACCESS_LINES lines for $HEALTHZ_LOG_REQUESTS /healthz answers seen by wrk" \
   "(a few more were in flight when wrk stopped, or readiness probes)"
 ((NOISY == 0)) || echo "NOTE: other processes used the CPU during some runs (column 'other'): noisy figures"
@@ -379,6 +393,10 @@ elif ((CREATED == POST_OK)); then
 else
   echo "OK: the table grew by the number of 201s the server sent; $((CREATED - POST_OK)) of them" \
     "were in flight when wrk stopped and never read by it"
+fi
+if ((O311_CREATED != O311_200)); then
+  echo "FAIL: Open311 answered $O311_200 reports as created but $O311_CREATED were stored" >&2
+  status=1
 fi
 if ((REQUESTS_FINAL != REQUESTS_AFTER_POST)); then
   echo "FAIL: $REQUESTS_FINAL requests after shutdown, $REQUESTS_AFTER_POST before" >&2

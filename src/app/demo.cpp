@@ -104,10 +104,10 @@ Status SeedBulk(Store& store, const Catalogue& catalogue, std::int64_t count, Ti
                                     "Arbre menaçant de tomber",
                                     "Graffiti sur la façade de l’école",
                                     "Fuite d’eau sur la chaussée"};
-  // Small ops, grouped into large transactions by the write queue: one op's
-  // rollback journal stays small (SQLite keeps it in memory and walks it).
-  constexpr std::int64_t kPerTransaction = 250;
-  constexpr size_t kMaxPending = 64;
+  // Large writes: each op costs a savepoint, whose journal SQLite spills to a
+  // temporary file; 5,000 rows per op keeps that cost small.
+  constexpr std::int64_t kPerTransaction = 5000;
+  constexpr size_t kMaxPending = 8;
   std::vector<std::future<Status>> pending;
   for (std::int64_t start = 0; start < count; start += kPerTransaction) {
     const std::int64_t n = std::min(kPerTransaction, count - start);

@@ -127,8 +127,9 @@ bool AlwaysRequired(const Procedure& p, const Field& f) {
 
 std::string Datetime(Timestamp t) { return FormatIso8601(t); }
 
+// The last day of a deadline: due instants are the midnight that ends it.
 std::string FrenchDate(Timestamp t) {
-  const Date d = ParisDateOf(t);
+  const Date d = ParisDateOf(t - 1);
   char buf[16];
   std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", d.day, d.month, d.year);
   return buf;
