@@ -325,8 +325,10 @@ void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> 
 
   auto out = std::make_shared<Created>();
   store_.Write(
-      [r = std::move(r), idem, out, actor, cat, files,
-       intake_json = std::move(intake_json)](WriteTx& tx) mutable -> Status {
+      [base = std::move(r), idem, out, actor, cat, files,
+       intake_json = std::move(intake_json)](WriteTx& tx) -> Status {
+        // The op may run twice (see Store::Write): start from the captured request.
+        Request r = base;
         if (idem) {
           std::int64_t existing = 0;
           GUICHET_TRY(CheckIdempotency(tx, kRequestsScope, *idem, existing));

@@ -163,9 +163,10 @@ class WriteTx {
 
 // Thread-safe. Reads run on the calling thread against a snapshot of
 // committed data. Writes are queued and grouped: `op` runs inside a shared
-// transaction (isolated from the other ops of the batch by a savepoint; an
-// op returning an error is rolled back alone), and `done` is called once the
-// batch is durably committed — never before — on the store's writer thread.
+// transaction (an op returning an error is rolled back alone), and `done` is
+// called once the batch is durably committed — never before — on the store's
+// writer thread. An op may run more than once (the batch is replayed when
+// one of its ops fails): it must start from what it captured, unchanged.
 class Store {
  public:
   using WriteOp = std::function<Status(WriteTx&)>;

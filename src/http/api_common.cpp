@@ -55,7 +55,7 @@ Response UnsupportedMedia(const Context& ctx) {
 }
 
 Response WithRequest(const Context& ctx, bhttp::status st, const domain::Request& r) {
-  Response res = ctx.Json(st, ToJson(r).dump());
+  Response res = ctx.Json(st, ToJsonText(r));
   res.set(bhttp::field::etag, ETagOf(r));
   return res;
 }

@@ -146,13 +146,9 @@ void ApiV1::Register(Router& router) {
     if (!q.ok()) co_return ctx.Problem(q.error());
     auto page = cases_.List(*q);
     if (!page.ok()) co_return ctx.Problem(page.error());
-    json items = json::array();
-    for (const auto& r : page->items) items.push_back(ToJson(r));
-    json out = json::object();
-    out["items"] = std::move(items);  // moved, not copied: a page holds up to 100 requests
-    out["next_cursor"] =
-        page->next_before_id ? json(std::to_string(*page->next_before_id)) : json(nullptr);
-    co_return ctx.Json(status::ok, out.dump());
+    std::optional<std::string> next;
+    if (page->next_before_id) next = std::to_string(*page->next_before_id);
+    co_return ctx.Json(status::ok, ToJsonText(page->items, next));
   });
 
   router.Add(verb::get, "/api/v1/requests/{id}", [this](Context& ctx) -> asio::awaitable<Response> {

@@ -1,5 +1,8 @@
 #include "http/json_mapping.hpp"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 namespace guichet::http {
 
 using nlohmann::json;
@@ -93,6 +96,129 @@ json ToJson(const domain::Request& r) {
   o.emplace("agent_id", r.agent_id ? json(*r.agent_id) : json(nullptr));
   o.emplace("version", r.version);
   return j;
+}
+
+namespace {
+
+using TextWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void Key(TextWriter& w, std::string_view k) {
+  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
+void Text(TextWriter& w, std::string_view v) {
+  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+void OptTime(TextWriter& w, const std::optional<Timestamp>& t) {
+  if (t) {
+    Text(w, FormatIso8601(*t));
+  } else {
+    w.Null();
+  }
+}
+void OptId(TextWriter& w, const std::optional<std::int64_t>& id) {
+  if (id) {
+    w.Int64(*id);
+  } else {
+    w.Null();
+  }
+}
+
+void WriteRequest(TextWriter& w, const domain::Request& r) {
+  // Keys in the order nlohmann::json (a sorted map) writes them, so that
+  // both writers give the same bytes.
+  w.StartObject();
+  Key(w, "agent_id");
+  OptId(w, r.agent_id);
+  Key(w, "category");
+  Text(w, ToString(r.category));
+  Key(w, "channel");
+  Text(w, ToString(r.channel));
+  Key(w, "citizen_id");
+  OptId(w, r.citizen_id);
+  Key(w, "closed_at");
+  OptTime(w, r.closed_at);
+  Key(w, "contact");
+  w.StartObject();
+  Key(w, "email");
+  Text(w, r.contact.email);
+  Key(w, "name");
+  Text(w, r.contact.name);
+  Key(w, "phone");
+  Text(w, r.contact.phone);
+  w.EndObject();
+  Key(w, "created_at");
+  Text(w, FormatIso8601(r.created_at));
+  Key(w, "data");
+  // Stored by this server as the dump of a JSON object: copied as it is.
+  if (r.data_json.empty()) {
+    w.RawValue("{}", 2, rapidjson::kObjectType);
+  } else {
+    w.RawValue(r.data_json.data(), r.data_json.size(), rapidjson::kObjectType);
+  }
+  Key(w, "description");
+  Text(w, r.description);
+  Key(w, "due_at");
+  OptTime(w, r.due_at);
+  Key(w, "id");
+  w.Int64(r.id);
+  Key(w, "location");
+  if (r.location) {
+    w.StartObject();
+    Key(w, "address");
+    Text(w, r.location->address);
+    Key(w, "lat");
+    w.Double(r.location->lat);
+    Key(w, "lon");
+    w.Double(r.location->lon);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  Key(w, "priority");
+  Text(w, ToString(r.priority));
+  Key(w, "reference");
+  Text(w, r.reference);
+  Key(w, "service");
+  Text(w, r.service_id);
+  Key(w, "status");
+  Text(w, r.status);
+  Key(w, "team");
+  Text(w, r.team_id);
+  Key(w, "title");
+  Text(w, r.title);
+  Key(w, "updated_at");
+  Text(w, FormatIso8601(r.updated_at));
+  Key(w, "version");
+  w.Int64(r.version);
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string ToJsonText(const domain::Request& r) {
+  rapidjson::StringBuffer buf;
+  TextWriter w(buf);
+  WriteRequest(w, r);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string ToJsonText(const std::vector<domain::Request>& items,
+                       const std::optional<std::string>& next_cursor) {
+  rapidjson::StringBuffer buf;
+  TextWriter w(buf);
+  w.StartObject();
+  Key(w, "items");
+  w.StartArray();
+  for (const auto& r : items) WriteRequest(w, r);
+  w.EndArray();
+  Key(w, "next_cursor");
+  if (next_cursor) {
+    Text(w, *next_cursor);
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
 }
 
 json ToJson(const domain::Event& e) {

@@ -11,6 +11,13 @@
 namespace guichet::http {
 
 nlohmann::json ToJson(const domain::Request& r);
+// The same JSON as ToJson(r).dump() (the same bytes, but for the case of the
+// hex digits of \u escapes), written straight to text: GET by id and list
+// pages spent more time building nlohmann's tree than reading SQLite.
+std::string ToJsonText(const domain::Request& r);
+// {"items": [...], "next_cursor": "…" or null}.
+std::string ToJsonText(const std::vector<domain::Request>& items,
+                       const std::optional<std::string>& next_cursor);
 nlohmann::json ToJson(const domain::Event& e);
 nlohmann::json ToJson(const domain::Service& s);
 nlohmann::json ToJson(const domain::Team& t);

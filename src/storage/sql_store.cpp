@@ -438,7 +438,7 @@ SqlStore::SqlStore(sql::Dialect dialect, sql::ConnectionPool::Factory readers,
       readers_(std::move(readers), read_pool_size),
       // Idle readers drop their snapshots after each commit, so that none
       // holds the WAL back; busy ones see the generation move on their next read.
-      writer_(std::move(writer), [this] {
+      writer_(writer, [this] {
         readers_.ForEachIdle([](sql::Connection& c) {
           try {
             c.EndRead();
@@ -446,11 +446,48 @@ SqlStore::SqlStore(sql::Dialect dialect, sql::ConnectionPool::Factory readers,
             // Ended anyway: the next read begins a new transaction.
           }
         });
-      }) {}
+      }) {
+  if (dialect_ == sql::Dialect::kSqlite) {
+    checkpointer_ = std::thread([this, writer] { RunCheckpoints(writer); });
+  }
+}
 
 SqlStore::~SqlStore() { Close(); }
 
-void SqlStore::Close() { writer_.Stop(); }
+void SqlStore::Close() {
+  writer_.Stop();
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+void SqlStore::RunCheckpoints(sql::WriteQueue::Factory factory) {
+  // Often enough that the WAL stays a few megabytes under a full write load.
+  constexpr auto kInterval = std::chrono::milliseconds(250);
+  std::unique_ptr<sql::Connection> conn;
+  std::unique_lock lock(checkpoint_mu_);
+  while (!checkpoint_stop_) {
+    checkpoint_cv_.wait_for(lock, kInterval, [this] { return checkpoint_stop_; });
+    lock.unlock();
+    try {
+      if (!conn) conn = factory();
+      // PASSIVE: copies what no reader still needs, waits for no one.
+      conn->ExecScript("PRAGMA wal_checkpoint(PASSIVE)");
+    } catch (const sql::DbError&) {
+      conn.reset();  // retried at the next pass
+    }
+    lock.lock();
+  }
+  lock.unlock();
+  // A last full pass leaves a short WAL behind.
+  try {
+    if (conn) conn->ExecScript("PRAGMA wal_checkpoint(PASSIVE)");
+  } catch (const sql::DbError&) {
+  }
+}
 
 template <typename T, typename Fn>
 Result<T> SqlStore::Read(Fn&& fn) {

@@ -3,8 +3,11 @@
 // WriteQueue. Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "domain/store.hpp"
 #include "storage/sql/pool.hpp"
@@ -56,9 +59,18 @@ class SqlStore final : public domain::Store {
   template <typename T, typename Fn>
   Result<T> Read(Fn&& fn);
 
+  // SQLite: copies the WAL back into the database file on a thread of its
+  // own, so that commits never wait for a checkpoint (the writer connection
+  // has wal_autocheckpoint off).
+  void RunCheckpoints(sql::WriteQueue::Factory factory);
+
   sql::Dialect dialect_;
   sql::ConnectionPool readers_;
   sql::WriteQueue writer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_stop_ = false;  // GUARDED_BY(checkpoint_mu_)
+  std::thread checkpointer_;
 };
 
 }  // namespace guichet::storage

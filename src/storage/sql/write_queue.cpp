@@ -59,25 +59,72 @@ void WriteQueue::Run() {
   }
 }
 
+namespace {
+
+// Runs one op, turning the failures a single write may have into its Status.
+// DbError (the connection or the disk) propagates: the whole batch fails.
+Status RunOp(const std::function<Status(Connection&)>& op, Connection& conn) {
+  try {
+    return op(conn);
+  } catch (const ConstraintError& e) {
+    return Error(ErrorCode::kConflict, "Cette donnée existe déjà.", e.what());
+  } catch (const DbError&) {
+    throw;
+  } catch (const std::exception& e) {
+    return Error::Internal(e.what());
+  }
+}
+
+}  // namespace
+
+bool WriteQueue::RunBatchOptimistically(std::deque<Item>& batch, std::vector<Status>& results) {
+  conn_->Begin();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    results[i] = RunOp(batch[i].op, *conn_);
+    if (!results[i].ok()) {
+      conn_->ExecScript("ROLLBACK");
+      return false;
+    }
+  }
+  conn_->Execute("COMMIT");
+  return true;
+}
+
 void WriteQueue::RunBatch(std::deque<Item>& batch) {
   std::vector<Status> results(batch.size());
   bool committed = false;
   std::string failure;
   try {
     if (!conn_) conn_ = factory_();  // reconnect after a failure
+    // Most batches succeed whole: run them without savepoints, which made
+    // SQLite copy every page a write touched to a sub-journal (most of the
+    // writer's time). When one write fails, start again with a savepoint
+    // per write so that only the failing ones are undone.
+    committed = RunBatchOptimistically(batch, results);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (committed) {
+    commits_.fetch_add(1, std::memory_order_release);
+  } else if (failure.empty()) {
+    RunBatchWithSavepoints(batch, results, committed, failure);
+  } else {
+    try {
+      if (conn_) conn_->ExecScript("ROLLBACK");
+    } catch (const std::exception&) {
+      conn_.reset();  // unusable: reopen on the next batch
+    }
+  }
+  Finish(batch, results, committed, failure);
+}
+
+void WriteQueue::RunBatchWithSavepoints(std::deque<Item>& batch, std::vector<Status>& results,
+                                        bool& committed, std::string& failure) {
+  try {
     conn_->Begin();
     for (size_t i = 0; i < batch.size(); ++i) {
       conn_->Execute("SAVEPOINT op");
-      Status s;
-      try {
-        s = batch[i].op(*conn_);
-      } catch (const ConstraintError& e) {
-        s = Error(ErrorCode::kConflict, "Cette donnée existe déjà.", e.what());
-      } catch (const DbError&) {
-        throw;  // the connection or the disk is at fault: fail the batch
-      } catch (const std::exception& e) {
-        s = Error::Internal(e.what());
-      }
+      Status s = RunOp(batch[i].op, *conn_);
       if (!s.ok()) conn_->Execute("ROLLBACK TO op");
       conn_->Execute("RELEASE op");
       results[i] = std::move(s);
@@ -93,6 +140,10 @@ void WriteQueue::RunBatch(std::deque<Item>& batch) {
       conn_.reset();  // unusable: reopen on the next batch
     }
   }
+}
+
+void WriteQueue::Finish(std::deque<Item>& batch, std::vector<Status>& results, bool committed,
+                        const std::string& failure) {
   {
     std::lock_guard lock(mu_);
     ++stats_.batches;

@@ -1,7 +1,10 @@
 // Group commit: one writer thread owns the write connection, takes every op
-// queued since its last commit, runs them in one transaction (each inside a
-// savepoint, so a failing op is rolled back alone) and commits once. An op's
-// completion runs after that commit returned, i.e. once the data is durable.
+// queued since its last commit, runs them in one transaction and commits
+// once. When an op fails, the transaction is rolled back and the batch runs
+// again with each op inside a savepoint, so the failing op is undone alone:
+// an op may therefore run twice, and must depend only on what it captured
+// and what it reads in the transaction (never on its own earlier run). An
+// op's completion runs after the commit returned, i.e. once the data is durable.
 //
 // Thread-safe. Completions run on the writer thread and must not block.
 #pragma once
@@ -13,7 +16,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core/result.hpp"
 #include "storage/sql/connection.hpp"
@@ -57,6 +62,13 @@ class WriteQueue {
   };
   void Run();
   void RunBatch(std::deque<Item>& batch);
+  // One transaction, no savepoints; false (rolled back) when an op failed.
+  bool RunBatchOptimistically(std::deque<Item>& batch, std::vector<Status>& results);
+  void RunBatchWithSavepoints(std::deque<Item>& batch, std::vector<Status>& results,
+                              bool& committed, std::string& failure);
+  // Counts the batch, runs on_commit, then every op's `done`.
+  void Finish(std::deque<Item>& batch, std::vector<Status>& results, bool committed,
+              const std::string& failure);
 
   Factory factory_;
   std::function<void()> on_commit_;
