@@ -92,12 +92,6 @@ std::optional<Location> LocationFromAnswers(const Form& form, const nlohmann::js
   return std::nullopt;
 }
 
-int DefaultDueDays(const Procedure& p) {
-  Catalogue one;
-  one.procedures.emplace(p.slug, p);
-  return one.Services().front().due_days;
-}
-
 // Checks and normalises a new request against its procedure: the form (all
 // errors, under "data."), then the request's own fields.
 std::vector<FieldError> ValidateNew(const Catalogue& cat, NewRequest& in, Date today,
@@ -266,13 +260,6 @@ std::shared_ptr<const Catalogue> CaseService::catalogue() const {
   return catalogue_ ? catalogue_ : std::make_shared<const Catalogue>();
 }
 
-std::optional<Service> CaseService::FindService(const std::string& id) const {
-  for (auto& s : catalogue()->Services()) {
-    if (s.id == id) return s;
-  }
-  return std::nullopt;
-}
-
 std::vector<Service> CaseService::Services() const { return catalogue()->Services(); }
 
 std::vector<Team> CaseService::Teams() const {
@@ -281,10 +268,12 @@ std::vector<Team> CaseService::Teams() const {
   return out;
 }
 
-FileLookup CaseService::UnattachedUploads() const {
-  return [this](const std::string& id) -> std::optional<FileInfo> {
+FileLookup CaseService::UnattachedUploads() const { return UploadsUsableBy(std::nullopt); }
+
+FileLookup CaseService::UploadsUsableBy(std::optional<std::int64_t> request_id) const {
+  return [this, request_id](const std::string& id) -> std::optional<FileInfo> {
     auto u = store_.GetUpload(id);
-    if (!u.ok() || u->request_id) return std::nullopt;
+    if (!u.ok() || (u->request_id && u->request_id != request_id)) return std::nullopt;
     return FileInfo{u->id, u->filename, u->content_type, u->size};
   };
 }
@@ -356,7 +345,7 @@ void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> 
         if (!fx.ok()) return fx.error();
         // A procedure without declared deadlines keeps the service's default delay.
         if (!r.due_at && proc->deadlines.empty()) {
-          r.due_at = DelayExpiry(r.created_at, {DefaultDueDays(*proc), DelayUnit::kCalendarDays},
+          r.due_at = DelayExpiry(r.created_at, {proc->DueDays(), DelayUnit::kCalendarDays},
                                  cat->holiday_region);
         }
         auto id = tx.InsertRequest(r);
@@ -578,14 +567,7 @@ void CaseService::SubmitCorrection(std::int64_t request_id, Correction c,
   const Procedure* proc = cat->FindProcedure(current->service_id);
   if (c.data_json && proc) {
     // The files of the request itself stay valid answers; new ones must be unattached.
-    const FileLookup own_or_new = [this, request_id](const std::string& id) {
-      std::optional<FileInfo> info;
-      auto u = store_.GetUpload(id);
-      if (u.ok() && (!u->request_id || *u->request_id == request_id)) {
-        info = FileInfo{u->id, u->filename, u->content_type, u->size};
-      }
-      return info;
-    };
+    const FileLookup own_or_new = UploadsUsableBy(request_id);
     FormCheck check = ValidateForm(proc->form, *c.data_json, FormMode::kSubmit,
                                    FormatDate(ParisDateOf(clock_.Now())), own_or_new);
     for (auto& e : check.errors) {

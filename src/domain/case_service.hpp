@@ -161,7 +161,8 @@ class CaseService {
 
   // Resolves upload ids in form answers: only files not yet attached to a request.
   FileLookup UnattachedUploads() const;
-  std::optional<Service> FindService(const std::string& id) const;
+  // Uploads not attached yet, or attached to `request_id` already.
+  FileLookup UploadsUsableBy(std::optional<std::int64_t> request_id) const;
   std::vector<Service> Services() const;
   std::vector<Team> Teams() const;
 

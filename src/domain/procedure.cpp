@@ -50,6 +50,23 @@ const Deadline* Procedure::LegalDeadline() const {
   return nullptr;
 }
 
+int Procedure::DueDays() const {
+  // The services table keeps a due delay in calendar days for lists and
+  // metrics; the engine computes the exact legal date from the deadline.
+  const Deadline* d = LegalDeadline();
+  if (!d && !deadlines.empty()) d = &deadlines.front();
+  if (!d) return kDefaultDueDays;
+  switch (d->delay.unit) {
+    case DelayUnit::kCalendarDays:
+      return d->delay.amount;
+    case DelayUnit::kWorkingDays:
+      return (d->delay.amount * 7 + 4) / 5;
+    case DelayUnit::kMonths:
+      return d->delay.amount * 30;
+  }
+  return kDefaultDueDays;
+}
+
 std::string SourceLocation::ToString() const {
   return line > 0 ? file + ":" + std::to_string(line) : file;
 }
@@ -74,23 +91,7 @@ std::vector<Service> Catalogue::Services() const {
     s.name = p.title;
     s.description = p.description;
     s.team_id = p.team_id;
-    // The services table keeps a due delay in calendar days for lists and
-    // metrics; the engine computes the exact legal date from the deadline.
-    const Deadline* d = p.LegalDeadline();
-    if (!d && !p.deadlines.empty()) d = &p.deadlines.front();
-    if (d) {
-      switch (d->delay.unit) {
-        case DelayUnit::kCalendarDays:
-          s.due_days = d->delay.amount;
-          break;
-        case DelayUnit::kWorkingDays:
-          s.due_days = (d->delay.amount * 7 + 4) / 5;
-          break;
-        case DelayUnit::kMonths:
-          s.due_days = d->delay.amount * 30;
-          break;
-      }
-    }
+    s.due_days = p.DueDays();
     s.active = p.active;
     out.push_back(std::move(s));
   }

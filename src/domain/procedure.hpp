@@ -90,6 +90,10 @@ struct Procedure {
   const MessageTemplate* FindTemplate(const std::string& name) const;
   // The deadline flagged legal, if any.
   const Deadline* LegalDeadline() const;
+  // Its delay in calendar days (approximated for working days and months):
+  // the legal deadline's, else the first one's, else kDefaultDueDays.
+  int DueDays() const;
+  static constexpr int kDefaultDueDays = 15;
 };
 
 // Where a definition came from, for messages: "catalogue/voirie.toml:12".
