@@ -59,6 +59,21 @@ Response WithFile(const Context& ctx, const std::string& file, Fn&& fn) {
   return Send(ctx, fn(split->first, split->second));
 }
 
+// The Endpoint member a form-encoded, key-protected POST goes to.
+using PostMember = void (o311::Endpoint::*)(o311::Format, const o311::Params&, const std::string&,
+                                            std::function<void(o311::Reply)>) const;
+
+http::Handler FormPost(const o311::Endpoint* ep, o311::Format f, PostMember post) {
+  return [ep, f, post](Context& ctx) -> http::asio::awaitable<Response> {
+    auto form = FormOf(ctx);
+    if (!form) co_return Send(ctx, NotFormEncoded(f));
+    const std::string bearer = domain::BearerToken(ctx.Header(http::bhttp::field::authorization));
+    auto reply = co_await http::AwaitCallback<o311::Reply>(
+        [&](auto done) { (ep->*post)(f, *form, bearer, std::move(done)); });
+    co_return Send(ctx, reply);
+  };
+}
+
 }  // namespace
 
 void RegisterOpen311(http::Router& router, const o311::Endpoint& endpoint, std::string base_url) {
@@ -83,26 +98,9 @@ void RegisterOpen311(http::Router& router, const o311::Endpoint& endpoint, std::
                [ep, f](Context& ctx) -> http::asio::awaitable<Response> {
                  co_return Send(ctx, ep->GetRequests(f, QueryOf(ctx)));
                });
-    router.Add(verb::post, p + "/requests" + ext,
-               [ep, f](Context& ctx) -> http::asio::awaitable<Response> {
-                 auto form = FormOf(ctx);
-                 if (!form) co_return Send(ctx, NotFormEncoded(f));
-                 const std::string bearer =
-                     domain::BearerToken(ctx.Header(http::bhttp::field::authorization));
-                 auto reply = co_await http::AwaitCallback<o311::Reply>(
-                     [&](auto done) { ep->PostRequest(f, *form, bearer, std::move(done)); });
-                 co_return Send(ctx, reply);
-               });
+    router.Add(verb::post, p + "/requests" + ext, FormPost(ep, f, &o311::Endpoint::PostRequest));
     router.Add(verb::post, p + "/servicerequestupdates" + ext,
-               [ep, f](Context& ctx) -> http::asio::awaitable<Response> {
-                 auto form = FormOf(ctx);
-                 if (!form) co_return Send(ctx, NotFormEncoded(f));
-                 const std::string bearer =
-                     domain::BearerToken(ctx.Header(http::bhttp::field::authorization));
-                 auto reply = co_await http::AwaitCallback<o311::Reply>(
-                     [&](auto done) { ep->PostUpdate(f, *form, bearer, std::move(done)); });
-                 co_return Send(ctx, reply);
-               });
+               FormPost(ep, f, &o311::Endpoint::PostUpdate));
     router.Add(verb::get, p + "/servicerequestupdates" + ext,
                [ep, f](Context& ctx) -> http::asio::awaitable<Response> {
                  co_return Send(ctx, ep->GetUpdates(f, QueryOf(ctx)));
