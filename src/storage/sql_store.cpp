@@ -482,7 +482,7 @@ void SqlStore::RunCheckpoints(sql::WriteQueue::Factory factory) {
     lock.lock();
   }
   lock.unlock();
-  // A last full pass leaves a short WAL behind.
+  // One last pass: the WAL left behind is short.
   try {
     if (conn) conn->ExecScript("PRAGMA wal_checkpoint(PASSIVE)");
   } catch (const sql::DbError&) {
