@@ -121,13 +121,15 @@ void ApiV1::Register(Router& router) {
     if (!body.ok()) co_return ctx.Problem(body.error());
     std::vector<FieldError> errs;
     domain::NewRequest input = ParseNewRequest(*body, errs);
-    for (auto& e : cases_.Validate(input)) {
-      // A shape error on a field already says what is wrong with it.
-      bool seen = false;
-      for (const auto& prior : errs) seen = seen || prior.field == e.field;
-      if (!seen) errs.push_back(std::move(e));
-    }
     if (!errs.empty()) {
+      // Every error at once: the domain's too. (Without shape errors, Create
+      // validates by itself: checking here as well would do it twice.)
+      for (auto& e : cases_.Validate(input)) {
+        // A shape error on a field already says what is wrong with it.
+        bool seen = false;
+        for (const auto& prior : errs) seen = seen || prior.field == e.field;
+        if (!seen) errs.push_back(std::move(e));
+      }
       co_return ctx.Problem(Error::Invalid("La demande contient des erreurs.", std::move(errs)));
     }
     auto idem = IdempotencyOf(ctx);
