@@ -59,6 +59,10 @@ struct Actor {
   // Workflow roles (see workflow.hpp); when empty, those of the kind: system
   // → system, api and agent → agent, citizen → citizen.
   std::vector<std::string> roles;
+  // Agents and team-restricted API keys: the teams whose requests they see
+  // (see access.hpp). Platform administrators see every team.
+  std::vector<std::string> team_ids;
+  bool platform_admin = false;
   std::string Label() const;  // "agent:12", "citizen:3", "api", "system"
   std::vector<std::string> EffectiveRoles() const;
 };

@@ -13,7 +13,7 @@ std::string ItemsJson(nlohmann::json items) {
   return out.dump();
 }
 
-domain::Actor ApiCaller() { return domain::Actor{domain::Actor::Kind::kApi, 0, {}}; }
+domain::Actor ApiCaller(const Context&) { return domain::Actor{domain::Actor::Kind::kApi, 0, {}}; }
 
 std::string ETagOf(const domain::Request& r) { return "\"v" + std::to_string(r.version) + "\""; }
 

@@ -11,8 +11,9 @@
 namespace guichet::http {
 
 // Who calls the API. Until identity lands, every caller is the loopback
-// client, acting with the `agent` role.
-domain::Actor ApiCaller();
+// client, acting with the `agent` role and seeing every request; its
+// AccessScope (domain/access.hpp) is ScopeOf(ApiCaller(ctx)).
+domain::Actor ApiCaller(const Context& ctx);
 
 // "v<version>", quoted: the ETag of a request.
 std::string ETagOf(const domain::Request& r);

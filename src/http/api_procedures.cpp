@@ -120,7 +120,7 @@ void ProcedureApi::Register(Router& router) {
                input->service_id = ctx.Param("slug");
                auto idem = IdempotencyOf(ctx);
                auto created = co_await AwaitCallback<Result<domain::Created>>([&](auto done) {
-                 cases_.Create(std::move(*input), ApiCaller(), idem, std::move(done));
+                 cases_.Create(std::move(*input), ApiCaller(ctx), idem, std::move(done));
                });
                if (!created.ok()) co_return ctx.Problem(created.error());
                co_return Created(ctx, *created);
@@ -167,7 +167,7 @@ void ProcedureApi::Register(Router& router) {
                if (!input.ok()) co_return ctx.Problem(input.error());
                auto idem = IdempotencyOf(ctx);
                auto created = co_await AwaitCallback<Result<domain::Created>>([&](auto done) {
-                 drafts_.Submit(ctx.Param("token"), std::move(*input), ApiCaller(), idem,
+                 drafts_.Submit(ctx.Param("token"), std::move(*input), ApiCaller(ctx), idem,
                                 std::move(done));
                });
                if (!created.ok()) co_return ctx.Problem(created.error());

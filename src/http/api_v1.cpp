@@ -135,7 +135,7 @@ void ApiV1::Register(Router& router) {
     auto idem = IdempotencyOf(ctx);
     // No init-captures here: GCC 12 miscompiles them in lambdas inside coroutines.
     auto created = co_await AwaitCallback<Result<domain::Created>>(
-        [&](auto done) { cases_.Create(std::move(input), ApiCaller(), idem, std::move(done)); });
+        [&](auto done) { cases_.Create(std::move(input), ApiCaller(ctx), idem, std::move(done)); });
     if (!created.ok()) co_return ctx.Problem(created.error());
     Response res = WithRequest(ctx, status::created, created->request);
     res.set(bhttp::field::location, "/api/v1/requests/" + created->request.reference);
@@ -165,22 +165,23 @@ void ApiV1::Register(Router& router) {
     co_return WithRequest(ctx, status::ok, *r);
   });
 
-  router.Add(
-      verb::patch, "/api/v1/requests/{id}", [this](Context& ctx) -> asio::awaitable<Response> {
-        if (!IsJson(ctx, true)) co_return UnsupportedMedia(ctx);
-        auto body = ParseBody(ctx.req.body());
-        if (!body.ok()) co_return ctx.Problem(body.error());
-        auto a = ParseAssignment(*body);
-        if (!a.ok()) co_return ctx.Problem(a.error());
-        auto expected = ExpectedVersion(ctx);
-        if (!expected.ok()) co_return ctx.Problem(expected.error());
-        auto r = cases_.Get(ctx.Param("id"));
-        if (!r.ok()) co_return ctx.Problem(r.error());
-        auto updated = co_await AwaitCallback<Result<domain::Request>>(
-            [&](auto done) { cases_.Assign(r->id, *a, ApiCaller(), *expected, std::move(done)); });
-        if (!updated.ok()) co_return ctx.Problem(updated.error());
-        co_return WithRequest(ctx, status::ok, *updated);
-      });
+  router.Add(verb::patch, "/api/v1/requests/{id}",
+             [this](Context& ctx) -> asio::awaitable<Response> {
+               if (!IsJson(ctx, true)) co_return UnsupportedMedia(ctx);
+               auto body = ParseBody(ctx.req.body());
+               if (!body.ok()) co_return ctx.Problem(body.error());
+               auto a = ParseAssignment(*body);
+               if (!a.ok()) co_return ctx.Problem(a.error());
+               auto expected = ExpectedVersion(ctx);
+               if (!expected.ok()) co_return ctx.Problem(expected.error());
+               auto r = cases_.Get(ctx.Param("id"));
+               if (!r.ok()) co_return ctx.Problem(r.error());
+               auto updated = co_await AwaitCallback<Result<domain::Request>>([&](auto done) {
+                 cases_.Assign(r->id, *a, ApiCaller(ctx), *expected, std::move(done));
+               });
+               if (!updated.ok()) co_return ctx.Problem(updated.error());
+               co_return WithRequest(ctx, status::ok, *updated);
+             });
 
   router.Add(verb::get, "/api/v1/requests/{id}/events",
              [this](Context& ctx) -> asio::awaitable<Response> {
@@ -206,7 +207,7 @@ void ApiV1::Register(Router& router) {
                if (!r.ok()) co_return ctx.Problem(r.error());
                auto idem = IdempotencyOf(ctx);
                auto added = co_await AwaitCallback<Result<domain::EventAdded>>([&](auto done) {
-                 cases_.AddEvent(r->id, *in, ApiCaller(), *expected, idem, std::move(done));
+                 cases_.AddEvent(r->id, *in, ApiCaller(ctx), *expected, idem, std::move(done));
                });
                if (!added.ok()) co_return ctx.Problem(added.error());
                json out = ToJson(added->event);
@@ -270,7 +271,8 @@ void ApiV1::Register(Router& router) {
                auto r = cases_.Get(ctx.Param("id"));
                if (!r.ok()) co_return ctx.Problem(r.error());
                auto updated = co_await AwaitCallback<Result<domain::Request>>([&](auto done) {
-                 cases_.ChangeStatus(r->id, to, comment, ApiCaller(), *expected, std::move(done));
+                 cases_.ChangeStatus(r->id, to, comment, ApiCaller(ctx), *expected,
+                                     std::move(done));
                });
                if (!updated.ok()) co_return ctx.Problem(updated.error());
                co_return WithRequest(ctx, status::ok, *updated);
