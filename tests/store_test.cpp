@@ -632,6 +632,95 @@ TEST_P(StoreTest, CursorPaginationReturnsEveryRequestOnceNewestFirst) {
   }
 }
 
+// Bounding-box searches list the newest requests of the box. SQLite asks its
+// R*Tree for a window of recent ids first and widens it (sql_store.cpp): the
+// pages must be the same as a search of the whole table would give, whether
+// the box's requests are recent, old, or both.
+TEST_P(StoreTest, BoundingBoxSearchIsExactAcrossRecencyWindows) {
+  constexpr int kCount = 20000;  // more than the first window of 16,384 ids
+  std::vector<std::int64_t> recent_box, old_box, mixed_box;
+  ASSERT_TRUE(IsOk(store_->WriteSync([&](WriteTx& tx) -> Status {
+    for (int i = 0; i < kCount; ++i) {
+      Request r = NewRequest("GU-2026-G" + std::to_string(10000 + i));
+      // Most requests lie away from the three boxes, on a line of longitudes.
+      domain::Location at{44.0, 3.0 + i * 1e-5, ""};
+      if (i >= kCount - 3000 && i % 7 == 0) at = {45.75, 4.85, ""};  // recent only
+      if (i < 2000 && i % 5 == 0) at = {45.70, 4.80, ""};            // old only
+      if (i % 97 == 0) at = {45.60, 4.70, ""};                       // everywhere in time
+      r.location = at;
+      auto id = tx.InsertRequest(r);
+      if (!id.ok()) return id.error();
+      if (at.lat == 45.75) recent_box.push_back(*id);
+      if (at.lat == 45.70) old_box.push_back(*id);
+      if (at.lat == 45.60) mixed_box.push_back(*id);
+    }
+    return Status::Ok();
+  })));
+  auto box = [](double lat, double lon) {
+    return RequestQuery::BoundingBox{lat - 0.001, lon - 0.001, lat + 0.001, lon + 0.001};
+  };
+  struct Case {
+    const char* name;
+    RequestQuery::BoundingBox box;
+    std::vector<std::int64_t> want;
+  };
+  const Case cases[] = {{"recent", box(45.75, 4.85), recent_box},
+                        {"old", box(45.70, 4.80), old_box},
+                        {"all ages", box(45.60, 4.70), mixed_box}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<std::int64_t> want(c.want.rbegin(), c.want.rend());  // newest first
+    for (int limit : {1, 50, 1000}) {
+      SCOPED_TRACE("limit " + std::to_string(limit));
+      // Cursor pages…
+      RequestQuery query;
+      query.bbox = c.box;
+      query.limit = limit;
+      std::vector<std::int64_t> seen;
+      for (int pages = 0; pages <= kCount; ++pages) {
+        auto page = store_->ListRequests(query);
+        ASSERT_TRUE(IsOk(page));
+        for (const auto& r : page->items) seen.push_back(r.id);
+        if (!page->next_before_id) break;
+        query.before_id = page->next_before_id;
+      }
+      EXPECT_EQ(seen, want);
+      // …and Open311's numbered pages.
+      RequestQuery numbered;
+      numbered.bbox = c.box;
+      numbered.limit = limit;
+      numbered.offset = limit;
+      auto second = store_->ListRequests(numbered);
+      ASSERT_TRUE(IsOk(second));
+      std::vector<std::int64_t> got;
+      for (const auto& r : second->items) got.push_back(r.id);
+      const auto from = std::min(want.size(), static_cast<size_t>(limit));
+      const auto to = std::min(want.size(), static_cast<size_t>(2 * limit));
+      EXPECT_EQ(got, std::vector<std::int64_t>(want.begin() + from, want.begin() + to));
+    }
+  }
+
+  // Moving a request moves it in the index; a status change leaves it there.
+  auto moved = store_->GetRequest(old_box.front());
+  ASSERT_TRUE(IsOk(moved));
+  Request r = *moved;
+  r.location = domain::Location{45.75, 4.85, ""};
+  ASSERT_TRUE(IsOk(store_->WriteSync([&](WriteTx& tx) { return tx.UpdateRequest(r, r.version); })));
+  ++r.version;
+  r.status = "en-cours";
+  ASSERT_TRUE(IsOk(store_->WriteSync([&](WriteTx& tx) { return tx.UpdateRequest(r, r.version); })));
+  for (const auto& [b, present] : {std::pair{box(45.75, 4.85), true}, {box(45.70, 4.80), false}}) {
+    RequestQuery query;
+    query.bbox = b;
+    query.limit = 1000;
+    auto page = store_->ListRequests(query);
+    ASSERT_TRUE(IsOk(page));
+    const bool found = std::any_of(page->items.begin(), page->items.end(),
+                                   [&](const Request& x) { return x.id == r.id; });
+    EXPECT_EQ(found, present);
+  }
+}
+
 TEST_P(StoreTest, EventsAreListedInTheOrderTheyWereAppended) {
   const Request a = MustInsert(NewRequest("GU-2026-EVT001"));
   const Request b = MustInsert(NewRequest("GU-2026-EVT002"));

@@ -393,6 +393,18 @@ Result<std::vector<Event>> CaseService::Timeline(std::int64_t request_id) const 
   return store_.ListEvents(request_id);
 }
 
+Result<std::map<std::int64_t, std::vector<Event>>> CaseService::Timelines(
+    const std::vector<Request>& page) const {
+  std::vector<std::int64_t> ids;
+  ids.reserve(page.size());
+  for (const auto& r : page) ids.push_back(r.id);
+  auto events = store_.ListEventsOf(ids);
+  if (!events.ok()) return events.error();
+  std::map<std::int64_t, std::vector<Event>> out;
+  for (auto& e : *events) out[e.request_id].push_back(std::move(e));
+  return out;
+}
+
 void CaseService::AddEvent(std::int64_t request_id, NewEvent in, Actor actor,
                            std::optional<std::int64_t> expected_version,
                            std::optional<Idempotency> idem, Done<EventAdded> done) {

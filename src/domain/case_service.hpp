@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -127,6 +128,9 @@ class CaseService {
   Result<Request> Get(const std::string& id_or_reference) const;
   Result<RequestPage> List(const RequestQuery& q) const;
   Result<std::vector<Event>> Timeline(std::int64_t request_id) const;
+  // The timelines of a page of requests in one read: request id → its events.
+  Result<std::map<std::int64_t, std::vector<Event>>> Timelines(
+      const std::vector<Request>& page) const;
   // Status changes of requests of these services in (since, until], oldest first.
   Result<std::vector<Event>> StatusChangesSince(const std::vector<std::string>& service_ids,
                                                 Timestamp since, Timestamp until, int limit) const {

@@ -227,6 +227,19 @@ Result<std::vector<Event>> MemoryStore::ListEvents(std::int64_t request_id) {
   return out;
 }
 
+Result<std::vector<Event>> MemoryStore::ListEventsOf(const std::vector<std::int64_t>& request_ids) {
+  std::lock_guard lock(mu_);
+  std::vector<Event> out;
+  for (const auto& [_, e] : state_.events) {
+    if (std::find(request_ids.begin(), request_ids.end(), e.request_id) != request_ids.end()) {
+      out.push_back(e);
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Event& a, const Event& b) { return a.request_id < b.request_id; });
+  return out;
+}
+
 Result<std::vector<Team>> MemoryStore::ListTeams() {
   std::lock_guard lock(mu_);
   std::vector<Team> out;

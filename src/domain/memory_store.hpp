@@ -16,6 +16,7 @@ class MemoryStore final : public Store {
   Result<Request> GetRequestByReference(const std::string& reference) override;
   Result<RequestPage> ListRequests(const RequestQuery& q) override;
   Result<std::vector<Event>> ListEvents(std::int64_t request_id) override;
+  Result<std::vector<Event>> ListEventsOf(const std::vector<std::int64_t>& request_ids) override;
   Result<std::vector<Team>> ListTeams() override;
   Result<std::vector<Service>> ListServices() override;
   Result<std::vector<Agent>> ListAgents() override;

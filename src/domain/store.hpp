@@ -178,6 +178,9 @@ class Store {
   virtual Result<Request> GetRequestByReference(const std::string& reference) = 0;
   virtual Result<RequestPage> ListRequests(const RequestQuery& q) = 0;
   virtual Result<std::vector<Event>> ListEvents(std::int64_t request_id) = 0;
+  // The timelines of several requests in one read (a page of a list), ordered
+  // by request then event id.
+  virtual Result<std::vector<Event>> ListEventsOf(const std::vector<std::int64_t>& request_ids) = 0;
   virtual Result<std::vector<Team>> ListTeams() = 0;
   virtual Result<std::vector<Service>> ListServices() = 0;
   virtual Result<std::vector<Agent>> ListAgents() = 0;

@@ -37,9 +37,14 @@ constexpr const char* kUpdateRequest =
 constexpr const char* kInsertEvent =
     "INSERT INTO events (request_id, kind, channel, author, body, data, created_at) VALUES (?, ?, "
     "?, ?, ?, ?, ?) RETURNING id";
-constexpr const char* kSelectEvents =
-    "SELECT id, request_id, kind, channel, author, body, data, created_at FROM events WHERE "
-    "request_id = ? ORDER BY id";
+// The recency axis of the SQLite R*Tree (004_geo_recency.sql): id × 1e-7.
+constexpr double kGeoSeqScale = 1e-7;
+// The first window of a bounding-box search: the most recent ids, at least
+// this many (or 1/64 of them).
+constexpr std::int64_t kFirstGeoWindow = 16384;
+
+constexpr const char* kEventColumns =
+    "id, request_id, kind, channel, author, body, data, created_at";
 
 Request RequestFromRow(const sql::Rows& row) {
   Request r;
@@ -87,7 +92,7 @@ Result<Request> FetchRequest(sql::Connection& c, const char* sql, Value key) {
 constexpr const char* kTimerColumns =
     "id, request_id, kind, name, status, state, due_at, remaining, created_at, fired_at";
 
-// Reads the columns of kSelectEvents, in that order.
+// Reads the columns of kEventColumns, in that order.
 Event EventFromRow(const sql::Rows& row) {
   Event e;
   e.id = row.Int(0);
@@ -577,16 +582,22 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
     sql += " AND created_at <= ?";
     params.emplace_back(*q.created_to);
   }
+  // SQLite: the R*Tree of 004_geo_recency.sql, over the box and a window of
+  // the most recent ids; PostgreSQL: the B-tree on (lat, lon).
+  const bool windowed = q.bbox && dialect_ == sql::Dialect::kSqlite;
+  std::size_t window_param = 0;
   if (q.bbox) {
-    // SQLite: the R*Tree of 003_open311.sql; PostgreSQL: the B-tree on (lat, lon).
-    sql += dialect_ == sql::Dialect::kPostgres
-               ? " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?"
-               : " AND id IN (SELECT id FROM requests_geo WHERE min_lat >= ? AND max_lat <= ? "
-                 "AND min_lon >= ? AND max_lon <= ?)";
+    sql += windowed ? " AND id IN (SELECT id FROM requests_geo WHERE min_lat >= ? AND max_lat <= ? "
+                      "AND min_lon >= ? AND max_lon <= ? AND max_seq >= ?)"
+                    : " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?";
     params.emplace_back(q.bbox->min_lat);
     params.emplace_back(q.bbox->max_lat);
     params.emplace_back(q.bbox->min_lon);
     params.emplace_back(q.bbox->max_lon);
+    if (windowed) {
+      window_param = params.size();
+      params.emplace_back(-1.0);
+    }
   }
   if (q.before_id) {
     sql += " AND id < ?";
@@ -601,8 +612,28 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
   }
   return Read<domain::RequestPage>([&](sql::Connection& c) {
     domain::RequestPage page;
-    auto rows = c.Query(sql, params);
-    while (rows->Next()) page.items.push_back(RequestFromRow(*rows));
+    const auto run = [&] {
+      page.items.clear();
+      auto rows = c.Query(sql, params);
+      while (rows->Next()) page.items.push_back(RequestFromRow(*rows));
+    };
+    if (!windowed) {
+      run();
+    } else {
+      // Newest first: the box over the most recent ids, widened fourfold until
+      // the page is full with rows all inside the window — then no row outside
+      // it (older, so lower ids) could have ranked before them — or until the
+      // window holds every id.
+      std::int64_t newest = sql::QueryInt(c, "SELECT COALESCE(MAX(id), 0) FROM requests").value();
+      if (q.before_id) newest = std::min(newest, *q.before_id - 1);
+      for (std::int64_t span = std::max<std::int64_t>(kFirstGeoWindow, newest / 64);; span *= 4) {
+        const std::int64_t from = newest - span;
+        params[window_param] = from > 0 ? static_cast<double>(from) * kGeoSeqScale : -1.0;
+        run();
+        const bool full = static_cast<int>(page.items.size()) > limit;
+        if (from <= 0 || (full && page.items.back().id >= from)) break;
+      }
+    }
     if (static_cast<int>(page.items.size()) > limit) {
       page.items.pop_back();
       page.next_before_id = page.items.back().id;
@@ -615,10 +646,26 @@ Result<std::vector<Event>> SqlStore::ListEvents(std::int64_t request_id) {
   return Read<std::vector<Event>>([&](sql::Connection& c) {
     std::vector<Event> out;
     const Value p[] = {request_id};
-    auto rows = c.Query(kSelectEvents, p);
+    auto rows = c.Query(
+        std::string("SELECT ") + kEventColumns + " FROM events WHERE request_id = ? ORDER BY id",
+        p);
     while (rows->Next()) {
       out.push_back(EventFromRow(*rows));
     }
+    return out;
+  });
+}
+
+Result<std::vector<Event>> SqlStore::ListEventsOf(const std::vector<std::int64_t>& request_ids) {
+  if (request_ids.empty()) return std::vector<Event>();
+  std::string sql = std::string("SELECT ") + kEventColumns + " FROM events WHERE 1 = 1";
+  std::vector<Value> params;
+  AppendIn(sql, params, "request_id", request_ids);
+  sql += " ORDER BY request_id, id";
+  return Read<std::vector<Event>>([&](sql::Connection& c) {
+    std::vector<Event> out;
+    auto rows = c.Query(sql, params);
+    while (rows->Next()) out.push_back(EventFromRow(*rows));
     return out;
   });
 }

@@ -25,6 +25,8 @@ class SqlStore final : public domain::Store {
   Result<domain::Request> GetRequestByReference(const std::string& reference) override;
   Result<domain::RequestPage> ListRequests(const domain::RequestQuery& q) override;
   Result<std::vector<domain::Event>> ListEvents(std::int64_t request_id) override;
+  Result<std::vector<domain::Event>> ListEventsOf(
+      const std::vector<std::int64_t>& request_ids) override;
   Result<std::vector<domain::Team>> ListTeams() override;
   Result<std::vector<domain::Service>> ListServices() override;
   Result<std::vector<domain::Agent>> ListAgents() override;

@@ -749,6 +749,11 @@ Reply Endpoint::GetRequests(Format f, const Params& q) const {
   if (!page.ok()) return Errors(f, StatusOf(page.error().code()), {page.error().message()});
   const auto cat = cases_.catalogue();
   const bool ext = Extensions(q);
+  auto timelines = cases_.Timelines(page->items);
+  if (!timelines.ok()) {
+    return Errors(f, StatusOf(timelines.error().code()), {timelines.error().message()});
+  }
+  const std::vector<domain::Event> none;
   for (const auto& r : page->items) {
     if (centre) {
       // The index gave the circle's box; keep what is inside the circle.
@@ -756,9 +761,8 @@ Reply Endpoint::GetRequests(Format f, const Params& q) const {
       const double y = r.location->lat - centre->first;
       if (std::hypot(x, y) * kMetresPerDegreeLat > radius) continue;
     }
-    auto events = cases_.Timeline(r.id);
-    if (!events.ok()) return Errors(f, StatusOf(events.error().code()), {events.error().message()});
-    list.Add(RequestNode(r, *cat, *events, ext));
+    const auto events = timelines->find(r.id);
+    list.Add(RequestNode(r, *cat, events == timelines->end() ? none : events->second, ext));
   }
   return Render(f, 200, list);
 }
