@@ -633,26 +633,32 @@ TEST_P(StoreTest, CursorPaginationReturnsEveryRequestOnceNewestFirst) {
 }
 
 // Bounding-box searches list the newest requests of the box. SQLite asks its
-// R*Tree for a window of recent ids first and widens it (sql_store.cpp): the
+// R*Tree for the last days first and widens the window (sql_store.cpp): the
 // pages must be the same as a search of the whole table would give, whether
-// the box's requests are recent, old, or both.
-TEST_P(StoreTest, BoundingBoxSearchIsExactAcrossRecencyWindows) {
-  constexpr int kCount = 20000;  // more than the first window of 16,384 ids
+// the box's requests are recent, old, or both, and whatever their ids.
+TEST_P(StoreTest, BoundingBoxSearchIsExactAcrossTimeWindows) {
+  constexpr int kCount = 20000;  // one an hour: 833 days, many first windows of 7 days
+  constexpr Timestamp kHour = 3600 * kMicrosPerSecond;
   std::vector<std::int64_t> recent_box, old_box, mixed_box;
   ASSERT_TRUE(IsOk(store_->WriteSync([&](WriteTx& tx) -> Status {
-    for (int i = 0; i < kCount; ++i) {
+    for (int i = 0; i <= kCount; ++i) {
       Request r = NewRequest("GU-2026-G" + std::to_string(10000 + i));
+      r.created_at = kT0 + i * kHour;
       // Most requests lie away from the three boxes, on a line of longitudes.
       domain::Location at{44.0, 3.0 + i * 1e-5, ""};
       if (i >= kCount - 3000 && i % 7 == 0) at = {45.75, 4.85, ""};  // recent only
       if (i < 2000 && i % 5 == 0) at = {45.70, 4.80, ""};            // old only
-      if (i % 97 == 0) at = {45.60, 4.70, ""};                       // everywhere in time
+      if (i % 97 == 0) at = {45.60, 4.70, ""};                       // all along
+      if (i == kCount) {
+        // Recorded last (the highest id) but dated first: an imported request.
+        r.created_at = kT0 - kHour;
+        at = {45.75, 4.85, ""};
+      }
       r.location = at;
       auto id = tx.InsertRequest(r);
       if (!id.ok()) return id.error();
-      if (at.lat == 45.75) recent_box.push_back(*id);
-      if (at.lat == 45.70) old_box.push_back(*id);
-      if (at.lat == 45.60) mixed_box.push_back(*id);
+      auto& list = at.lat == 45.75 ? recent_box : at.lat == 45.70 ? old_box : mixed_box;
+      if (at.lat != 44.0) list.insert(i == kCount ? list.begin() : list.end(), *id);
     }
     return Status::Ok();
   })));
@@ -662,42 +668,46 @@ TEST_P(StoreTest, BoundingBoxSearchIsExactAcrossRecencyWindows) {
   struct Case {
     const char* name;
     RequestQuery::BoundingBox box;
-    std::vector<std::int64_t> want;
+    std::vector<std::int64_t> oldest_first;
   };
   const Case cases[] = {{"recent", box(45.75, 4.85), recent_box},
                         {"old", box(45.70, 4.80), old_box},
                         {"all ages", box(45.60, 4.70), mixed_box}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    std::vector<std::int64_t> want(c.want.rbegin(), c.want.rend());  // newest first
+    const std::vector<std::int64_t> want(c.oldest_first.rbegin(), c.oldest_first.rend());
     for (int limit : {1, 50, 1000}) {
       SCOPED_TRACE("limit " + std::to_string(limit));
-      // Cursor pages…
+      std::vector<std::int64_t> seen;
       RequestQuery query;
       query.bbox = c.box;
       query.limit = limit;
-      std::vector<std::int64_t> seen;
-      for (int pages = 0; pages <= kCount; ++pages) {
+      for (int pages = 0; pages <= kCount; ++pages, query.offset += limit) {
         auto page = store_->ListRequests(query);
         ASSERT_TRUE(IsOk(page));
         for (const auto& r : page->items) seen.push_back(r.id);
-        if (!page->next_before_id) break;
-        query.before_id = page->next_before_id;
+        if (page->items.size() < static_cast<size_t>(limit)) break;
       }
       EXPECT_EQ(seen, want);
-      // …and Open311's numbered pages.
-      RequestQuery numbered;
-      numbered.bbox = c.box;
-      numbered.limit = limit;
-      numbered.offset = limit;
-      auto second = store_->ListRequests(numbered);
-      ASSERT_TRUE(IsOk(second));
-      std::vector<std::int64_t> got;
-      for (const auto& r : second->items) got.push_back(r.id);
-      const auto from = std::min(want.size(), static_cast<size_t>(limit));
-      const auto to = std::min(want.size(), static_cast<size_t>(2 * limit));
-      EXPECT_EQ(got, std::vector<std::int64_t>(want.begin() + from, want.begin() + to));
     }
+    // A search bounded in time keeps to it.
+    RequestQuery bounded;
+    bounded.bbox = c.box;
+    bounded.limit = 1000;
+    bounded.created_from = kT0 + 1000 * kHour;
+    bounded.created_to = kT0 + 18000 * kHour;
+    auto page = store_->ListRequests(bounded);
+    ASSERT_TRUE(IsOk(page));
+    std::vector<std::int64_t> got, expected;
+    for (const auto& r : page->items) got.push_back(r.id);
+    for (auto id : want) {
+      auto r = store_->GetRequest(id);
+      ASSERT_TRUE(IsOk(r));
+      if (r->created_at >= *bounded.created_from && r->created_at <= *bounded.created_to) {
+        expected.push_back(id);
+      }
+    }
+    EXPECT_EQ(got, expected);
   }
 
   // Moving a request moves it in the index; a status change leaves it there.

@@ -31,7 +31,9 @@ struct RequestQuery {
   struct BoundingBox {
     double min_lat = 0, min_lon = 0, max_lat = 0, max_lon = 0;
   };
-  std::optional<BoundingBox> bbox;  // served by a spatial index (R*Tree / B-tree)
+  // Served by a spatial index (R*Tree / B-tree); a box lists by creation
+  // time, newest first, and is paged by `offset` (no cursor).
+  std::optional<BoundingBox> bbox;
   // Newest first; the page holds ids strictly below `before_id` when set.
   std::optional<std::int64_t> before_id;
   int offset = 0;  // rows skipped after the filters (Open311 page numbers)

@@ -37,11 +37,11 @@ constexpr const char* kUpdateRequest =
 constexpr const char* kInsertEvent =
     "INSERT INTO events (request_id, kind, channel, author, body, data, created_at) VALUES (?, ?, "
     "?, ?, ?, ?, ?) RETURNING id";
-// The recency axis of the SQLite R*Tree (004_geo_recency.sql): id × 1e-7.
-constexpr double kGeoSeqScale = 1e-7;
-// The first window of a bounding-box search: the most recent ids, at least
-// this many (or 1/64 of them).
-constexpr std::int64_t kFirstGeoWindow = 16384;
+// The time axis of the SQLite R*Tree (004_geo_recency.sql): created_at / 3e14.
+constexpr double kGeoTimeUnit = 3e14;
+// The first window of a bounding-box search: the last week before the newest
+// request; each next one is four times longer.
+constexpr Timestamp kFirstGeoWindow = 7 * kMicrosPerDay;
 
 constexpr const char* kEventColumns =
     "id, request_id, kind, channel, author, body, data, created_at";
@@ -583,12 +583,12 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
     params.emplace_back(*q.created_to);
   }
   // SQLite: the R*Tree of 004_geo_recency.sql, over the box and a window of
-  // the most recent ids; PostgreSQL: the B-tree on (lat, lon).
+  // the most recent days; PostgreSQL: the B-tree on (lat, lon).
   const bool windowed = q.bbox && dialect_ == sql::Dialect::kSqlite;
   std::size_t window_param = 0;
   if (q.bbox) {
     sql += windowed ? " AND id IN (SELECT id FROM requests_geo WHERE min_lat >= ? AND max_lat <= ? "
-                      "AND min_lon >= ? AND max_lon <= ? AND max_seq >= ?)"
+                      "AND min_lon >= ? AND max_lon <= ? AND max_t >= ?)"
                     : " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?";
     params.emplace_back(q.bbox->min_lat);
     params.emplace_back(q.bbox->max_lat);
@@ -604,7 +604,9 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
     params.emplace_back(*q.before_id);
   }
   const int limit = std::clamp(q.limit, 1, 1000);
-  sql += " ORDER BY id DESC LIMIT ?";
+  // A box lists the newest requests by creation time (the order its time
+  // windows follow); other lists by id, the order cursors follow.
+  sql += q.bbox ? " ORDER BY created_at DESC, id DESC LIMIT ?" : " ORDER BY id DESC LIMIT ?";
   params.emplace_back(std::int64_t{limit + 1});
   if (q.offset > 0) {
     sql += " OFFSET ?";
@@ -620,23 +622,30 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
     if (!windowed) {
       run();
     } else {
-      // Newest first: the box over the most recent ids, widened fourfold until
-      // the page is full with rows all inside the window — then no row outside
-      // it (older, so lower ids) could have ranked before them — or until the
-      // window holds every id.
-      std::int64_t newest = sql::QueryInt(c, "SELECT COALESCE(MAX(id), 0) FROM requests").value();
-      if (q.before_id) newest = std::min(newest, *q.before_id - 1);
-      for (std::int64_t span = std::max<std::int64_t>(kFirstGeoWindow, newest / 64);; span *= 4) {
-        const std::int64_t from = newest - span;
-        params[window_param] = from > 0 ? static_cast<double>(from) * kGeoSeqScale : -1.0;
+      // Newest first: the box over the last days, widened fourfold until the
+      // page is full with rows all inside the window — then no row outside it
+      // (older) could rank before them — or until the window reaches the
+      // start of the search or of the table.
+      Timestamp newest =
+          sql::QueryInt(c, "SELECT COALESCE(MAX(created_at), 0) FROM requests").value();
+      if (q.created_to) newest = std::min(newest, *q.created_to);
+      const Timestamp oldest =
+          q.created_from
+              ? *q.created_from
+              : sql::QueryInt(c, "SELECT COALESCE(MIN(created_at), 0) FROM requests").value();
+      for (Timestamp span = kFirstGeoWindow;; span *= 4) {
+        const Timestamp from = newest - span;
+        // The R*Tree keeps 32-bit floats rounded outwards: the window holds at
+        // least every request created since `from`.
+        params[window_param] = from > oldest ? static_cast<double>(from) / kGeoTimeUnit : -1.0;
         run();
         const bool full = static_cast<int>(page.items.size()) > limit;
-        if (from <= 0 || (full && page.items.back().id >= from)) break;
+        if (from <= oldest || (full && page.items.back().created_at >= from)) break;
       }
     }
     if (static_cast<int>(page.items.size()) > limit) {
       page.items.pop_back();
-      page.next_before_id = page.items.back().id;
+      if (!q.bbox) page.next_before_id = page.items.back().id;
     }
     return page;
   });
