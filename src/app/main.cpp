@@ -290,8 +290,7 @@ int main(int argc, char** argv) {
       auto store = storage::OpenStore(UrlOf(*config), 1);
       return app::RunAuditVerify(*store);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "guichet: %s
-", e.what());
+      std::fprintf(stderr, "guichet: %s\n", e.what());
       return kExitDatabase;
     }
   }
