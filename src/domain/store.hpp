@@ -43,7 +43,7 @@ struct RequestQuery {
   // What the caller may see, pushed into the SQL so pages and counts never
   // hold another team's requests. Absent: no restriction (internal callers).
   std::optional<AccessScope> scope;
-  bool unassigned = false;              // agent_id IS NULL
+  bool unassigned = false;  // agent_id IS NULL
   // Full-text (see Store::Search): every word in the request or its messages.
   std::string fulltext;
   std::optional<Timestamp> overdue_at;  // due before this instant and not finished

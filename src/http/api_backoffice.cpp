@@ -246,6 +246,27 @@ asio::awaitable<json> ForEachRequest(const Context& ctx, const json& ids, const 
   co_return items;
 }
 
+// The request of the path and the one a JSON body names in `field` (a
+// reference or an id), both visible to the caller.
+Result<std::pair<domain::Request, domain::Request>> PathAndBodyRequests(
+    const Context& ctx, const Visible& visible, const char* field, const char* what,
+    const char* missing, const char* unknown) {
+  auto body = ObjectBody(ctx, {field}, what);
+  if (!body.ok()) return body.error();
+  std::string key;
+  if (auto it = body->find(field); it != body->end() && it->is_string()) {
+    key = it->get<std::string>();
+  } else if (it != body->end() && it->is_number_integer()) {
+    key = std::to_string(it->get<std::int64_t>());
+  }
+  if (key.empty()) return Error::Invalid(what, {{field, missing}});
+  auto from = visible(ctx, ctx.Param("id"));
+  if (!from.ok()) return from.error();
+  auto other = visible(ctx, key);
+  if (!other.ok()) return Error::Invalid(what, {{field, unknown}});
+  return std::pair{std::move(*from), std::move(*other)};
+}
+
 std::string PurposeOf(const Context& ctx) {
   auto it = ctx.req.find(kPurposeHeader);
   return it == ctx.req.end() ? std::string() : std::string(it->value());
@@ -434,38 +455,24 @@ void BackofficeApi::Register(Router& router) {
                co_return res;
              });
 
-  router.Add(
-      verb::post, "/api/v1/requests/{id}/merge",
-      [this, visible](Context& ctx) -> asio::awaitable<Response> {
-        if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
-        auto body = ObjectBody(ctx, {"into"}, "La fusion contient des erreurs.");
-        if (!body.ok()) co_return ctx.Problem(body.error());
-        std::string into;
-        if (auto it = body->find("into"); it != body->end() && it->is_string()) {
-          into = it->get<std::string>();
-        } else if (it != body->end() && it->is_number_integer()) {
-          into = std::to_string(it->get<std::int64_t>());
-        }
-        if (into.empty()) {
-          co_return ctx.Problem(Error::Invalid(
-              "La fusion contient des erreurs.",
-              {{"into", "Indiquez la demande (référence ou identifiant) qui est gardée."}}));
-        }
-        auto dup = visible(ctx, ctx.Param("id"));
-        if (!dup.ok()) co_return ctx.Problem(dup.error());
-        auto target = visible(ctx, into);
-        if (!target.ok()) {
-          co_return ctx.Problem(Error::Invalid("La fusion contient des erreurs.",
-                                               {{"into", "La demande visée n’existe pas."}}));
-        }
-        auto merged = co_await AwaitCallback<Result<domain::Merged>>([&](auto done) {
-          backoffice_.Merge(dup->id, target->id, ApiCaller(ctx), std::move(done));
-        });
-        if (!merged.ok()) co_return ctx.Problem(merged.error());
-        co_return ctx.Json(status::ok, json{{"duplicate", ToJson(merged->duplicate)},
-                                            {"target", ToJson(merged->target)}}
-                                           .dump());
-      });
+  router.Add(verb::post, "/api/v1/requests/{id}/merge",
+             [this, visible](Context& ctx) -> asio::awaitable<Response> {
+               if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
+               auto pair = PathAndBodyRequests(
+                   ctx, visible, "into", "La fusion contient des erreurs.",
+                   "Indiquez la demande (référence ou identifiant) qui est gardée.",
+                   "La demande visée n’existe pas.");
+               if (!pair.ok()) co_return ctx.Problem(pair.error());
+               const domain::Request& dup = pair->first;
+               const domain::Request& target = pair->second;
+               auto merged = co_await AwaitCallback<Result<domain::Merged>>([&](auto done) {
+                 backoffice_.Merge(dup.id, target.id, ApiCaller(ctx), std::move(done));
+               });
+               if (!merged.ok()) co_return ctx.Problem(merged.error());
+               co_return ctx.Json(status::ok, json{{"duplicate", ToJson(merged->duplicate)},
+                                                   {"target", ToJson(merged->target)}}
+                                                  .dump());
+             });
 
   router.Add(verb::get, "/api/v1/requests/{id}/links",
              [this, visible](Context& ctx) -> asio::awaitable<Response> {
@@ -478,35 +485,22 @@ void BackofficeApi::Register(Router& router) {
                co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
              });
 
-  router.Add(
-      verb::post, "/api/v1/requests/{id}/links",
-      [this, visible](Context& ctx) -> asio::awaitable<Response> {
-        if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
-        auto body = ObjectBody(ctx, {"request"}, "Le lien contient des erreurs.");
-        if (!body.ok()) co_return ctx.Problem(body.error());
-        std::string other;
-        if (auto it = body->find("request"); it != body->end() && it->is_string()) {
-          other = it->get<std::string>();
-        } else if (it != body->end() && it->is_number_integer()) {
-          other = std::to_string(it->get<std::int64_t>());
-        }
-        if (other.empty()) {
-          co_return ctx.Problem(Error::Invalid(
-              "Le lien contient des erreurs.",
-              {{"request", "Indiquez la demande liée (référence ou identifiant)."}}));
-        }
-        auto r = visible(ctx, ctx.Param("id"));
-        if (!r.ok()) co_return ctx.Problem(r.error());
-        auto to = visible(ctx, other);
-        if (!to.ok()) {
-          co_return ctx.Problem(Error::Invalid("Le lien contient des erreurs.",
-                                               {{"request", "La demande à lier n’existe pas."}}));
-        }
-        auto link = co_await AwaitCallback<Result<domain::RequestLink>>(
-            [&](auto done) { backoffice_.Link(r->id, to->id, ApiCaller(ctx), std::move(done)); });
-        if (!link.ok()) co_return ctx.Problem(link.error());
-        co_return ctx.Json(status::created, LinkJson(*link).dump());
-      });
+  router.Add(verb::post, "/api/v1/requests/{id}/links",
+             [this, visible](Context& ctx) -> asio::awaitable<Response> {
+               if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
+               auto pair =
+                   PathAndBodyRequests(ctx, visible, "request", "Le lien contient des erreurs.",
+                                       "Indiquez la demande liée (référence ou identifiant).",
+                                       "La demande à lier n’existe pas.");
+               if (!pair.ok()) co_return ctx.Problem(pair.error());
+               const domain::Request& r = pair->first;
+               const domain::Request& to = pair->second;
+               auto link = co_await AwaitCallback<Result<domain::RequestLink>>([&](auto done) {
+                 backoffice_.Link(r.id, to.id, ApiCaller(ctx), std::move(done));
+               });
+               if (!link.ok()) co_return ctx.Problem(link.error());
+               co_return ctx.Json(status::created, LinkJson(*link).dump());
+             });
 
   // Bulk actions: each item its own outcome, in the order given.
   router.Add(
