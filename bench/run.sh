@@ -318,6 +318,13 @@ run_wrk "list ?category=open&team=voirie, $kFewConnections conn." "$kFewConnecti
   /api/v1/requests list_requests.lua "category=open&team=voirie"
 run_wrk "list ?category=open&team=voirie, deep, $kFewConnections conn." "$kFewConnections" \
   /api/v1/requests list_requests.lua "category=open&team=voirie" "$MAX_ID"
+# Back-office (issue 4): the agents' inbox by deadline and by last activity,
+# its sidebar counts, and full-text search in French over requests and messages.
+run_wrk "inbox ?team=voirie&sort=due" "$CONNECTIONS" /api/v1/inbox inbox.lua "team=voirie&sort=due&limit=50"
+run_wrk "inbox ?sort=activity&assignee=unassigned" "$CONNECTIONS" /api/v1/inbox inbox.lua \
+  "sort=activity&assignee=unassigned&limit=50"
+run_wrk "inbox counts ?team=voirie" "$kFewConnections" /api/v1/inbox/counts inbox.lua "team=voirie"
+run_wrk "search ?q=<two French words>" "$CONNECTIONS" /api/v1/search search.lua
 # Open311 (issue 6): a bbox search over the whole table, and reports posted
 # as an Open311 client does, with a key made for the run.
 run_wrk "Open311 GET requests.json?bbox" "$CONNECTIONS" /open311/v2/requests.json \

@@ -15,6 +15,9 @@ const std::vector<Agent> kAgents = {
     {0, "Camille Martin", "camille.martin@mairie-exemple.fr", "voirie"},
     {0, "Karim Benali", "karim.benali@mairie-exemple.fr", "etat-civil"},
     {0, "Sophie Lefèvre", "sophie.lefevre@mairie-exemple.fr", "accueil"},
+    // Propreté assigns its requests in turn (round_robin in catalogue.toml).
+    {0, "Julien Moreau", "julien.moreau@mairie-exemple.fr", "proprete"},
+    {0, "Inès Garcia", "ines.garcia@mairie-exemple.fr", "proprete"},
 };
 
 struct DemoRequest {
@@ -103,7 +106,24 @@ Status SeedBulk(Store& store, const Catalogue& catalogue, std::int64_t count, Ti
                                     "Panneau de signalisation tombé",
                                     "Arbre menaçant de tomber",
                                     "Graffiti sur la façade de l’école",
-                                    "Fuite d’eau sur la chaussée"};
+                                    "Fuite d’eau sur la chaussée",
+                                    "Poubelles non ramassées depuis une semaine",
+                                    "Bruit de voisinage la nuit",
+                                    "Stationnement gênant devant le garage",
+                                    "Éclairage public défaillant"};
+  // Realistic French text for the full-text search benchmark: what agents
+  // write in notes and to citizens.
+  static const char* kNotes[] = {
+      "Équipe d’intervention prévenue, passage prévu cette semaine.",
+      "Le citoyen a rappelé : la situation s’aggrave, les enfants passent par là.",
+      "Photos reçues par courriel ; transmis aux services techniques.",
+      "Déjà signalé par un riverain, voir la demande précédente.",
+      "Contrôle effectué sur place : dégradations confirmées."};
+  static const char* kReplies[] = {
+      "Bonjour, votre signalement a bien été pris en compte par nos services.",
+      "Bonjour, l’intervention a été réalisée ce matin. Merci de votre vigilance.",
+      "Bonjour, pourriez-vous nous préciser l’adresse exacte et joindre une photographie ?"};
+  constexpr size_t kProblemCount = sizeof(kProblems) / sizeof(kProblems[0]);
   // Large writes: each op costs a savepoint, whose journal SQLite spills to a
   // temporary file; 5,000 rows per op keeps that cost small.
   constexpr std::int64_t kPerTransaction = 5000;
@@ -122,7 +142,7 @@ Status SeedBulk(Store& store, const Catalogue& catalogue, std::int64_t count, Ti
             const auto& svc = services[rng() % services.size()];
             r.service_id = svc.id;
             r.team_id = svc.team_id;
-            const char* problem = kProblems[rng() % 8];
+            const char* problem = kProblems[rng() % kProblemCount];
             const char* place = kPlaces[rng() % 8];
             r.title = std::string(problem) + " " + place;
             r.description = std::string(problem) + " au " + std::to_string(1 + rng() % 150) + " " +
@@ -157,6 +177,27 @@ Status SeedBulk(Store& store, const Catalogue& catalogue, std::int64_t count, Ti
             e.body = r.description;
             e.created_at = r.created_at;
             GUICHET_TRY(tx.AppendEvent(e));
+            // One request in three has an agent's note, one in five a reply.
+            if (k % 3 == 0) {
+              Event note;
+              note.request_id = *id;
+              note.kind = EventKind::kNote;
+              note.author = "agent:1";
+              note.body = kNotes[rng() % 5];
+              note.created_at = r.created_at + kMicrosPerDay;
+              GUICHET_TRY(tx.AppendEvent(note));
+            }
+            if (k % 5 == 0) {
+              Event reply;
+              reply.request_id = *id;
+              reply.kind = EventKind::kMessageOut;
+              reply.channel = Channel::kEmail;
+              reply.author = "agent:1";
+              reply.body = kReplies[rng() % 3];
+              reply.data_json = R"({"delivery":"sent"})";
+              reply.created_at = r.created_at + 2 * kMicrosPerDay;
+              GUICHET_TRY(tx.AppendEvent(reply));
+            }
           }
           return Status::Ok();
         },

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "app/api_key_cli.hpp"
+#include "app/audit_cli.hpp"
 #include "app/catalogue_cli.hpp"
 #include "app/config.hpp"
 #include "app/demo.hpp"
@@ -15,8 +16,10 @@
 #include "catalogue/loader.hpp"
 #include "channels/open311/open311.hpp"
 #include "domain/api_keys.hpp"
+#include "domain/backoffice.hpp"
 #include "domain/case_service.hpp"
 #include "domain/drafts.hpp"
+#include "http/api_backoffice.hpp"
 #include "http/api_procedures.hpp"
 #include "http/api_v1.hpp"
 #include "http/log.hpp"
@@ -131,11 +134,18 @@ int Serve(const app::Config& c) {
   if (!c.open311_contact.empty()) open311_options.contact = c.open311_contact;
   channels::open311::Endpoint open311(cases, api_keys, clock, open311_options);
   app::RegisterOpen311(router, open311, c.open311_base_url);
+  // Back-office (issue 4): inbox, search, replies, merge, audit.
+  domain::BackofficeService backoffice(*store, cases, clock);
+  http::BackofficeApi backoffice_api(cases, backoffice, *store, clock);
+  backoffice_api.Register(router);
   http::ServerOptions options;
   options.host = c.host;
   options.port = c.port;
   options.threads = c.threads;
   options.access_log = c.access_log;
+  options.on_response = [&backoffice_api](const http::Context& ctx, const http::Response& res) {
+    backoffice_api.Audit(ctx, res);
+  };
   options.on_reload = [&reload] {
     const bool ok = reload().empty();
     http::LogEvent(
@@ -238,7 +248,11 @@ int main(int argc, char** argv) {
   auto* key_revoke = key_cmd->add_subcommand("revoke", "Révoque une clé");
   std::int64_t key_id = 0;
   key_revoke->add_option("id", key_id, "Numéro de la clé")->required();
-  for (auto* sub : {serve, migrate, seed, check, key_create, key_list, key_revoke}) {
+  auto* audit_cmd = cli.add_subcommand("audit", "Journal d’audit");
+  audit_cmd->require_subcommand(1);
+  auto* audit_verify =
+      audit_cmd->add_subcommand("verify", "Vérifie la chaîne de hachage du journal d’audit");
+  for (auto* sub : {serve, migrate, seed, check, key_create, key_list, key_revoke, audit_verify}) {
     sub->add_option("-c,--config", config_path, "Fichier de configuration TOML")
         ->check(CLI::ExistingFile);
   }
@@ -270,6 +284,16 @@ int main(int argc, char** argv) {
   if (*key_list) return ApiKeys(*config, [](auto& k) { return app::RunApiKeyList(k); });
   if (*key_revoke)
     return ApiKeys(*config, [&](auto& k) { return app::RunApiKeyRevoke(k, key_id); });
+  if (*audit_verify) {
+    if (int rc = Migrate(*config, true)) return rc;
+    try {
+      auto store = storage::OpenStore(UrlOf(*config), 1);
+      return app::RunAuditVerify(*store);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "guichet: %s\n", e.what());
+      return kExitDatabase;
+    }
+  }
   if (*seed) return Seed(*config, bulk);
   return Serve(*config);
 }

@@ -11,7 +11,7 @@ namespace {
 using Keys = std::span<const std::string_view>;
 
 constexpr std::array<std::string_view, 3> kCatalogueKeys = {"town", "holiday_region", "teams"};
-constexpr std::array<std::string_view, 3> kTeamKeys = {"id", "name", "email"};
+constexpr std::array<std::string_view, 4> kTeamKeys = {"id", "name", "email", "round_robin"};
 constexpr std::array<std::string_view, 3> kWorkflowKeys = {"initial", "statuses", "transitions"};
 constexpr std::array<std::string_view, 5> kStatusKeys = {"code", "category", "label", "actions",
                                                          "open311_status"};

@@ -132,6 +132,7 @@ void ReadCatalogueFile(const toml::table& root, domain::Catalogue& catalogue, Re
       }
       team.email = *email;
     }
+    if (auto rr = t.Bool("round_robin")) team.round_robin = *rr;
     catalogue.teams.push_back(std::move(team));
   }
 }

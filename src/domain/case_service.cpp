@@ -1,7 +1,9 @@
 #include "domain/case_service.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "core/reference.hpp"
 #include "domain/validation.hpp"
@@ -348,6 +350,16 @@ void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> 
           r.due_at = DelayExpiry(r.created_at, {proc->DueDays(), DelayUnit::kCalendarDays},
                                  cat->holiday_region);
         }
+        // Back-office: a team with round_robin gives each new request to its next agent.
+        bool round_robin = false;
+        if (!r.agent_id) {
+          for (const auto& team : cat->teams) {
+            if (team.id == r.team_id && team.round_robin) {
+              r.agent_id = tx.NextRoundRobinAgent(team.id);
+              round_robin = r.agent_id.has_value();
+            }
+          }
+        }
         auto id = tx.InsertRequest(r);
         if (!id.ok()) return id.error();
         r.id = *id;
@@ -360,6 +372,15 @@ void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> 
         e.data_json = intake_json;
         e.created_at = r.created_at;
         GUICHET_TRY(tx.AppendEvent(e));
+        if (round_robin) {
+          Event a;
+          a.request_id = r.id;
+          a.kind = EventKind::kAssignment;
+          a.author = Actor{Actor::Kind::kSystem, 0, {}}.Label();
+          a.data_json = nlohmann::json{{"agent", *r.agent_id}, {"round_robin", true}}.dump();
+          a.created_at = r.created_at;
+          GUICHET_TRY(tx.AppendEvent(a));
+        }
         GUICHET_TRY(AttachFiles(tx, r.id, files, r.channel, actor, r.created_at));
         GUICHET_TRY(fx->Record(tx, r.id));
         if (idem) {
@@ -390,7 +411,25 @@ Result<RequestPage> CaseService::List(const RequestQuery& q) const {
 Result<std::vector<Event>> CaseService::Timeline(std::int64_t request_id) const {
   auto r = store_.GetRequest(request_id);
   if (!r.ok()) return r.error();
-  return store_.ListEvents(request_id);
+  auto events = store_.ListEvents(request_id);
+  if (!events.ok()) return events;
+  // Duplicates merged into this request (back-office): their timelines join it.
+  auto links = store_.ListLinks(request_id);
+  if (!links.ok()) return links.error();
+  bool joined = false;
+  for (const auto& l : *links) {
+    if (l.kind != "duplicate" || l.to_id != request_id) continue;
+    auto more = store_.ListEvents(l.from_id);
+    if (!more.ok()) return more.error();
+    events->insert(events->end(), more->begin(), more->end());
+    joined = true;
+  }
+  if (joined) {
+    std::stable_sort(events->begin(), events->end(), [](const Event& a, const Event& b) {
+      return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+    });
+  }
+  return events;
 }
 
 Result<std::map<std::int64_t, std::vector<Event>>> CaseService::Timelines(

@@ -1,6 +1,7 @@
 #include "domain/memory_store.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <tuple>
 
 namespace guichet::domain {
@@ -148,6 +149,52 @@ class MemoryTx final : public WriteTx {
     return Status::Ok();
   }
 
+  // --- Back-office (issue 4) ---
+  Result<std::int64_t> AppendAudit(const AuditEntry& e) override {
+    AuditEntry copy = e;
+    copy.id = s_.next_id++;
+    copy.prev_hash = s_.audit.empty() ? "" : s_.audit.rbegin()->second.hash;
+    copy.hash = AuditDigest(copy, copy.prev_hash);
+    s_.audit[copy.id] = copy;
+    return copy.id;
+  }
+  Result<std::int64_t> SaveCannedResponse(const CannedResponse& c) override {
+    CannedResponse copy = c;
+    if (copy.id == 0) {
+      copy.id = s_.next_id++;
+    } else if (!s_.canned.count(copy.id)) {
+      return Error::NotFound("Cette réponse type n’existe pas.");
+    }
+    s_.canned[copy.id] = copy;
+    return copy.id;
+  }
+  Status DeleteCannedResponse(std::int64_t id) override {
+    if (!s_.canned.erase(id)) return Error::NotFound("Cette réponse type n’existe pas.");
+    return Status::Ok();
+  }
+  Status InsertLink(const RequestLink& l) override {
+    for (const auto& o : s_.links) {
+      if (o.from_id == l.from_id && o.to_id == l.to_id && o.kind == l.kind) return Status::Ok();
+    }
+    s_.links.push_back(l);
+    return Status::Ok();
+  }
+  std::optional<std::int64_t> NextRoundRobinAgent(const std::string& team_id) override {
+    std::vector<std::int64_t> ids;
+    for (const auto& [id, a] : s_.agents) {
+      if (a.team_id == team_id) ids.push_back(id);
+    }
+    if (ids.empty()) return std::nullopt;
+    auto last = s_.round_robin.find(team_id);
+    auto next = ids.front();
+    if (last != s_.round_robin.end()) {
+      auto it = std::upper_bound(ids.begin(), ids.end(), last->second);
+      if (it != ids.end()) next = *it;
+    }
+    s_.round_robin[team_id] = next;
+    return next;
+  }
+
  private:
   MemoryStore::State& s_;
 };
@@ -188,6 +235,15 @@ Result<RequestPage> MemoryStore::ListRequests(const RequestQuery& q) {
         (q.citizen_id && r.citizen_id != q.citizen_id)) {
       continue;
     }
+    if (q.scope && !q.scope->Allows(r)) continue;
+    if (!q.fulltext.empty() && r.title.find(q.fulltext) == std::string::npos &&
+        r.description.find(q.fulltext) == std::string::npos) {
+      continue;
+    }
+    if ((q.unassigned && r.agent_id) ||
+        (q.overdue_at && (!r.due_at || *r.due_at >= *q.overdue_at || IsTerminal(r.category)))) {
+      continue;
+    }
     if (!q.text.empty() && r.reference != q.text && r.title.find(q.text) == std::string::npos &&
         r.description.find(q.text) == std::string::npos) {
       continue;
@@ -205,6 +261,10 @@ Result<RequestPage> MemoryStore::ListRequests(const RequestQuery& q) {
          r.location->lon < q.bbox->min_lon || r.location->lon > q.bbox->max_lon)) {
       continue;
     }
+    if (q.sort != RequestQuery::Sort::kNewest) {
+      page.items.push_back(r);  // sorted and cut below
+      continue;
+    }
     if (skipped < q.offset) {
       ++skipped;
       continue;
@@ -214,6 +274,26 @@ Result<RequestPage> MemoryStore::ListRequests(const RequestQuery& q) {
       break;
     }
     page.items.push_back(r);
+  }
+  if (q.sort != RequestQuery::Sort::kNewest) {
+    const bool by_due = q.sort == RequestQuery::Sort::kDueDate;
+    // Both sorts as ascending keys: the deadline (none last), or minus the last activity.
+    const auto key = [by_due](const Request& r) {
+      return std::pair<std::int64_t, std::int64_t>(
+          by_due ? r.due_at.value_or(INT64_MAX) : -r.updated_at, by_due ? r.id : -r.id);
+    };
+    std::sort(page.items.begin(), page.items.end(),
+              [&](const Request& a, const Request& b) { return key(a) < key(b); });
+    if (q.after) {
+      const std::pair<std::int64_t, std::int64_t> after =
+          by_due ? *q.after : std::pair{-q.after->first, -q.after->second};
+      std::erase_if(page.items, [&](const Request& r) { return !(after < key(r)); });
+    }
+    if (static_cast<int>(page.items.size()) > q.limit) {
+      page.items.resize(static_cast<size_t>(q.limit));
+      const Request& last = page.items.back();
+      page.next_after = {by_due ? last.due_at.value_or(INT64_MAX) : last.updated_at, last.id};
+    }
   }
   return page;
 }
@@ -342,6 +422,103 @@ Result<std::vector<Event>> MemoryStore::ListEventsSince(const std::vector<EventK
   if (static_cast<int>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
   return out;
 }
+
+// --- Back-office (issue 4) ---
+Result<InboxCounts> MemoryStore::CountInbox(const RequestQuery& q, Timestamp now,
+                                            std::optional<std::int64_t> me) {
+  std::lock_guard lock(mu_);
+  InboxCounts c;
+  for (const auto& [_, r] : state_.requests) {
+    if ((q.scope && !q.scope->Allows(r)) || (q.team_id && r.team_id != *q.team_id)) continue;
+    ++c.total;
+    ++c.by_category[std::string(ToString(r.category))];
+    ++c.by_channel[std::string(ToString(r.channel))];
+    if (r.due_at && *r.due_at < now && !IsTerminal(r.category)) ++c.overdue;
+    if (me && r.agent_id == me) ++c.mine;
+    if (!r.agent_id) ++c.unassigned;
+  }
+  return c;
+}
+
+// Plain substring matching: the stemming and accent folding are the SQL stores'.
+Result<std::vector<SearchHit>> MemoryStore::Search(const std::string& text,
+                                                   const AccessScope& scope, int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<SearchHit> out;
+  for (auto it = state_.requests.rbegin(); it != state_.requests.rend(); ++it) {
+    const Request& r = it->second;
+    if (!scope.Allows(r) || static_cast<int>(out.size()) >= limit) continue;
+    std::string found;
+    if (r.title.find(text) != std::string::npos) found = r.title;
+    if (found.empty() && r.description.find(text) != std::string::npos) found = r.description;
+    for (const auto& [_, e] : state_.events) {
+      if (found.empty() && e.request_id == r.id && e.body.find(text) != std::string::npos) {
+        found = e.body;
+      }
+    }
+    if (!found.empty()) out.push_back({r, found, 1});
+  }
+  return out;
+}
+
+Result<std::vector<AuditEntry>> MemoryStore::ListAudit(const AuditQuery& q) {
+  std::lock_guard lock(mu_);
+  std::vector<AuditEntry> out;
+  for (auto it = state_.audit.rbegin(); it != state_.audit.rend(); ++it) {
+    const AuditEntry& e = it->second;
+    if ((q.before_id && e.id >= *q.before_id) || (q.citizen_id && e.citizen_id != q.citizen_id) ||
+        (q.request_id && e.request_id != q.request_id) ||
+        (!q.actor_label.empty() && e.actor_label != q.actor_label) ||
+        (!q.action.empty() && e.action != q.action) || (q.from && e.at < *q.from) ||
+        (q.to && e.at > *q.to)) {
+      continue;
+    }
+    if (static_cast<int>(out.size()) == q.limit) break;
+    out.push_back(e);
+  }
+  return out;
+}
+
+Result<std::vector<AuditEntry>> MemoryStore::ListAuditChain(std::int64_t after_id, int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<AuditEntry> out;
+  for (auto it = state_.audit.upper_bound(after_id);
+       it != state_.audit.end() && static_cast<int>(out.size()) < limit; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+Result<std::vector<CannedResponse>> MemoryStore::ListCannedResponses() {
+  std::lock_guard lock(mu_);
+  std::vector<CannedResponse> out;
+  for (const auto& [_, c] : state_.canned) out.push_back(c);
+  return out;
+}
+
+Result<CannedResponse> MemoryStore::GetCannedResponse(std::int64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = state_.canned.find(id);
+  if (it == state_.canned.end()) return Error::NotFound("Cette réponse type n’existe pas.");
+  return it->second;
+}
+
+Result<std::vector<RequestLink>> MemoryStore::ListLinks(std::int64_t request_id) {
+  std::lock_guard lock(mu_);
+  std::vector<RequestLink> out;
+  for (const auto& l : state_.links) {
+    if (l.from_id == request_id || l.to_id == request_id) out.push_back(l);
+  }
+  return out;
+}
+
+Result<Citizen> MemoryStore::GetCitizen(std::int64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = state_.citizens.find(id);
+  if (it == state_.citizens.end()) return Error::NotFound("Ce citoyen n’existe pas.");
+  return it->second;
+}
+// --- end back-office ---
 
 void MemoryStore::Write(WriteOp op, WriteDone done) {
   Status s;

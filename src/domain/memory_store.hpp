@@ -31,6 +31,18 @@ class MemoryStore final : public Store {
   Result<std::vector<Event>> ListEventsSince(const std::vector<EventKind>& kinds,
                                              const std::vector<std::string>& service_ids,
                                              Timestamp since, Timestamp until, int limit) override;
+  // --- Back-office (issue 4) ---
+  Result<InboxCounts> CountInbox(const RequestQuery& q, Timestamp now,
+                                 std::optional<std::int64_t> me) override;
+  Result<std::vector<SearchHit>> Search(const std::string& text, const AccessScope& scope,
+                                        int limit) override;
+  Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& q) override;
+  Result<std::vector<AuditEntry>> ListAuditChain(std::int64_t after_id, int limit) override;
+  Result<std::vector<CannedResponse>> ListCannedResponses() override;
+  Result<CannedResponse> GetCannedResponse(std::int64_t id) override;
+  Result<std::vector<RequestLink>> ListLinks(std::int64_t request_id) override;
+  Result<Citizen> GetCitizen(std::int64_t id) override;
+  // --- end back-office ---
   void Write(WriteOp op, WriteDone done) override;
   bool Ping() override { return true; }
   std::vector<std::pair<std::string, double>> Stats() override { return {}; }
@@ -48,6 +60,11 @@ class MemoryStore final : public Store {
     std::map<std::string, std::pair<Upload, std::string>> uploads;
     std::map<std::int64_t, ApiKey> api_keys;
     std::int64_t next_id = 1;
+    // Back-office (issue 4).
+    std::map<std::int64_t, AuditEntry> audit;
+    std::map<std::int64_t, CannedResponse> canned;
+    std::vector<RequestLink> links;
+    std::map<std::string, std::int64_t> round_robin;  // team → last agent
   };
 
  private:

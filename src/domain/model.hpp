@@ -105,6 +105,8 @@ struct Team {
   std::string id;  // slug: "voirie", "etat-civil"
   std::string name;
   std::string email;
+  // New requests go to the team's agents in turn (back-office).
+  bool round_robin = false;
 };
 
 struct Service {

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "domain/access.hpp"
+#include "domain/backoffice_model.hpp"
 #include "domain/model.hpp"
 
 namespace guichet::domain {
@@ -38,11 +40,28 @@ struct RequestQuery {
   std::optional<std::int64_t> before_id;
   int offset = 0;  // rows skipped after the filters (Open311 page numbers)
   int limit = 50;
+
+  // --- Back-office inbox (issue 4) ---
+  // What the caller may see, pushed into the SQL so pages and counts never
+  // hold another team's requests. Absent: no restriction (internal callers).
+  std::optional<AccessScope> scope;
+  bool unassigned = false;  // agent_id IS NULL
+  // Full-text (see Store::Search): every word in the request or its messages.
+  std::string fulltext;
+  std::optional<Timestamp> overdue_at;  // due before this instant and not finished
+  enum class Sort { kNewest, kDueDate, kLastActivity };
+  Sort sort = Sort::kNewest;
+  // Keyset of kDueDate (ascending, no deadline last) and kLastActivity
+  // (descending): the page starts strictly after (key, id).
+  std::optional<std::pair<std::int64_t, std::int64_t>> after;
+  // --- end back-office ---
 };
 
 struct RequestPage {
   std::vector<Request> items;
   std::optional<std::int64_t> next_before_id;  // set when more may follow
+  // Sorts other than kNewest: the (key, id) the next page starts after.
+  std::optional<std::pair<std::int64_t, std::int64_t>> next_after;
 };
 
 // What an Idempotency-Key was used for: the resource it created and a
@@ -161,6 +180,20 @@ class WriteTx {
   virtual Result<std::int64_t> InsertApiKey(const ApiKey& k) = 0;
   // kNotFound when absent; revoking a revoked key keeps the first date.
   virtual Status RevokeApiKey(std::int64_t id, Timestamp now) = 0;
+
+  // --- Back-office (issue 4) ---
+  // Appends to the audit log, chaining the entry to the last one (sets
+  // prev_hash and hash); serialised against other writers of the log.
+  virtual Result<std::int64_t> AppendAudit(const AuditEntry& e) = 0;
+  // Inserts (id 0) or replaces a canned response; kNotFound for an unknown id.
+  virtual Result<std::int64_t> SaveCannedResponse(const CannedResponse& c) = 0;
+  virtual Status DeleteCannedResponse(std::int64_t id) = 0;
+  // Does nothing when the same link exists.
+  virtual Status InsertLink(const RequestLink& l) = 0;
+  // The agent of `team_id` after the one it last gave a request to (by id,
+  // wrapping around), remembered for next time; nullopt without agents.
+  virtual std::optional<std::int64_t> NextRoundRobinAgent(const std::string& team_id) = 0;
+  // --- end back-office ---
 };
 
 // Thread-safe. Reads run on the calling thread against a snapshot of
@@ -202,6 +235,27 @@ class Store {
                                                      const std::vector<std::string>& service_ids,
                                                      Timestamp since, Timestamp until,
                                                      int limit) = 0;
+
+  // --- Back-office (issue 4) ---
+  // Counts of the requests matching `q` (its scope and team; the other
+  // filters are ignored) per category and channel, overdue at `now`,
+  // assigned to `me`, unassigned.
+  virtual Result<InboxCounts> CountInbox(const RequestQuery& q, Timestamp now,
+                                         std::optional<std::int64_t> me) = 0;
+  // Full-text search over requests and their messages and notes (French
+  // stemming, accents folded), best first, one hit per request, in `scope`.
+  virtual Result<std::vector<SearchHit>> Search(const std::string& text, const AccessScope& scope,
+                                                int limit) = 0;
+  // Newest first.
+  virtual Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& q) = 0;
+  // Oldest first, ids strictly above `after_id`: the chain, for verification.
+  virtual Result<std::vector<AuditEntry>> ListAuditChain(std::int64_t after_id, int limit) = 0;
+  virtual Result<std::vector<CannedResponse>> ListCannedResponses() = 0;
+  virtual Result<CannedResponse> GetCannedResponse(std::int64_t id) = 0;
+  // Links from or to the request, oldest first.
+  virtual Result<std::vector<RequestLink>> ListLinks(std::int64_t request_id) = 0;
+  virtual Result<Citizen> GetCitizen(std::int64_t id) = 0;
+  // --- end back-office ---
 
   virtual void Write(WriteOp op, WriteDone done) = 0;
   // Blocking convenience for tools and tests: Write and wait for `done`.

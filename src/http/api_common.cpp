@@ -13,6 +13,50 @@ std::string ItemsJson(nlohmann::json items) {
   return out.dump();
 }
 
+namespace {
+
+std::vector<std::string> SplitList(const std::string& v) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t end = v.find(',', start);
+    if (end == std::string::npos) end = v.size();
+    if (end > start) out.push_back(v.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool ParseRequestFilter(const std::string& k, const std::string& v, domain::RequestQuery& q,
+                        std::vector<FieldError>& errs) {
+  if (k == "status") {
+    q.statuses = SplitList(v);
+  } else if (k == "category") {
+    for (const auto& c : SplitList(v)) {
+      if (auto cat = domain::ParseStatusCategory(c)) {
+        q.categories.push_back(*cat);
+      } else {
+        errs.push_back({"category", "Catégorie inconnue : « " + c + " »."});
+      }
+    }
+  } else if (k == "team") {
+    q.team_id = v;
+  } else if (k == "channel") {
+    if (auto ch = domain::ParseChannel(v)) {
+      q.channel = *ch;
+    } else {
+      errs.push_back({"channel", "Canal inconnu : « " + v + " »."});
+    }
+  } else if (k == "service") {
+    q.service_id = v;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 domain::Actor ApiCaller(const Context&) { return domain::Actor{domain::Actor::Kind::kApi, 0, {}}; }
 
 std::string ETagOf(const domain::Request& r) { return "\"v" + std::to_string(r.version) + "\""; }

@@ -27,6 +27,12 @@ Response UnsupportedMedia(const Context& ctx);
 // {"items": [...]} serialised, without copying the items.
 std::string ItemsJson(nlohmann::json items);
 
+// The filters of request lists shared by GET /api/v1/requests and the
+// inbox: status and category (comma-separated), team, channel, service.
+// Returns false for another key; a bad value adds a field error.
+bool ParseRequestFilter(const std::string& key, const std::string& value, domain::RequestQuery& q,
+                        std::vector<FieldError>& errs);
+
 // The request as JSON with its ETag.
 Response WithRequest(const Context& ctx, bhttp::status st, const domain::Request& r);
 

@@ -15,43 +15,13 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<std::string> SplitList(const std::string& v) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= v.size()) {
-    size_t end = v.find(',', start);
-    if (end == std::string::npos) end = v.size();
-    if (end > start) out.push_back(v.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 Result<domain::RequestQuery> ParseListQuery(const Context& ctx) {
   domain::RequestQuery q;
   q.limit = kDefaultPageSize;
   std::vector<FieldError> errs;
   for (const auto& [k, v] : ctx.query) {
-    if (k == "status") {
-      q.statuses = SplitList(v);
-    } else if (k == "category") {
-      for (const auto& c : SplitList(v)) {
-        if (auto cat = domain::ParseStatusCategory(c)) {
-          q.categories.push_back(*cat);
-        } else {
-          errs.push_back({"category", "Catégorie inconnue : « " + c + " »."});
-        }
-      }
-    } else if (k == "team") {
-      q.team_id = v;
-    } else if (k == "channel") {
-      if (auto ch = domain::ParseChannel(v)) {
-        q.channel = *ch;
-      } else {
-        errs.push_back({"channel", "Canal inconnu : « " + v + " »."});
-      }
-    } else if (k == "service") {
-      q.service_id = v;
+    if (ParseRequestFilter(k, v, q, errs)) {
+      // status, category, team, channel, service
     } else if (k == "agent_id" || k == "citizen_id" || k == "cursor" || k == "limit") {
       std::int64_t n = 0;
       auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);

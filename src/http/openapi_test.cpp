@@ -14,6 +14,7 @@
 #include "domain/memory_store.hpp"
 #include "domain/model.hpp"
 #include "domain/store.hpp"
+#include "http/api_backoffice.hpp"
 #include "http/api_procedures.hpp"
 #include "http/api_v1.hpp"
 #include "http/limits.hpp"
@@ -53,6 +54,9 @@ std::set<Operation> RegisteredRoutes() {
   api.Register(router);
   ProcedureApi procedures(cases, drafts, [] { return std::vector<std::string>(); });
   procedures.Register(router);
+  domain::BackofficeService backoffice(store, cases, clock);
+  BackofficeApi backoffice_api(cases, backoffice, store, clock);
+  backoffice_api.Register(router);
   std::set<Operation> out;
   for (const auto& r : router.Routes()) {
     std::string method(bhttp::to_string(r.method));

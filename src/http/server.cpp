@@ -277,6 +277,14 @@ asio::awaitable<Response> Server::Dispatch(Request& req, const std::string& remo
       res = ctx.Problem(bhttp::status::not_found, "Aucune ressource à cette adresse.");
     }
   }
+  if (options_.on_response && !ctx.route.empty() && ctx.route != "(none)") {
+    try {
+      options_.on_response(ctx, res);
+    } catch (const std::exception& e) {
+      LogEvent(spdlog::level::err, "erreur interne",
+               {{"request_id", ctx.request_id}, {"route", ctx.route}, {"cause", e.what()}});
+    }
+  }
   if (req.method() == bhttp::verb::head) {
     res.body().clear();
   }

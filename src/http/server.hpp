@@ -28,6 +28,9 @@ struct ServerOptions {
   int threads = 0;  // 0: one per core
   bool access_log = true;
   std::function<void()> on_reload;  // SIGHUP
+  // Called with every routed request and its response, before it is sent
+  // (the audit log); must not block.
+  std::function<void(const Context&, const Response&)> on_response;
 };
 
 class Server {

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 namespace guichet::storage {
@@ -180,6 +181,93 @@ void AppendIn(std::string& sql, std::vector<Value>& params, const char* column,
   }
   sql += ")";
 }
+
+// --- Back-office (issue 4) ---
+// The inbox's deadline sort key: requests without a deadline come last.
+#define GUICHET_DUE_KEY "COALESCE(due_at, 9223372036854775807)"
+
+// " AND (<p>team_id IN (…) OR <p>citizen_id = ?)": what `scope` lets through.
+void AppendScope(std::string& sql, std::vector<Value>& params,
+                 const std::optional<domain::AccessScope>& scope, const char* prefix = "") {
+  if (!scope || scope->all) return;
+  if (scope->Nothing()) {
+    sql += " AND 1 = 0";
+    return;
+  }
+  const std::string p = prefix;
+  sql += " AND (1 = 0";
+  if (!scope->team_ids.empty()) {
+    sql += " OR " + p + "team_id IN (";
+    for (size_t i = 0; i < scope->team_ids.size(); ++i) {
+      sql += i ? ", ?" : "?";
+      params.emplace_back(scope->team_ids[i]);
+    }
+    sql += ")";
+  }
+  if (scope->citizen_id) {
+    sql += " OR " + p + "citizen_id = ?";
+    params.emplace_back(*scope->citizen_id);
+  }
+  sql += ")";
+}
+
+constexpr const char* kAuditColumns =
+    "id, at, actor_kind, actor_id, actor_label, action, record_type, record_id, request_id, "
+    "citizen_id, purpose, ip, user_agent, prev_hash, hash";
+
+domain::AuditEntry AuditFromRow(const sql::Rows& row) {
+  domain::AuditEntry e;
+  e.id = row.Int(0);
+  e.at = row.Int(1);
+  e.actor_kind = row.Text(2);
+  e.actor_id = row.Int(3);
+  e.actor_label = row.Text(4);
+  e.action = row.Text(5);
+  e.record_type = row.Text(6);
+  e.record_id = row.Text(7);
+  e.request_id = row.OptInt(8);
+  e.citizen_id = row.OptInt(9);
+  e.purpose = row.Text(10);
+  e.ip = row.Text(11);
+  e.user_agent = row.Text(12);
+  e.prev_hash = row.Text(13);
+  e.hash = row.Text(14);
+  return e;
+}
+
+constexpr const char* kCannedColumns = "id, title, body, team_id, created_at, updated_at";
+
+domain::CannedResponse CannedFromRow(const sql::Rows& row) {
+  return {row.Int(0), row.Text(1), row.Text(2), row.Text(3), row.Int(4), row.Int(5)};
+}
+
+// Serialises appends to the audit chain across servers sharing a PostgreSQL
+// database (SQLite has one writer already).
+constexpr std::int64_t kAuditChainLock = 0x6775696368657432;  // "guichet2"
+
+// An FTS5 query matching every word of `text` (each quoted: the user's
+// punctuation is never FTS5 syntax). Empty when `text` has no word.
+std::string Fts5Query(const std::string& text) {
+  std::string out, word;
+  const auto flush = [&] {
+    if (word.empty()) return;
+    if (!out.empty()) out += ' ';
+    out += '"' + word + '"';
+    word.clear();
+  };
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      flush();
+    } else if (c == '"') {
+      word += "\"\"";
+    } else {
+      word += c;
+    }
+  }
+  flush();
+  return out;
+}
+// --- end back-office ---
 
 class SqlWriteTx final : public domain::WriteTx {
  public:
@@ -431,6 +519,92 @@ class SqlWriteTx final : public domain::WriteTx {
     return Status::Ok();
   }
 
+  // --- Back-office (issue 4) ---
+  Result<std::int64_t> AppendAudit(const domain::AuditEntry& in) override {
+    if (c_.dialect() == sql::Dialect::kPostgres) {
+      const Value k[] = {kAuditChainLock};
+      c_.Query("SELECT pg_advisory_xact_lock(?)", k)->Next();
+    }
+    domain::AuditEntry e = in;
+    {
+      auto rows = c_.Query("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1");
+      e.prev_hash = rows->Next() ? rows->Text(0) : "";
+    }
+    e.hash = domain::AuditDigest(e, e.prev_hash);
+    const Value p[] = {e.at,
+                       e.actor_kind,
+                       e.actor_id,
+                       e.actor_label,
+                       e.action,
+                       e.record_type,
+                       e.record_id,
+                       sql::Opt(e.request_id),
+                       sql::Opt(e.citizen_id),
+                       e.purpose,
+                       e.ip,
+                       e.user_agent,
+                       e.prev_hash,
+                       e.hash};
+    return *sql::QueryInt(c_,
+                          "INSERT INTO audit_log (at, actor_kind, actor_id, actor_label, action, "
+                          "record_type, record_id, request_id, citizen_id, purpose, ip, "
+                          "user_agent, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                          "?, ?, ?) RETURNING id",
+                          p);
+  }
+
+  Result<std::int64_t> SaveCannedResponse(const domain::CannedResponse& cr) override {
+    if (cr.id == 0) {
+      const Value p[] = {cr.title, cr.body, cr.team_id, cr.created_at, cr.updated_at};
+      return *sql::QueryInt(c_,
+                            "INSERT INTO canned_responses (title, body, team_id, created_at, "
+                            "updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                            p);
+    }
+    const Value p[] = {cr.title, cr.body, cr.team_id, cr.updated_at, cr.id};
+    if (c_.Execute("UPDATE canned_responses SET title = ?, body = ?, team_id = ?, updated_at = ? "
+                   "WHERE id = ?",
+                   p) != 1) {
+      return Error::NotFound("Cette réponse type n’existe pas.");
+    }
+    return cr.id;
+  }
+
+  Status DeleteCannedResponse(std::int64_t id) override {
+    const Value p[] = {id};
+    if (c_.Execute("DELETE FROM canned_responses WHERE id = ?", p) != 1) {
+      return Error::NotFound("Cette réponse type n’existe pas.");
+    }
+    return Status::Ok();
+  }
+
+  Status InsertLink(const domain::RequestLink& l) override {
+    const Value p[] = {l.from_id, l.to_id, l.kind, l.author, l.created_at};
+    c_.Execute(
+        "INSERT INTO request_links (from_id, to_id, kind, author, created_at) VALUES (?, ?, ?, "
+        "?, ?) ON CONFLICT (from_id, to_id, kind) DO NOTHING",
+        p);
+    return Status::Ok();
+  }
+
+  std::optional<std::int64_t> NextRoundRobinAgent(const std::string& team_id) override {
+    const Value t[] = {team_id};
+    const auto last =
+        sql::QueryInt(c_, "SELECT last_agent_id FROM round_robin WHERE team_id = ?", t);
+    const Value after[] = {team_id, last.value_or(0)};
+    auto next = sql::QueryInt(
+        c_, "SELECT id FROM agents WHERE team_id = ? AND id > ? ORDER BY id LIMIT 1", after);
+    if (!next) next = sql::QueryInt(c_, "SELECT MIN(id) FROM agents WHERE team_id = ?", t);
+    if (!next) return std::nullopt;
+    const Value p[] = {team_id, *next};
+    c_.Execute(
+        "INSERT INTO round_robin (team_id, last_agent_id) VALUES (?, ?) ON CONFLICT (team_id) DO "
+        "UPDATE SET last_agent_id = excluded.last_agent_id",
+        p);
+    return next;
+  }
+  // --- end back-office ---
+
  private:
   sql::Connection& c_;
 };
@@ -599,14 +773,42 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
       params.emplace_back(-1.0);
     }
   }
+  // Back-office filters (issue 4).
+  AppendScope(sql, params, q.scope);
+  if (q.unassigned) sql += " AND agent_id IS NULL";
+  if (!q.fulltext.empty()) {
+    if (dialect_ == sql::Dialect::kPostgres) {
+      sql +=
+          " AND id IN (SELECT request_id FROM search_docs WHERE tsv @@ "
+          "websearch_to_tsquery('french_unaccent', ?))";
+      params.emplace_back(q.fulltext);
+    } else {
+      sql += " AND id IN (SELECT request_id FROM search_fts WHERE search_fts MATCH ?)";
+      params.emplace_back(Fts5Query(q.fulltext));
+    }
+  }
+  if (q.overdue_at) {
+    sql += " AND due_at < ? AND category NOT IN ('resolved', 'rejected', 'closed')";
+    params.emplace_back(*q.overdue_at);
+  }
+  using Sort = domain::RequestQuery::Sort;
   if (q.before_id) {
     sql += " AND id < ?";
     params.emplace_back(*q.before_id);
   }
+  if (q.after && q.sort != Sort::kNewest) {
+    sql += q.sort == Sort::kDueDate ? " AND (" GUICHET_DUE_KEY ", id) > (?, ?)"
+                                    : " AND (updated_at, id) < (?, ?)";
+    params.emplace_back(q.after->first);
+    params.emplace_back(q.after->second);
+  }
   const int limit = std::clamp(q.limit, 1, 1000);
   // A box lists the newest requests by creation time (the order its time
-  // windows follow); other lists by id, the order cursors follow.
-  sql += q.bbox ? " ORDER BY created_at DESC, id DESC LIMIT ?" : " ORDER BY id DESC LIMIT ?";
+  // windows follow); other lists by the sort asked, then id, as cursors follow.
+  sql += q.bbox                          ? " ORDER BY created_at DESC, id DESC LIMIT ?"
+         : q.sort == Sort::kDueDate      ? " ORDER BY " GUICHET_DUE_KEY ", id LIMIT ?"
+         : q.sort == Sort::kLastActivity ? " ORDER BY updated_at DESC, id DESC LIMIT ?"
+                                         : " ORDER BY id DESC LIMIT ?";
   params.emplace_back(std::int64_t{limit + 1});
   if (q.offset > 0) {
     sql += " OFFSET ?";
@@ -645,7 +847,10 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
     }
     if (static_cast<int>(page.items.size()) > limit) {
       page.items.pop_back();
-      if (!q.bbox) page.next_before_id = page.items.back().id;
+      const Request& last = page.items.back();
+      if (!q.bbox) page.next_before_id = last.id;
+      if (q.sort == Sort::kDueDate) page.next_after = {last.due_at.value_or(INT64_MAX), last.id};
+      if (q.sort == Sort::kLastActivity) page.next_after = {last.updated_at, last.id};
     }
     return page;
   });
@@ -810,6 +1015,188 @@ Result<std::vector<Event>> SqlStore::ListEventsSince(const std::vector<domain::E
     return out;
   });
 }
+
+// --- Back-office (issue 4) ---
+Result<domain::InboxCounts> SqlStore::CountInbox(const domain::RequestQuery& q, Timestamp now,
+                                                 std::optional<std::int64_t> me) {
+  std::string sql =
+      "SELECT category, channel, COUNT(*), SUM(CASE WHEN due_at < ? AND category NOT IN "
+      "('resolved', 'rejected', 'closed') THEN 1 ELSE 0 END), SUM(CASE WHEN agent_id = ? THEN 1 "
+      "ELSE 0 END), SUM(CASE WHEN agent_id IS NULL THEN 1 ELSE 0 END) FROM requests WHERE 1 = 1";
+  std::vector<Value> params = {now, me.value_or(-1)};
+  AppendScope(sql, params, q.scope);
+  if (q.team_id) {
+    sql += " AND team_id = ?";
+    params.emplace_back(*q.team_id);
+  }
+  sql += " GROUP BY category, channel";
+  return Read<domain::InboxCounts>([&](sql::Connection& c) {
+    domain::InboxCounts out;
+    auto rows = c.Query(sql, params);
+    while (rows->Next()) {
+      const std::int64_t n = rows->Int(2);
+      out.total += n;
+      out.by_category[rows->Text(0)] += n;
+      out.by_channel[rows->Text(1)] += n;
+      out.overdue += rows->Int(3);
+      out.mine += rows->Int(4);
+      out.unassigned += rows->Int(5);
+    }
+    return out;
+  });
+}
+
+Result<std::vector<domain::SearchHit>> SqlStore::Search(const std::string& text,
+                                                        const domain::AccessScope& scope,
+                                                        int limit) {
+  limit = std::clamp(limit, 1, 100);
+  std::string sql;
+  std::vector<Value> params;
+  if (dialect_ == sql::Dialect::kPostgres) {
+    // The headline is computed for the page only, after the ranking.
+    sql = std::string("SELECT ") + kRequestColumns +
+          ", ts_headline('french_unaccent', s.body, s.q, 'StartSel=<mark>, StopSel=</mark>, "
+          "MaxWords=24, MinWords=8'), s.score FROM (SELECT d.request_id, d.body, q, "
+          "ts_rank(d.tsv, q) AS score FROM search_docs d JOIN requests r ON r.id = d.request_id "
+          "CROSS JOIN websearch_to_tsquery('french_unaccent', ?) q WHERE d.tsv @@ q";
+    params.emplace_back(text);
+    AppendScope(sql, params, scope, "r.");
+    sql +=
+        " ORDER BY score DESC, d.doc_id LIMIT ?) s JOIN requests ON requests.id = "
+        "s.request_id ORDER BY s.score DESC, requests.id DESC";
+  } else {
+    const std::string match = Fts5Query(text);
+    if (match.empty()) return std::vector<domain::SearchHit>();
+    sql = std::string("SELECT ") + kRequestColumns +
+          ", snippet(search_fts, 1, '<mark>', '</mark>', '…', 16), -search_fts.rank FROM "
+          "search_fts JOIN requests ON requests.id = search_fts.request_id WHERE search_fts "
+          "MATCH ?";
+    params.emplace_back(match);
+    AppendScope(sql, params, scope, "requests.");
+    sql += " ORDER BY search_fts.rank LIMIT ?";
+  }
+  // A request may match by several messages: fetch more, keep its best.
+  params.emplace_back(std::int64_t{limit * 4});
+  return Read<std::vector<domain::SearchHit>>([&](sql::Connection& c) {
+    std::vector<domain::SearchHit> out;
+    auto rows = c.Query(sql, params);
+    while (rows->Next() && static_cast<int>(out.size()) < limit) {
+      domain::SearchHit hit{RequestFromRow(*rows), rows->Text(24), rows->Real(25)};
+      const bool seen = std::any_of(out.begin(), out.end(), [&](const domain::SearchHit& h) {
+        return h.request.id == hit.request.id;
+      });
+      if (!seen) out.push_back(std::move(hit));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<domain::AuditEntry>> SqlStore::ListAudit(const domain::AuditQuery& q) {
+  std::string sql = std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE 1 = 1";
+  std::vector<Value> params;
+  if (q.citizen_id) {
+    sql += " AND citizen_id = ?";
+    params.emplace_back(*q.citizen_id);
+  }
+  if (q.request_id) {
+    sql += " AND request_id = ?";
+    params.emplace_back(*q.request_id);
+  }
+  if (!q.actor_label.empty()) {
+    sql += " AND actor_label = ?";
+    params.emplace_back(q.actor_label);
+  }
+  if (!q.action.empty()) {
+    sql += " AND action = ?";
+    params.emplace_back(q.action);
+  }
+  if (q.from) {
+    sql += " AND at >= ?";
+    params.emplace_back(*q.from);
+  }
+  if (q.to) {
+    sql += " AND at <= ?";
+    params.emplace_back(*q.to);
+  }
+  if (q.before_id) {
+    sql += " AND id < ?";
+    params.emplace_back(*q.before_id);
+  }
+  sql += " ORDER BY id DESC LIMIT ?";
+  params.emplace_back(std::int64_t{std::clamp(q.limit, 1, 1000)});
+  return Read<std::vector<domain::AuditEntry>>([&](sql::Connection& c) {
+    std::vector<domain::AuditEntry> out;
+    auto rows = c.Query(sql, params);
+    while (rows->Next()) out.push_back(AuditFromRow(*rows));
+    return out;
+  });
+}
+
+Result<std::vector<domain::AuditEntry>> SqlStore::ListAuditChain(std::int64_t after_id, int limit) {
+  return Read<std::vector<domain::AuditEntry>>([&](sql::Connection& c) {
+    std::vector<domain::AuditEntry> out;
+    const Value p[] = {after_id, std::int64_t{std::clamp(limit, 1, 10000)}};
+    auto rows = c.Query(
+        std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE id > ? ORDER BY id LIMIT ?",
+        p);
+    while (rows->Next()) out.push_back(AuditFromRow(*rows));
+    return out;
+  });
+}
+
+Result<std::vector<domain::CannedResponse>> SqlStore::ListCannedResponses() {
+  return Read<std::vector<domain::CannedResponse>>([&](sql::Connection& c) {
+    std::vector<domain::CannedResponse> out;
+    auto rows = c.Query(std::string("SELECT ") + kCannedColumns +
+                        " FROM canned_responses ORDER BY title, id");
+    while (rows->Next()) out.push_back(CannedFromRow(*rows));
+    return out;
+  });
+}
+
+Result<domain::CannedResponse> SqlStore::GetCannedResponse(std::int64_t id) {
+  return Read<domain::CannedResponse>([&](sql::Connection& c) -> Result<domain::CannedResponse> {
+    const Value p[] = {id};
+    auto rows =
+        c.Query(std::string("SELECT ") + kCannedColumns + " FROM canned_responses WHERE id = ?", p);
+    if (!rows->Next()) return Error::NotFound("Cette réponse type n’existe pas.");
+    return CannedFromRow(*rows);
+  });
+}
+
+Result<std::vector<domain::RequestLink>> SqlStore::ListLinks(std::int64_t request_id) {
+  return Read<std::vector<domain::RequestLink>>([&](sql::Connection& c) {
+    std::vector<domain::RequestLink> out;
+    const Value p[] = {request_id, request_id};
+    auto rows = c.Query(
+        "SELECT from_id, to_id, kind, author, created_at FROM request_links WHERE from_id = ? OR "
+        "to_id = ? ORDER BY created_at, from_id, to_id",
+        p);
+    while (rows->Next()) {
+      out.push_back({rows->Int(0), rows->Int(1), rows->Text(2), rows->Text(3), rows->Int(4)});
+    }
+    return out;
+  });
+}
+
+Result<domain::Citizen> SqlStore::GetCitizen(std::int64_t id) {
+  return Read<domain::Citizen>([&](sql::Connection& c) -> Result<domain::Citizen> {
+    const Value p[] = {id};
+    auto rows = c.Query(
+        "SELECT id, name, email, phone, preferred_channel, created_at FROM citizens WHERE id = ?",
+        p);
+    if (!rows->Next()) return Error::NotFound("Ce citoyen n’existe pas.");
+    domain::Citizen out;
+    out.id = rows->Int(0);
+    out.name = rows->Text(1);
+    out.email = rows->Text(2);
+    out.phone = rows->Text(3);
+    out.preferred_channel = domain::ParseChannel(rows->Text(4)).value_or(domain::Channel::kEmail);
+    out.created_at = rows->Int(5);
+    return out;
+  });
+}
+// --- end back-office ---
 
 void SqlStore::Write(WriteOp op, WriteDone done) {
   writer_.Submit(

@@ -42,6 +42,19 @@ class SqlStore final : public domain::Store {
                                                      const std::vector<std::string>& service_ids,
                                                      Timestamp since, Timestamp until,
                                                      int limit) override;
+  // --- Back-office (issue 4) ---
+  Result<domain::InboxCounts> CountInbox(const domain::RequestQuery& q, Timestamp now,
+                                         std::optional<std::int64_t> me) override;
+  Result<std::vector<domain::SearchHit>> Search(const std::string& text,
+                                                const domain::AccessScope& scope,
+                                                int limit) override;
+  Result<std::vector<domain::AuditEntry>> ListAudit(const domain::AuditQuery& q) override;
+  Result<std::vector<domain::AuditEntry>> ListAuditChain(std::int64_t after_id, int limit) override;
+  Result<std::vector<domain::CannedResponse>> ListCannedResponses() override;
+  Result<domain::CannedResponse> GetCannedResponse(std::int64_t id) override;
+  Result<std::vector<domain::RequestLink>> ListLinks(std::int64_t request_id) override;
+  Result<domain::Citizen> GetCitizen(std::int64_t id) override;
+  // --- end back-office ---
   void Write(WriteOp op, WriteDone done) override;
   bool Ping() override;
   std::vector<std::pair<std::string, double>> Stats() override;

@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include "storage/sqlite/french_tokenizer.hpp"
+
 namespace guichet::storage::sqlite {
 
 // A cursor over a (possibly cached) statement; resets it when done.
@@ -78,6 +80,13 @@ SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
   }
   // Readers wait for a checkpoint or a schema change instead of failing.
   sqlite3_busy_timeout(db_, 5000);
+  // The search table's tokenizer (006_backoffice.sql) must exist before any
+  // statement touches it, writers and readers alike.
+  if (RegisterFrenchTokenizer(db_) != SQLITE_OK) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw sql::DbError("cannot register the French full-text tokenizer");
+  }
   sqlite3_extended_result_codes(db_, 1);
   // Checkpoints mostly run on a thread of their own (SqlStore): by the time a
   // commit finds 8,192 pages (32 MB) in the WAL and checkpoints itself, which
