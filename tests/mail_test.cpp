@@ -171,7 +171,7 @@ TEST_P(MailTest, EveryCorpusMailIsStoredAndAutomaticOnesAreNotAnswered) {
     }
     EXPECT_EQ(pending, c.answered ? 1 : 0);
     if (std::string(c.file) == "windows-1252.eml") {
-      EXPECT_NE(events[0]["body"].get<std::string>().find("« anniversaire » de ma sœur"),
+      EXPECT_NE(events[0]["body"].get<std::string>().find("– “ anniversaire ” de ma sœur"),
                 std::string::npos)
           << events[0]["body"];
       EXPECT_NE(events[0]["body"].get<std::string>().find("150 €"), std::string::npos);

@@ -41,12 +41,27 @@ std::vector<std::string> SplitAddresses(const std::string& list) {
   return out;
 }
 
+// libmagic loads its database (megabytes) only for a message with attachments:
+// most mail has none, and mailgate starts once per message. Throws as
+// MagicSniffer does.
+class LazySniffer final : public domain::ContentSniffer {
+ public:
+  std::string MimeType(std::string_view bytes) override {
+    std::call_once(once_, [this] { sniffer_ = std::make_unique<storage::MagicSniffer>(); });
+    return sniffer_->MimeType(bytes);
+  }
+
+ private:
+  std::once_flag once_;
+  std::unique_ptr<storage::MagicSniffer> sniffer_;
+};
+
 // Everything a mail command needs, opened once.
 struct MailContext {
   std::unique_ptr<storage::SqlStore> store;
   SystemClock clock;
   std::unique_ptr<domain::CaseService> cases;
-  std::unique_ptr<storage::MagicSniffer> sniffer;
+  LazySniffer sniffer;
   std::unique_ptr<channels::mail::MailIntake> intake;
 
   ~MailContext() {
@@ -72,14 +87,13 @@ std::unique_ptr<MailContext> OpenMail(const Config& c) {
                              " » ([mail] general_service) n’est pas au catalogue");
   }
   ctx->cases->UseCatalogue(loaded.catalogue);
-  ctx->sniffer = std::make_unique<storage::MagicSniffer>();
   channels::mail::IntakeOptions options;
   options.general_service = c.mail_general_service;
   options.own_addresses = SplitAddresses(c.mail_addresses);
   options.ack_limit = c.mail_ack_limit;
   options.ack_window = std::chrono::minutes(c.mail_ack_window_minutes);
-  ctx->intake = std::make_unique<channels::mail::MailIntake>(*ctx->cases, *ctx->store,
-                                                             *ctx->sniffer, ctx->clock, options);
+  ctx->intake = std::make_unique<channels::mail::MailIntake>(*ctx->cases, *ctx->store, ctx->sniffer,
+                                                             ctx->clock, options);
   return ctx;
 }
 

@@ -134,6 +134,12 @@ Status MarkFailures(WriteTx& tx, const ParsedMail& m, Timestamp now) {
   return Status::Ok();
 }
 
+// An error the same message would meet again: retrying is pointless, keeping
+// the message is not. The database being unavailable is not one of them.
+bool Permanent(const Error& e) {
+  return e.code() != ErrorCode::kUnavailable && e.code() != ErrorCode::kInternal;
+}
+
 template <typename T>
 domain::Done<T> Once(std::shared_ptr<std::promise<Result<T>>> promise) {
   return [promise](Result<T> r) { promise->set_value(std::move(r)); };
@@ -290,18 +296,25 @@ void MailIntake::Ingest(std::string raw, domain::Done<IntakeResult> done) {
   NewRequest(p, std::move(done));
 }
 
+void MailIntake::Unprocessed(std::shared_ptr<Prepared> p, const Error& why,
+                             domain::Done<IntakeResult> done) {
+  StoreOnly(p, "unprocessed", std::nullopt, std::move(done),
+            {"unprocessed: " + why.message() + " " + why.cause()});
+}
+
 void MailIntake::StoreOnly(std::shared_ptr<Prepared> p, std::string disposition,
-                           std::optional<std::int64_t> request_id,
-                           domain::Done<IntakeResult> done) {
+                           std::optional<std::int64_t> request_id, domain::Done<IntakeResult> done,
+                           std::vector<std::string> extra_flags) {
   auto out = std::make_shared<IntakeResult>();
   out->disposition = disposition;
   out->flags = p->flags;
+  out->flags.insert(out->flags.end(), extra_flags.begin(), extra_flags.end());
   store_.Write(
-      [p, disposition, request_id, out](WriteTx& tx) -> Status {
+      [p, disposition, request_id, out, extra_flags](WriteTx& tx) -> Status {
         out->duplicate = tx.MailMessageStored(p->sha256);
         if (out->duplicate) return Status::Ok();
         if (p->mail.is_dsn) GUICHET_TRY(MarkFailures(tx, p->mail, p->now));
-        return WriteRecords(tx, *p, request_id, disposition, false, {});
+        return WriteRecords(tx, *p, request_id, disposition, false, extra_flags);
       },
       [out, done](Status s) {
         if (!s.ok()) return done(s.error());
@@ -329,7 +342,8 @@ void MailIntake::Bounce(std::shared_ptr<Prepared> p, std::optional<domain::Reque
   out->reference = thread->reference;
   cases_.AddEvent(thread->id, std::move(e), domain::Actor(domain::Actor::Kind::kSystem),
                   std::nullopt, domain::Idempotency{"mail:" + p->sha256, p->sha256},
-                  [out, done](Result<domain::EventAdded> r) {
+                  [this, p, out, done](Result<domain::EventAdded> r) {
+                    if (!r.ok() && Permanent(r.error())) return Unprocessed(p, r.error(), done);
                     if (!r.ok()) return done(r.error());
                     out->duplicate = r->replayed;
                     done(std::move(*out));
@@ -355,7 +369,8 @@ void MailIntake::Reply(std::shared_ptr<Prepared> p, const domain::Request& threa
                                   : domain::Actor(domain::Actor::Kind::kSystem);
   cases_.AddEvent(thread.id, std::move(e), actor, std::nullopt,
                   domain::Idempotency{"mail:" + p->sha256, p->sha256},
-                  [out, done](Result<domain::EventAdded> r) {
+                  [this, p, out, done](Result<domain::EventAdded> r) {
+                    if (!r.ok() && Permanent(r.error())) return Unprocessed(p, r.error(), done);
                     if (!r.ok()) return done(r.error());
                     out->duplicate = r->replayed;
                     done(std::move(*out));
@@ -439,7 +454,8 @@ void MailIntake::NewRequest(std::shared_ptr<Prepared> p, domain::Done<IntakeResu
                                   ? domain::Actor(domain::Actor::Kind::kCitizen, *p->citizen_id)
                                   : domain::Actor(domain::Actor::Kind::kSystem);
   cases_.Create(std::move(in), actor, domain::Idempotency{"mail:" + p->sha256, p->sha256},
-                [out, p, done](Result<domain::Created> r) {
+                [this, out, p, done](Result<domain::Created> r) {
+                  if (!r.ok() && Permanent(r.error())) return Unprocessed(p, r.error(), done);
                   if (!r.ok()) return done(r.error());
                   out->duplicate = r->replayed;
                   out->reference = r->request.reference;

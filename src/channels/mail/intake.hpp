@@ -43,7 +43,9 @@ struct IntakeOptions {
 };
 
 struct IntakeResult {
-  std::string disposition;  // "request", "reply", "bounce", "ignored"
+  // "request", "reply", "bounce", "ignored", or "unprocessed" (kept raw: the
+  // use cases refused it for a reason retrying would not change).
+  std::string disposition;
   std::optional<std::string> reference;
   bool duplicate = false;  // the same bytes were stored before: nothing written
   bool acknowledged = false;
@@ -76,7 +78,10 @@ class MailIntake {
              domain::Done<IntakeResult> done);
   void NewRequest(std::shared_ptr<Prepared> p, domain::Done<IntakeResult> done);
   void StoreOnly(std::shared_ptr<Prepared> p, std::string disposition,
-                 std::optional<std::int64_t> request_id, domain::Done<IntakeResult> done);
+                 std::optional<std::int64_t> request_id, domain::Done<IntakeResult> done,
+                 std::vector<std::string> extra_flags = {});
+  // Keeps a message the use cases refused for good (kept raw, flagged).
+  void Unprocessed(std::shared_ptr<Prepared> p, const Error& why, domain::Done<IntakeResult> done);
 
   domain::CaseService& cases_;
   domain::Store& store_;
