@@ -193,6 +193,11 @@ TEST_P(MailTest, AnUnreachableDatabaseAsksTheMtaToRetry) {
   const std::string down = GetParam() ? "postgresql://postgres@127.0.0.1:1/absent?connect_timeout=2"
                                       : "sqlite:" + db_->dir() + "/absent/dir/guichet.db";
   EXPECT_EQ(Mailgate(down, ReadFile(kCorpus + "/plain.eml"), out), 75) << out;
+  // A general-contact service missing from the catalogue is a mistake to fix, not a bounce.
+  EXPECT_EQ(Mailgate(db_->url(), ReadFile(kCorpus + "/plain.eml"), out,
+                     {{"GUICHET_MAIL_GENERAL_SERVICE", "absent"}}),
+            75)
+      << out;
   // An oversized message is bounced (EX_DATAERR), not retried forever.
   EXPECT_EQ(Mailgate(db_->url(), std::string(33 * 1024 * 1024, 'a'), out), 65) << out;
 }

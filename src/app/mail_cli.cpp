@@ -77,21 +77,29 @@ std::unique_ptr<MailContext> OpenMail(const Config& c) {
   auto ctx = std::make_unique<MailContext>();
   ctx->store = storage::OpenStore(*url, 1);
   ctx->cases = std::make_unique<domain::CaseService>(*ctx->store, ctx->clock);
-  // The server installed the catalogue; a mail command only reads it.
-  auto loaded = catalogue::LoadCatalogue(c.catalogue);
-  if (!loaded.problems.empty()) {
-    throw std::runtime_error("catalogue invalide : " + loaded.problems.front().ToString());
-  }
-  if (!loaded.catalogue->FindProcedure(c.mail_general_service)) {
-    throw std::runtime_error("le service « " + c.mail_general_service +
-                             " » ([mail] general_service) n’est pas au catalogue");
-  }
-  ctx->cases->UseCatalogue(loaded.catalogue);
   channels::mail::IntakeOptions options;
   options.general_service = c.mail_general_service;
   options.own_addresses = SplitAddresses(c.mail_addresses);
   options.ack_limit = c.mail_ack_limit;
   options.ack_window = std::chrono::minutes(c.mail_ack_window_minutes);
+  // The server installed the catalogue; a mail command only reads it, and
+  // only for a new request (parsing its files is most of a mailgate's start).
+  options.before_new_request = [cases = ctx->cases.get(), dir = c.catalogue,
+                                service = c.mail_general_service,
+                                loaded = false]() mutable -> Status {
+    if (loaded) return Status::Ok();
+    auto cat = catalogue::LoadCatalogue(dir);
+    if (!cat.problems.empty()) {
+      return Error::Unavailable("catalogue invalide : " + cat.problems.front().ToString());
+    }
+    if (!cat.catalogue->FindProcedure(service)) {
+      return Error::Unavailable("le service « " + service +
+                                " » ([mail] general_service) n’est pas au catalogue");
+    }
+    cases->UseCatalogue(cat.catalogue);
+    loaded = true;
+    return Status::Ok();
+  };
   ctx->intake = std::make_unique<channels::mail::MailIntake>(*ctx->cases, *ctx->store, ctx->sniffer,
                                                              ctx->clock, options);
   return ctx;

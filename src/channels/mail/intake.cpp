@@ -288,6 +288,9 @@ void MailIntake::Ingest(std::string raw, domain::Done<IntakeResult> done) {
     // Mail from ourselves that threads nowhere: a loop in the making.
     return StoreOnly(p, "ignored", std::nullopt, std::move(done));
   }
+  if (options_.before_new_request) {
+    if (auto s = options_.before_new_request(); !s.ok()) return done(s.error());
+  }
   if (sender_usable) {
     auto citizen = store_.FindCitizenByEmail(m.from_address);
     if (!citizen.ok()) return done(citizen.error());

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,10 @@ struct IntakeOptions {
   std::vector<std::string> own_addresses;
   int ack_limit = 5;
   std::chrono::seconds ack_window = std::chrono::hours(1);
+  // Called before the first new request, from the thread calling Ingest: a
+  // short-lived process loads the catalogue only when it creates a request
+  // (replies, bounces and duplicates do without). An error is passed on.
+  std::function<Status()> before_new_request;
 };
 
 struct IntakeResult {
