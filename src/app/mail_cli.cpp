@@ -1,5 +1,7 @@
 #include "app/mail_cli.hpp"
 
+#include <malloc.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
@@ -150,6 +152,10 @@ int RunMaildir(const Config& c, const std::string& dir_arg, bool watch, int inte
     std::fprintf(stderr, "guichet maildir: aucun Maildir ([mail.maildir] path ou argument)\n");
     return kExitTempFail;
   }
+  // As `serve`: keep freed memory rather than hand it back to the kernel
+  // after every message (madvise/munmap were a tenth of the time).
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
   std::unique_ptr<MailContext> ctx;
   try {
     ctx = OpenMail(c);

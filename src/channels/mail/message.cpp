@@ -55,14 +55,17 @@ std::string ConvertToUtf8(const std::string& bytes, std::string charset) {
       charset == "latin1" || charset == "iso_8859-1") {
     charset = "windows-1252";
   }
-  const char* iconv_name = g_mime_charset_iconv_name(charset.c_str());
-  gsize written = 0;
-  gchar* out = g_convert_with_fallback(bytes.data(), static_cast<gssize>(bytes.size()), "UTF-8",
-                                       iconv_name, "?", nullptr, &written, nullptr);
-  if (out) {
-    std::string s(out, written);
-    g_free(out);
-    if (g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr)) return s;
+  // GMime's iconv cache keeps converters open: glibc would load and unload a
+  // gconv module for each message otherwise.
+  iconv_t cd = g_mime_iconv_open("UTF-8", g_mime_charset_iconv_name(charset.c_str()));
+  if (cd != reinterpret_cast<iconv_t>(-1)) {
+    char* out = g_mime_iconv_strndup(cd, bytes.data(), bytes.size());
+    g_mime_iconv_close(cd);
+    if (out) {
+      std::string s(out);
+      g_free(out);
+      if (g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr)) return s;
+    }
   }
   gchar* valid = g_utf8_make_valid(bytes.data(), static_cast<gssize>(bytes.size()));
   std::string s(valid);
