@@ -386,6 +386,10 @@ echo "access log: $ACCESS_LINES lines for $HEALTHZ_LOG_REQUESTS /healthz answers
   "(a few more were in flight when wrk stopped, or readiness probes)"
 ((NOISY == 0)) || echo "NOTE: other processes used the CPU during some runs (column 'other'): noisy figures"
 
+# Inbound mail: mailgate (a process per message) and the Maildir reader.
+MAIL_STATUS=0
+"$LUA_DIR/mail.sh" "$BIN" || MAIL_STATUS=1
+
 status=0
 # Every 201 sent must be stored. wrk never reads the answers still in flight
 # when its time is up, so it may count up to one fewer per connection.
@@ -413,4 +417,5 @@ if ((SERVER_NON2XX != 0)); then
   echo "FAIL: the server answered $SERVER_NON2XX requests with a status other than 2xx" >&2
   status=1
 fi
+((MAIL_STATUS == 0)) || status=1
 exit "$status"

@@ -110,6 +110,26 @@ Status Apply(const std::string& key, const std::string& value, Config& c) {
     c.open311_contact = value;
     return Status::Ok();
   }
+  // ---- [mail] ----
+  if (key == "mail.general_service") {
+    if (value.empty())
+      return ConfigError(key, "le service des courriels non rattachés est obligatoire");
+    c.mail_general_service = value;
+    return Status::Ok();
+  }
+  if (key == "mail.addresses") {
+    c.mail_addresses = value;
+    return Status::Ok();
+  }
+  if (key == "mail.ack_limit") return ParseInt(key, value, 0, 10'000, c.mail_ack_limit);
+  if (key == "mail.ack_window_minutes") {
+    return ParseInt(key, value, 1, 10'080, c.mail_ack_window_minutes);
+  }
+  if (key == "mail.maildir.path") {
+    c.maildir_path = value;
+    return Status::Ok();
+  }
+  // ---- end of [mail] ----
   if (key == "log.level") {
     GUICHET_TRY(CheckLevel(key, value));
     c.log_level = value;
@@ -158,6 +178,16 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
       if (!sub) return ConfigError(std::string(section.str()), "une section [table] est attendue");
       for (const auto& [k, v] : *sub) {
         const std::string key = std::string(section.str()) + "." + std::string(k.str());
+        // One level of sub-tables ([mail.maildir]).
+        if (const auto* subsub = v.as_table()) {
+          for (const auto& [k2, v2] : *subsub) {
+            const std::string key2 = key + "." + std::string(k2.str());
+            const std::string text2 = ToText(v2);
+            if (text2 == "\x01") return ConfigError(key2, "valeur d’un type non pris en charge");
+            GUICHET_TRY(Apply(key2, text2, c));
+          }
+          continue;
+        }
         const std::string text = ToText(v);
         if (text == "\x01") return ConfigError(key, "valeur d’un type non pris en charge");
         GUICHET_TRY(Apply(key, text, c));
@@ -174,6 +204,9 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
       {"GUICHET_CATALOGUE", "procedures.catalogue"},
       {"GUICHET_TIMER_INTERVAL_MS", "procedures.timer_interval_ms"},
       {"GUICHET_OPEN311_JURISDICTION", "open311.jurisdiction_id"},
+      {"GUICHET_MAIL_GENERAL_SERVICE", "mail.general_service"},
+      {"GUICHET_MAIL_ADDRESSES", "mail.addresses"},
+      {"GUICHET_MAILDIR", "mail.maildir.path"},
   };
   for (const auto& [var, key] : kEnv) {
     auto it = env.find(var);

@@ -28,6 +28,13 @@ struct Config {
   std::string open311_jurisdiction_id;
   std::string open311_base_url;
   std::string open311_contact;
+  // ---- [mail] inbound email (channels/mail) ----
+  std::string mail_general_service = "question-generale";  // where unthreaded mail lands
+  std::string mail_addresses;  // our own addresses, comma-separated: never acknowledged
+  int mail_ack_limit = 5;      // acknowledgements per sender per window
+  int mail_ack_window_minutes = 60;
+  std::string maildir_path;  // [mail.maildir] path: read by `guichet maildir`
+  // ---- end of [mail] ----
 };
 
 // `path` empty: defaults then environment. `env` is injected for tests.

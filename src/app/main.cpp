@@ -12,6 +12,7 @@
 #include "app/catalogue_cli.hpp"
 #include "app/config.hpp"
 #include "app/demo.hpp"
+#include "app/mail_cli.hpp"
 #include "app/open311_routes.hpp"
 #include "catalogue/loader.hpp"
 #include "channels/open311/open311.hpp"
@@ -252,7 +253,20 @@ int main(int argc, char** argv) {
   audit_cmd->require_subcommand(1);
   auto* audit_verify =
       audit_cmd->add_subcommand("verify", "Vérifie la chaîne de hachage du journal d’audit");
-  for (auto* sub : {serve, migrate, seed, check, key_create, key_list, key_revoke, audit_verify}) {
+  // ---- inbound mail ----
+  auto* mailgate = cli.add_subcommand(
+      "mailgate", "Enregistre un courriel lu sur l’entrée standard (alias ou pipe d’un MTA)");
+  auto* maildir = cli.add_subcommand("maildir", "Enregistre les courriels de new/ d’un Maildir");
+  std::string maildir_path;
+  bool maildir_watch = false;
+  int maildir_interval_ms = 1000;
+  maildir->add_option("dir", maildir_path, "Le Maildir (défaut : [mail.maildir] path)");
+  maildir->add_flag("--watch", maildir_watch, "Continue de surveiller new/ jusqu’à SIGTERM");
+  maildir->add_option("--interval-ms", maildir_interval_ms, "Intervalle de --watch")
+      ->check(CLI::Range(10, 3'600'000));
+  // ---- end of inbound mail ----
+  for (auto* sub : {serve, migrate, seed, check, key_create, key_list, key_revoke, audit_verify,
+                    mailgate, maildir}) {
     sub->add_option("-c,--config", config_path, "Fichier de configuration TOML")
         ->check(CLI::ExistingFile);
   }
@@ -268,7 +282,10 @@ int main(int argc, char** argv) {
   }
   if (*catalogue_check) return app::RunCatalogueCheck(catalogue_dir);
   auto config = Configure(config_path);
-  if (!config) return kExitConfig;
+  // An MTA retries on 75 (EX_TEMPFAIL): a configuration mistake must not bounce mail.
+  if (!config) return *mailgate || *maildir ? app::kExitTempFail : kExitConfig;
+  if (*mailgate) return app::RunMailgate(*config);
+  if (*maildir) return app::RunMaildir(*config, maildir_path, maildir_watch, maildir_interval_ms);
   if (*check) {
     std::printf(
         "configuration valide : écoute %s:%u, base %s\n", config->host.c_str(), config->port,

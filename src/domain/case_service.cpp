@@ -252,6 +252,13 @@ Status CaseService::LoadCatalogue() {
   return Status::Ok();
 }
 
+void CaseService::UseCatalogue(std::shared_ptr<const Catalogue> catalogue) {
+  const Timestamp now = clock_.Now();
+  std::lock_guard lock(mu_);
+  catalogue_ = std::move(catalogue);
+  catalogue_installed_at_ = now;
+}
+
 std::optional<Timestamp> CaseService::catalogue_installed_at() const {
   std::lock_guard lock(mu_);
   return catalogue_installed_at_;
@@ -316,8 +323,8 @@ void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> 
 
   auto out = std::make_shared<Created>();
   store_.Write(
-      [base = std::move(r), idem, out, actor, cat, files,
-       intake_json = std::move(intake_json)](WriteTx& tx) -> Status {
+      [base = std::move(r), idem, out, actor, cat, files, intake_json = std::move(intake_json),
+       in_same_tx = std::move(in.in_same_tx)](WriteTx& tx) -> Status {
         // The op may run twice (see Store::Write): start from the captured request.
         Request r = base;
         if (idem) {
@@ -382,6 +389,7 @@ void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> 
           GUICHET_TRY(tx.AppendEvent(a));
         }
         GUICHET_TRY(AttachFiles(tx, r.id, files, r.channel, actor, r.created_at));
+        if (in_same_tx) GUICHET_TRY(in_same_tx(tx, r, fx->events));
         GUICHET_TRY(fx->Record(tx, r.id));
         if (idem) {
           GUICHET_TRY(tx.SaveIdempotency(
@@ -494,6 +502,7 @@ void CaseService::AddEvent(std::int64_t request_id, NewEvent in, Actor actor,
         r->updated_at = now;
         GUICHET_TRY(tx.UpdateRequest(*r, r->version));
         r->version += 1;
+        if (in.in_same_tx) GUICHET_TRY(in.in_same_tx(tx, *r, e));
         if (idem) GUICHET_TRY(tx.SaveIdempotency({scope, idem->key, idem->fingerprint, e.id, now}));
         out->event = std::move(e);
         out->request = std::move(*r);

@@ -51,6 +51,12 @@ struct NewRequest {
   // What the channel knows of the intake beyond the form (a JSON object:
   // Open311's media_url, device_id…), kept on the first timeline event.
   std::string intake_json = "{}";
+  // A channel's own writes in the same transaction (inbound mail: the raw
+  // message and its attachments). Runs once the request and its first event
+  // are inserted, before the workflow's events are recorded: it may amend
+  // them (e.g. mark an acknowledgement not to be sent). Not run on an
+  // idempotent replay; may run twice like any write op (see Store::Write).
+  std::function<Status(WriteTx&, const Request&, std::vector<Event>& workflow_events)> in_same_tx;
 };
 
 // A client-chosen key making a POST safe to retry, and a digest of the payload.
@@ -71,6 +77,9 @@ struct NewEvent {
   // What the channel knows beyond the text (a JSON object: Open311's
   // media_url, the client's update id…), kept on the event.
   std::string data_json = "{}";
+  // A channel's own writes in the same transaction, once the event is
+  // appended (see NewRequest::in_same_tx).
+  std::function<Status(WriteTx&, const Request&, const Event&)> in_same_tx;
 };
 
 struct EventAdded {
@@ -115,6 +124,9 @@ class CaseService {
   // Without catalogue files: builds one from the services and teams in the
   // database, each with the default workflow and no form.
   Status LoadCatalogue();
+  // Uses `catalogue` without writing its teams and services: for a short-lived
+  // tool next to a server that installed it (guichet mailgate).
+  void UseCatalogue(std::shared_ptr<const Catalogue> catalogue);
   std::shared_ptr<const Catalogue> catalogue() const;
   // When the catalogue in use was installed (InstallCatalogue or
   // LoadCatalogue); nullopt before either succeeded.

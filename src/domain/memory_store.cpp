@@ -194,6 +194,37 @@ class MemoryTx final : public WriteTx {
     s_.round_robin[team_id] = next;
     return next;
   }
+  // ---- Inbound mail ----
+  bool MailMessageStored(const std::string& sha256) override {
+    return s_.mail_messages.count(sha256) > 0;
+  }
+  Status InsertMailMessage(const MailMessage& m) override {
+    s_.mail_messages.emplace(m.sha256, m);
+    return Status::Ok();
+  }
+  std::int64_t CountMailAcks(const std::string& sender, Timestamp since) override {
+    return std::count_if(s_.mail_messages.begin(), s_.mail_messages.end(), [&](const auto& kv) {
+      const MailMessage& m = kv.second;
+      return m.acknowledged && m.sender == sender && m.received_at >= since;
+    });
+  }
+  Status MarkAddressFailing(const FailingAddress& f) override {
+    auto [it, inserted] = s_.failing_addresses.emplace(f.address, f);
+    if (!inserted) {
+      it->second.reason = f.reason;
+      it->second.failed_at = f.failed_at;
+      it->second.bounces += 1;
+    } else {
+      it->second.bounces = 1;
+    }
+    return Status::Ok();
+  }
+  std::optional<FailingAddress> FindFailingAddress(const std::string& address) override {
+    auto it = s_.failing_addresses.find(address);
+    if (it == s_.failing_addresses.end()) return std::nullopt;
+    return it->second;
+  }
+  // ---- end of inbound mail ----
 
  private:
   MemoryStore::State& s_;
@@ -531,5 +562,26 @@ void MemoryStore::Write(WriteOp op, WriteDone done) {
   }
   done(std::move(s));
 }
+
+// ---- Inbound mail ----
+Result<std::optional<std::int64_t>> MemoryStore::FindCitizenByEmail(const std::string& email) {
+  auto lower = [](std::string s) {
+    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  std::lock_guard lock(mu_);
+  for (const auto& [id, c] : state_.citizens) {
+    if (!c.email.empty() && lower(c.email) == lower(email)) return std::optional(id);
+  }
+  return std::optional<std::int64_t>();
+}
+
+Result<MailMessage> MemoryStore::GetMailMessage(const std::string& sha256) {
+  std::lock_guard lock(mu_);
+  auto it = state_.mail_messages.find(sha256);
+  if (it == state_.mail_messages.end()) return Error::NotFound("Ce courriel n’a pas été reçu.");
+  return it->second;
+}
+// ---- end of inbound mail ----
 
 }  // namespace guichet::domain

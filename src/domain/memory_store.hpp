@@ -44,6 +44,10 @@ class MemoryStore final : public Store {
   Result<Citizen> GetCitizen(std::int64_t id) override;
   // --- end back-office ---
   void Write(WriteOp op, WriteDone done) override;
+  // ---- Inbound mail ----
+  Result<std::optional<std::int64_t>> FindCitizenByEmail(const std::string& email) override;
+  Result<MailMessage> GetMailMessage(const std::string& sha256) override;
+  // ---- end of inbound mail ----
   bool Ping() override { return true; }
   std::vector<std::pair<std::string, double>> Stats() override { return {}; }
 
@@ -59,6 +63,8 @@ class MemoryStore final : public Store {
     std::map<std::string, Draft> drafts;
     std::map<std::string, std::pair<Upload, std::string>> uploads;
     std::map<std::int64_t, ApiKey> api_keys;
+    std::map<std::string, MailMessage> mail_messages;         // by sha256
+    std::map<std::string, FailingAddress> failing_addresses;  // by address
     std::int64_t next_id = 1;
     // Back-office (issue 4).
     std::map<std::int64_t, AuditEntry> audit;

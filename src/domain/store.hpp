@@ -131,6 +131,34 @@ struct ApiKey {
   std::optional<Timestamp> revoked_at;
 };
 
+// ---- Inbound mail (channels/mail, migration 008_mail) ----------------------
+// One inbound email as received, whatever became of it. Its raw bytes are an
+// Upload (message/rfc822) so that they download like any file.
+struct MailMessage {
+  std::string sha256;  // of the raw bytes: the same message delivered twice is stored once
+  std::string message_id;
+  std::string sender;  // lower-case address; "" when the From header is unusable
+  std::string subject;
+  // "request" (a new request), "reply" (threaded onto one), "bounce" (a DSN),
+  // "ignored" (nothing to do: a loop, our own address…).
+  std::string disposition;
+  std::string flags_json = "[]";  // ["malformed", "auto_submitted", "bulk", "rate_limited"…]
+  std::optional<std::int64_t> request_id;
+  std::string raw_upload_id;
+  bool acknowledged = false;  // an acknowledgement was queued for the sender
+  Timestamp received_at = 0;
+};
+
+// An address our mail bounced from (a delivery status notification). The
+// outbox's fallback reads it to choose another channel.
+struct FailingAddress {
+  std::string address;  // lower-case
+  std::string reason;   // the DSN's status code and diagnostic
+  std::int64_t bounces = 1;
+  Timestamp failed_at = 0;  // the last bounce
+};
+// ---- end of inbound mail ----------------------------------------------------
+
 // Operations available inside one write transaction. Not thread-safe: a
 // WriteTx lives only for the duration of the op it is passed to.
 class WriteTx {
@@ -194,6 +222,16 @@ class WriteTx {
   // wrapping around), remembered for next time; nullopt without agents.
   virtual std::optional<std::int64_t> NextRoundRobinAgent(const std::string& team_id) = 0;
   // --- end back-office ---
+  // ---- Inbound mail (channels/mail) ----
+  virtual bool MailMessageStored(const std::string& sha256) = 0;
+  // Does nothing when a message with this sha256 is stored already.
+  virtual Status InsertMailMessage(const MailMessage& m) = 0;
+  // Acknowledgements queued for `sender` since `since` (inclusive).
+  virtual std::int64_t CountMailAcks(const std::string& sender, Timestamp since) = 0;
+  // Inserts, or counts one more bounce with the new reason and date.
+  virtual Status MarkAddressFailing(const FailingAddress& f) = 0;
+  virtual std::optional<FailingAddress> FindFailingAddress(const std::string& address) = 0;
+  // ---- end of inbound mail ----
 };
 
 // Thread-safe. Reads run on the calling thread against a snapshot of
@@ -265,6 +303,13 @@ class Store {
   virtual bool Ping() = 0;
   // Figures for /metrics: name → value.
   virtual std::vector<std::pair<std::string, double>> Stats() = 0;
+
+  // ---- Inbound mail (channels/mail) ----
+  // The citizen whose email is `email` (compared without case); the lowest id
+  // when several share it.
+  virtual Result<std::optional<std::int64_t>> FindCitizenByEmail(const std::string& email) = 0;
+  virtual Result<MailMessage> GetMailMessage(const std::string& sha256) = 0;
+  // ---- end of inbound mail ----
 };
 
 }  // namespace guichet::domain

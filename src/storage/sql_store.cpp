@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "storage/sql_mail.hpp"
+
 namespace guichet::storage {
 
 using domain::Event;
@@ -604,6 +606,25 @@ class SqlWriteTx final : public domain::WriteTx {
     return next;
   }
   // --- end back-office ---
+  // ---- Inbound mail (SQL in sql_mail.cpp) ----
+  bool MailMessageStored(const std::string& sha256) override {
+    return sql_mail::MessageStored(c_, sha256);
+  }
+  Status InsertMailMessage(const domain::MailMessage& m) override {
+    sql_mail::InsertMessage(c_, m);
+    return Status::Ok();
+  }
+  std::int64_t CountMailAcks(const std::string& sender, Timestamp since) override {
+    return sql_mail::CountAcks(c_, sender, since);
+  }
+  Status MarkAddressFailing(const domain::FailingAddress& f) override {
+    sql_mail::MarkFailing(c_, f);
+    return Status::Ok();
+  }
+  std::optional<domain::FailingAddress> FindFailingAddress(const std::string& address) override {
+    return sql_mail::FindFailing(c_, address);
+  }
+  // ---- end of inbound mail ----
 
  private:
   sql::Connection& c_;
@@ -1232,5 +1253,22 @@ std::vector<std::pair<std::string, double>> SqlStore::Stats() {
       {"guichet_db_write_queue_depth", static_cast<double>(w.queued)},
   };
 }
+
+// ---- Inbound mail (SQL in sql_mail.cpp) ----
+Result<std::optional<std::int64_t>> SqlStore::FindCitizenByEmail(const std::string& email) {
+  return Read<std::optional<std::int64_t>>(
+      [&](sql::Connection& c) -> Result<std::optional<std::int64_t>> {
+        return sql_mail::FindCitizenByEmail(c, email);
+      });
+}
+
+Result<domain::MailMessage> SqlStore::GetMailMessage(const std::string& sha256) {
+  return Read<domain::MailMessage>([&](sql::Connection& c) -> Result<domain::MailMessage> {
+    auto m = sql_mail::FindMessage(c, sha256);
+    if (!m) return Error::NotFound("Ce courriel n’a pas été reçu.");
+    return *m;
+  });
+}
+// ---- end of inbound mail ----
 
 }  // namespace guichet::storage

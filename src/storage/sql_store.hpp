@@ -56,6 +56,10 @@ class SqlStore final : public domain::Store {
   Result<domain::Citizen> GetCitizen(std::int64_t id) override;
   // --- end back-office ---
   void Write(WriteOp op, WriteDone done) override;
+  // ---- Inbound mail ----
+  Result<std::optional<std::int64_t>> FindCitizenByEmail(const std::string& email) override;
+  Result<domain::MailMessage> GetMailMessage(const std::string& sha256) override;
+  // ---- end of inbound mail ----
   bool Ping() override;
   std::vector<std::pair<std::string, double>> Stats() override;
 
