@@ -11,14 +11,18 @@
 #include "app/catalogue_cli.hpp"
 #include "app/config.hpp"
 #include "app/demo.hpp"
+#include "app/web_config.hpp"
 #include "app/open311_routes.hpp"
 #include "catalogue/loader.hpp"
 #include "channels/open311/open311.hpp"
 #include "domain/api_keys.hpp"
 #include "domain/case_service.hpp"
 #include "domain/drafts.hpp"
+#include "domain/tracking.hpp"
 #include "http/api_procedures.hpp"
 #include "http/api_v1.hpp"
+#include "http/api_web.hpp"
+#include "http/static_site.hpp"
 #include "http/log.hpp"
 #include "http/server.hpp"
 #include "storage/magic_sniffer.hpp"
@@ -131,6 +135,17 @@ int Serve(const app::Config& c) {
   if (!c.open311_contact.empty()) open311_options.contact = c.open311_contact;
   channels::open311::Endpoint open311(cases, api_keys, clock, open311_options);
   app::RegisterOpen311(router, open311, c.open311_base_url);
+  // --- web (issue #7): the portal's API and the built front end ---
+  domain::TrackingService tracking(*store, cases, clock);
+  http::WebApi web_api(cases, tracking, *store, clock, app::PortalInfoOf(c));
+  web_api.Register(router);
+  http::StaticSite site({c.web_dist, app::OriginOf(c.web_tile_url)});
+  site.Register(router);
+  if (!site.Ready()) {
+    http::LogEvent(spdlog::level::warn, "portail non construit : seule l’API répond",
+                   {{"web_dist", c.web_dist}});
+  }
+  // --- end web ---
   http::ServerOptions options;
   options.host = c.host;
   options.port = c.port;

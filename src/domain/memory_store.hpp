@@ -30,6 +30,10 @@ class MemoryStore final : public Store {
   Result<std::vector<Event>> ListEventsSince(const std::vector<EventKind>& kinds,
                                              const std::vector<std::string>& service_ids,
                                              Timestamp since, Timestamp until, int limit) override;
+  // --- web (issue #7) ---
+  Result<Rating> GetRating(std::int64_t request_id) override;
+  Result<std::vector<QualitySample>> ListQualitySamples(Timestamp since) override;
+  // --- end web ---
   void Write(WriteOp op, WriteDone done) override;
   bool Ping() override { return true; }
   std::vector<std::pair<std::string, double>> Stats() override { return {}; }
@@ -46,6 +50,7 @@ class MemoryStore final : public Store {
     std::map<std::string, Draft> drafts;
     std::map<std::string, std::pair<Upload, std::string>> uploads;
     std::map<std::int64_t, ApiKey> api_keys;
+    std::map<std::int64_t, Rating> ratings;  // web (issue #7): by request id
     std::int64_t next_id = 1;
   };
 

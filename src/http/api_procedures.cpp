@@ -211,15 +211,7 @@ void ProcedureApi::Register(Router& router) {
         auto deadlines = cases_.Deadlines(*r);
         if (!deadlines.ok()) co_return ctx.Problem(deadlines.error());
         json items = json::array();
-        for (const auto& d : *deadlines) {
-          items.push_back(
-              {{"name", d.name},
-               {"label", d.label},
-               {"legal", d.legal},
-               {"state", ToString(d.state)},
-               {"due_at", d.due_at ? json(FormatIso8601(*d.due_at)) : json(nullptr)},
-               {"last_day", d.due_at ? json(domain::FrenchLastDay(*d.due_at)) : json(nullptr)}});
-        }
+        for (const auto& d : *deadlines) items.push_back(http::ToJson(d));
         co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
       });
 

@@ -40,6 +40,10 @@ class SqlStore final : public domain::Store {
                                                      const std::vector<std::string>& service_ids,
                                                      Timestamp since, Timestamp until,
                                                      int limit) override;
+  // --- web (issue #7) ---
+  Result<domain::Rating> GetRating(std::int64_t request_id) override;
+  Result<std::vector<domain::QualitySample>> ListQualitySamples(Timestamp since) override;
+  // --- end web ---
   void Write(WriteOp op, WriteDone done) override;
   bool Ping() override;
   std::vector<std::pair<std::string, double>> Stats() override;
