@@ -142,9 +142,9 @@ function TrackedView({
         Demande {r.reference}
       </h2>
       <p className="fr-mb-1w">
-        <Badge severity={severityOf(r.category)} noIcon={false} data-testid="statut">
-          {r.status_label}
-        </Badge>
+        <span data-testid="statut">
+          <Badge severity={severityOf(r.category)}>{r.status_label}</Badge>
+        </span>
       </p>
       <dl className="fr-mb-4w">
         <dt className="fr-text--bold">Démarche</dt>
