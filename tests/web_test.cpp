@@ -20,7 +20,8 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 constexpr const char* kEmail = "Jeanne.Martin@example.org";
-constexpr const char* kNoMatch = "Aucune demande ne correspond à cette référence et à ces coordonnées.";
+constexpr const char* kNoMatch =
+    "Aucune demande ne correspond à cette référence et à ces coordonnées.";
 
 json Report() {
   return {{"contact", {{"name", "Jeanne Martin"}, {"email", kEmail}, {"phone", "06 12 34 56 78"}}},
@@ -46,9 +47,8 @@ class WebTest : public ::testing::TestWithParam<bool> {
     WriteFile(dist / "index.html", "<!doctype html><title>Guichet</title>");
     WriteFile(dist / "assets" / "index-4f9a1c.js", "console.log('guichet');");
     WriteFile(dist / "dsfr" / "dsfr.min.css", "body{margin:0}");
-    server_ = std::make_unique<ServerProcess>(db_->url(),
-                                              std::map<std::string, std::string>{
-                                                  {"GUICHET_WEB_DIST", dist.string()}});
+    server_ = std::make_unique<ServerProcess>(
+        db_->url(), std::map<std::string, std::string>{{"GUICHET_WEB_DIST", dist.string()}});
     server_->Start();
   }
   void TearDown() override {
@@ -129,8 +129,9 @@ TEST_P(WebTest, CitizenRepliesAndAddsADocumentByTheSameProof) {
   auto empty = HttpJson(port(), "POST", "/api/v1/track/messages",
                         {{"reference", ref}, {"contact", kEmail}, {"message", "  "}});
   EXPECT_EQ(empty.status, 400) << empty.body;
-  auto stranger = HttpJson(port(), "POST", "/api/v1/track/messages",
-                           {{"reference", ref}, {"contact", "x@example.org"}, {"message", "Bonjour"}});
+  auto stranger =
+      HttpJson(port(), "POST", "/api/v1/track/messages",
+               {{"reference", ref}, {"contact", "x@example.org"}, {"message", "Bonjour"}});
   EXPECT_EQ(stranger.status, 404) << stranger.body;
   auto sent = HttpJson(port(), "POST", "/api/v1/track/messages",
                        {{"reference", ref},
@@ -156,7 +157,8 @@ TEST_P(WebTest, CitizenRepliesAndAddsADocumentByTheSameProof) {
 
 TEST_P(WebTest, AFinishedRequestIsRatedOnceAndTheQualityPageCountsIt) {
   const std::string ref = Submit();
-  const json rating = {{"reference", ref}, {"contact", kEmail}, {"score", 4}, {"comment", "Merci !"}};
+  const json rating = {
+      {"reference", ref}, {"contact", kEmail}, {"score", 4}, {"comment", "Merci !"}};
   auto early = HttpJson(port(), "POST", "/api/v1/track/rating", rating);
   EXPECT_EQ(early.status, 422) << early.body;
   auto fixed = HttpJson(port(), "POST", "/api/v1/requests/" + ref + "/transitions",
@@ -229,7 +231,8 @@ TEST_P(WebTest, TheFrontEndIsServedWithCachingAndSecurityHeaders) {
   EXPECT_NE(csp.find("script-src 'self';"), std::string::npos) << csp;
   EXPECT_EQ(csp.find("http"), std::string::npos) << "no third-party host: " << csp;
   // Client routes get the page; the API, Open311 and the probes keep theirs.
-  for (const char* route : {"/suivi", "/qualite", "/demarches/signalement-voirie", "/agents/demandes/42"}) {
+  for (const char* route :
+       {"/suivi", "/qualite", "/demarches/signalement-voirie", "/agents/demandes/42"}) {
     auto page = Http(port(), "GET", route);
     EXPECT_EQ(page.status, 200) << route;
     EXPECT_EQ(page.body, index.body) << route;
@@ -239,14 +242,16 @@ TEST_P(WebTest, TheFrontEndIsServedWithCachingAndSecurityHeaders) {
     EXPECT_EQ(res.status, 404) << reserved;
     EXPECT_EQ(res.Header("content-type"), "application/problem+json; charset=utf-8") << reserved;
   }
-  EXPECT_EQ(Http(port(), "GET", "/healthz").Header("content-type"), "application/json; charset=utf-8");
+  EXPECT_EQ(Http(port(), "GET", "/healthz").Header("content-type"),
+            "application/json; charset=utf-8");
   EXPECT_EQ(Http(port(), "GET", "/api/v1/services").status, 200);
   // Hashed assets are immutable; other files are revalidated; ETag gives 304.
   auto js = Http(port(), "GET", "/assets/index-4f9a1c.js");
   ASSERT_EQ(js.status, 200);
   EXPECT_EQ(js.Header("content-type"), "text/javascript; charset=utf-8");
   EXPECT_EQ(js.Header("cache-control"), "public, max-age=31536000, immutable");
-  auto again = Http(port(), "GET", "/assets/index-4f9a1c.js", "", {{"If-None-Match", js.Header("etag")}});
+  auto again =
+      Http(port(), "GET", "/assets/index-4f9a1c.js", "", {{"If-None-Match", js.Header("etag")}});
   EXPECT_EQ(again.status, 304);
   EXPECT_TRUE(again.body.empty());
   auto css = Http(port(), "GET", "/dsfr/dsfr.min.css");

@@ -81,7 +81,8 @@ Status CheckLevel(const std::string& key, const std::string& v) {
 // tile_attribution, map_center ("lat,lon"), map_zoom.
 Status ApplyWeb(const std::string& key, const std::string& value, Config& c) {
   if (key == "web.dist") {
-    if (value.empty()) return ConfigError(key, "le répertoire du portail construit est obligatoire");
+    if (value.empty())
+      return ConfigError(key, "le répertoire du portail construit est obligatoire");
     c.web_dist = value;
     return Status::Ok();
   }
@@ -112,8 +113,8 @@ Status ApplyWeb(const std::string& key, const std::string& value, Config& c) {
   if (key == "web.map_center") {
     double lat = 0, lon = 0;
     char extra = 0;
-    if (std::sscanf(value.c_str(), "%lf,%lf%c", &lat, &lon, &extra) != 2 || lat < -90 ||
-        lat > 90 || lon < -180 || lon > 180) {
+    if (std::sscanf(value.c_str(), "%lf,%lf%c", &lat, &lon, &extra) != 2 || lat < -90 || lat > 90 ||
+        lon < -180 || lon > 180) {
       return ConfigError(key, "« " + value + " » n’est pas de la forme « latitude,longitude »");
     }
     c.web_map_lat = lat;

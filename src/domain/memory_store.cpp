@@ -358,6 +358,11 @@ Result<std::vector<QualitySample>> MemoryStore::ListQualitySamples(Timestamp sin
       if (e.request_id != id || !answer || e.author == "system") continue;
       if (!q.first_answer_at || e.created_at < *q.first_answer_at) q.first_answer_at = e.created_at;
     }
+    // A cleared deadline leaves its due date on its timer (as in SQL).
+    for (const auto& [_, t] : state_.timers) {
+      if (r.due_at || t.request_id != id || t.kind != Timer::Kind::kDeadline || !t.due_at) continue;
+      q.due_at = std::max(q.due_at.value_or(*t.due_at), *t.due_at);
+    }
     if (auto g = state_.ratings.find(id); g != state_.ratings.end()) q.score = g->second.score;
     out.push_back(std::move(q));
   }

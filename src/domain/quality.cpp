@@ -55,8 +55,7 @@ struct Accumulator {
 std::optional<double> Median(std::vector<double> values) {
   if (values.empty()) return std::nullopt;
   const size_t mid = values.size() / 2;
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid),
-                   values.end());
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid), values.end());
   const double upper = values[mid];
   if (values.size() % 2 == 1) return upper;
   const double lower =

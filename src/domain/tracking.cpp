@@ -84,8 +84,8 @@ void TrackingService::Reply(const TrackProof& proof, std::string message,
   if (!IsValidUtf8(message)) {
     errs.push_back({"message", "Le message n’est pas un texte UTF-8 valide."});
   } else if (Utf8Length(message) > kMaxMessageLength) {
-    errs.push_back({"message", "Le message dépasse " + std::to_string(kMaxMessageLength) +
-                                   " caractères."});
+    errs.push_back(
+        {"message", "Le message dépasse " + std::to_string(kMaxMessageLength) + " caractères."});
   }
   if (message.empty() && files.empty()) {
     errs.push_back({"message", "Écrivez un message ou joignez un document."});
@@ -93,8 +93,8 @@ void TrackingService::Reply(const TrackProof& proof, std::string message,
   for (size_t i = 0; i < files.size(); ++i) {
     auto u = store_.GetUpload(files[i]);
     if (!u.ok() || u->request_id) {
-      errs.push_back({"files." + std::to_string(i),
-                      "Ce fichier est inconnu ou déjà joint à une demande."});
+      errs.push_back(
+          {"files." + std::to_string(i), "Ce fichier est inconnu ou déjà joint à une demande."});
     }
   }
   if (!errs.empty()) return done(Error::Invalid("Le message contient des erreurs.", errs));
@@ -141,8 +141,8 @@ void TrackingService::Rate(const TrackProof& proof, int score, std::string comme
   if (!IsValidUtf8(comment)) {
     errs.push_back({"comment", "Le commentaire n’est pas un texte UTF-8 valide."});
   } else if (Utf8Length(comment) > kMaxRatingCommentLength) {
-    errs.push_back({"comment", "Le commentaire dépasse " +
-                                   std::to_string(kMaxRatingCommentLength) + " caractères."});
+    errs.push_back({"comment", "Le commentaire dépasse " + std::to_string(kMaxRatingCommentLength) +
+                                   " caractères."});
   }
   if (!errs.empty()) return done(Error::Invalid("L’évaluation contient des erreurs.", errs));
   if (!IsTerminal(r->category)) {

@@ -89,8 +89,8 @@ std::string QualityCsv(const std::vector<domain::ServiceQuality>& items) {
       "delai_median_premiere_reponse_heures,demandes_resolues,delai_median_resolution_heures,"
       "base_engagement,part_dans_engagement,evaluations,satisfaction_moyenne\r\n";
   for (const auto& q : items) {
-    for (const auto& [period, f] : {std::pair{"30j", &q.last_30_days},
-                                    std::pair{"12m", &q.last_12_months}}) {
+    for (const auto& [period, f] :
+         {std::pair{"30j", &q.last_30_days}, std::pair{"12m", &q.last_12_months}}) {
       out += CsvText(q.service_id) + "," + CsvText(q.name) + "," + period + "," +
              std::to_string(f->received) + "," + std::to_string(f->answered) + "," +
              CsvNumber(f->median_first_answer_hours) + "," + std::to_string(f->resolved) + "," +
@@ -104,9 +104,13 @@ std::string QualityCsv(const std::vector<domain::ServiceQuality>& items) {
 
 }  // namespace
 
-WebApi::WebApi(domain::CaseService& cases, domain::TrackingService& tracking,
-               domain::Store& store, const Clock& clock, PortalInfo portal)
-    : cases_(cases), tracking_(tracking), store_(store), clock_(clock), portal_(std::move(portal)) {}
+WebApi::WebApi(domain::CaseService& cases, domain::TrackingService& tracking, domain::Store& store,
+               const Clock& clock, PortalInfo portal)
+    : cases_(cases),
+      tracking_(tracking),
+      store_(store),
+      clock_(clock),
+      portal_(std::move(portal)) {}
 
 std::optional<Response> WebApi::Limited(const Context& ctx) {
   if (limiter_.Allow(ctx.remote)) return std::nullopt;
@@ -205,83 +209,80 @@ void WebApi::Register(Router& router) {
     co_return res;
   });
 
-  router.Add(verb::post, "/api/v1/track/messages",
-             [this](Context& ctx) -> asio::awaitable<Response> {
-               if (auto limited = Limited(ctx)) co_return *limited;
-               if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
-               domain::TrackProof proof;
-               auto body = ParseTrackBody(ctx, {"message", "files"}, proof);
-               if (!body.ok()) co_return ctx.Problem(body.error());
-               std::vector<FieldError> errs;
-               std::string message;
-               std::vector<std::string> files;
-               if (auto m = body->find("message"); m != body->end()) {
-                 if (m->is_string()) {
-                   message = m->get<std::string>();
-                 } else {
-                   errs.push_back({"message", "Le message doit être un texte."});
-                 }
-               }
-               if (auto f = body->find("files"); f != body->end()) {
-                 if (!f->is_array() || f->size() > 10) {
-                   errs.push_back({"files", "Une liste de 10 fichiers au plus est attendue."});
-                 } else {
-                   for (const auto& id : *f) {
-                     if (id.is_string()) files.push_back(id.get<std::string>());
-                     else errs.push_back({"files", "Chaque fichier est désigné par son id."});
-                   }
-                 }
-               }
-               if (!errs.empty()) {
-                 co_return ctx.Problem(Error::Invalid("Le message contient des erreurs.", errs));
-               }
-               auto updated = co_await AwaitCallback<Result<domain::Request>>([&](auto done) {
-                 tracking_.Reply(proof, std::move(message), std::move(files), std::move(done));
-               });
-               if (!updated.ok()) co_return ctx.Problem(updated.error());
-               co_return ctx.Json(status::created,
-                                  json{{"reference", updated->reference},
-                                       {"updated_at", FormatIso8601(updated->updated_at)}}
-                                      .dump());
-             });
+  router.Add(
+      verb::post, "/api/v1/track/messages", [this](Context& ctx) -> asio::awaitable<Response> {
+        if (auto limited = Limited(ctx)) co_return *limited;
+        if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
+        domain::TrackProof proof;
+        auto body = ParseTrackBody(ctx, {"message", "files"}, proof);
+        if (!body.ok()) co_return ctx.Problem(body.error());
+        std::vector<FieldError> errs;
+        std::string message;
+        std::vector<std::string> files;
+        if (auto m = body->find("message"); m != body->end()) {
+          if (m->is_string()) {
+            message = m->get<std::string>();
+          } else {
+            errs.push_back({"message", "Le message doit être un texte."});
+          }
+        }
+        if (auto f = body->find("files"); f != body->end()) {
+          if (!f->is_array() || f->size() > 10) {
+            errs.push_back({"files", "Une liste de 10 fichiers au plus est attendue."});
+          } else {
+            for (const auto& id : *f) {
+              if (id.is_string())
+                files.push_back(id.get<std::string>());
+              else
+                errs.push_back({"files", "Chaque fichier est désigné par son id."});
+            }
+          }
+        }
+        if (!errs.empty()) {
+          co_return ctx.Problem(Error::Invalid("Le message contient des erreurs.", errs));
+        }
+        auto updated = co_await AwaitCallback<Result<domain::Request>>([&](auto done) {
+          tracking_.Reply(proof, std::move(message), std::move(files), std::move(done));
+        });
+        if (!updated.ok()) co_return ctx.Problem(updated.error());
+        co_return ctx.Json(status::created, json{{"reference", updated->reference},
+                                                 {"updated_at", FormatIso8601(updated->updated_at)}}
+                                                .dump());
+      });
 
-  router.Add(verb::post, "/api/v1/track/rating",
-             [this](Context& ctx) -> asio::awaitable<Response> {
-               if (auto limited = Limited(ctx)) co_return *limited;
-               if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
-               domain::TrackProof proof;
-               auto body = ParseTrackBody(ctx, {"score", "comment"}, proof);
-               if (!body.ok()) co_return ctx.Problem(body.error());
-               std::vector<FieldError> errs;
-               int score = 0;
-               std::string comment;
-               auto s = body->find("score");
-               if (s == body->end() || !s->is_number_integer()) {
-                 errs.push_back({"score", "La note (un entier de 1 à 5) est obligatoire."});
-               } else {
-                 score = static_cast<int>(std::clamp<std::int64_t>(s->get<std::int64_t>(), -1, 6));
-               }
-               if (auto c = body->find("comment"); c != body->end()) {
-                 if (c->is_string()) {
-                   comment = c->get<std::string>();
-                 } else {
-                   errs.push_back({"comment", "Le commentaire doit être un texte."});
-                 }
-               }
-               if (!errs.empty()) {
-                 co_return ctx.Problem(
-                     Error::Invalid("L’évaluation contient des erreurs.", errs));
-               }
-               auto rated = co_await AwaitCallback<Result<domain::Rating>>([&](auto done) {
-                 tracking_.Rate(proof, score, std::move(comment), std::move(done));
-               });
-               if (!rated.ok()) co_return ctx.Problem(rated.error());
-               co_return ctx.Json(status::created,
-                                  json{{"score", rated->score},
-                                       {"comment", rated->comment},
-                                       {"created_at", FormatIso8601(rated->created_at)}}
-                                      .dump());
-             });
+  router.Add(verb::post, "/api/v1/track/rating", [this](Context& ctx) -> asio::awaitable<Response> {
+    if (auto limited = Limited(ctx)) co_return *limited;
+    if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
+    domain::TrackProof proof;
+    auto body = ParseTrackBody(ctx, {"score", "comment"}, proof);
+    if (!body.ok()) co_return ctx.Problem(body.error());
+    std::vector<FieldError> errs;
+    int score = 0;
+    std::string comment;
+    auto s = body->find("score");
+    if (s == body->end() || !s->is_number_integer()) {
+      errs.push_back({"score", "La note (un entier de 1 à 5) est obligatoire."});
+    } else {
+      score = static_cast<int>(std::clamp<std::int64_t>(s->get<std::int64_t>(), -1, 6));
+    }
+    if (auto c = body->find("comment"); c != body->end()) {
+      if (c->is_string()) {
+        comment = c->get<std::string>();
+      } else {
+        errs.push_back({"comment", "Le commentaire doit être un texte."});
+      }
+    }
+    if (!errs.empty()) {
+      co_return ctx.Problem(Error::Invalid("L’évaluation contient des erreurs.", errs));
+    }
+    auto rated = co_await AwaitCallback<Result<domain::Rating>>(
+        [&](auto done) { tracking_.Rate(proof, score, std::move(comment), std::move(done)); });
+    if (!rated.ok()) co_return ctx.Problem(rated.error());
+    co_return ctx.Json(status::created, json{{"score", rated->score},
+                                             {"comment", rated->comment},
+                                             {"created_at", FormatIso8601(rated->created_at)}}
+                                            .dump());
+  });
 
   router.Add(verb::get, "/api/v1/quality", [this](Context& ctx) -> asio::awaitable<Response> {
     const auto format = ctx.Query("format").value_or("json");

@@ -16,8 +16,8 @@
 #include "domain/store.hpp"
 #include "http/api_procedures.hpp"
 #include "http/api_v1.hpp"
-#include "http/limits.hpp"
 #include "http/api_web.hpp"
+#include "http/limits.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 

@@ -183,9 +183,8 @@ Response StaticSite::Serve(const Context& ctx) const {
 }
 
 void StaticSite::Register(Router& router) {
-  router.AddFallback("/", [this](Context& ctx) -> asio::awaitable<Response> {
-    co_return Serve(ctx);
-  });
+  router.AddFallback("/",
+                     [this](Context& ctx) -> asio::awaitable<Response> { co_return Serve(ctx); });
 }
 
 }  // namespace guichet::http

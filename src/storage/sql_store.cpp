@@ -738,8 +738,7 @@ Result<std::vector<domain::ApiKey>> SqlStore::ListApiKeys() {
 
 // --- web (issue #7) ---
 Result<domain::Rating> SqlStore::GetRating(std::int64_t request_id) {
-  return Read<domain::Rating>(
-      [&](sql::Connection& c) { return web::GetRating(c, request_id); });
+  return Read<domain::Rating>([&](sql::Connection& c) { return web::GetRating(c, request_id); });
 }
 
 Result<std::vector<domain::QualitySample>> SqlStore::ListQualitySamples(Timestamp since) {

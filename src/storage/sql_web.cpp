@@ -13,12 +13,15 @@ constexpr const char* kInsertRating =
 // One row per request received since ?: the first answer is the earliest
 // message out or status change made by someone other than the system (the
 // acknowledgement and the timers do not answer anybody). The correlated
-// subquery is served by events_request (request_id, id).
+// subquery is served by events_request (request_id, id). A finished
+// request's workflow usually clears its deadline (due_at null): its due date
+// is then the one its deadline timer had.
 constexpr const char* kQualitySamples =
     "SELECT r.service_id, r.created_at, "
     "(SELECT MIN(e.created_at) FROM events e WHERE e.request_id = r.id "
     "AND e.kind IN ('message_out', 'status_change') AND e.author <> 'system'), "
-    "r.closed_at, r.due_at, g.score "
+    "r.closed_at, COALESCE(r.due_at, (SELECT MAX(t.due_at) FROM timers t "
+    "WHERE t.request_id = r.id AND t.kind = 'deadline')), g.score "
     "FROM requests r LEFT JOIN ratings g ON g.request_id = r.id "
     "WHERE r.created_at >= ? ORDER BY r.created_at, r.id";
 
@@ -34,11 +37,10 @@ Status InsertRating(sql::Connection& c, const domain::Rating& r) {
 
 Result<domain::Rating> GetRating(sql::Connection& c, std::int64_t request_id) {
   const Value p[] = {request_id};
-  auto rows = c.Query(
-      "SELECT request_id, score, comment, created_at FROM ratings WHERE request_id = ?", p);
+  auto rows =
+      c.Query("SELECT request_id, score, comment, created_at FROM ratings WHERE request_id = ?", p);
   if (!rows->Next()) return Error::NotFound("Cette demande n’a pas été évaluée.");
-  return domain::Rating{rows->Int(0), static_cast<int>(rows->Int(1)), rows->Text(2),
-                        rows->Int(3)};
+  return domain::Rating{rows->Int(0), static_cast<int>(rows->Int(1)), rows->Text(2), rows->Int(3)};
 }
 
 std::vector<domain::QualitySample> ListQualitySamples(sql::Connection& c, Timestamp since) {

@@ -12,6 +12,7 @@ import { axe, launchBrowser, newPage, PNG, startServer } from "./harness.mjs";
 const EMAIL = "jeanne.martin@example.org";
 let step = 0;
 let failed = false;
+let current = null; // the page of the step, for a screenshot when it fails
 
 async function check(name, fn) {
   step++;
@@ -20,6 +21,12 @@ async function check(name, fn) {
     console.log(`ok ${step} - ${name}`);
   } catch (e) {
     failed = true;
+    if (current) {
+      const shot = `${process.env.TMPDIR ?? "/tmp"}/guichet-browser-failure-${step}.png`;
+      await current.screenshot({ path: shot, fullPage: true }).catch(() => {});
+      console.log(`# screenshot: ${shot}`);
+      console.log(`# main: ${(await current.locator("main").innerText().catch(() => "")).slice(0, 1500)}`);
+    }
     console.log(`not ok ${step} - ${name}\n  ${String(e.stack ?? e).split("\n").join("\n  ")}`);
     throw e;
   }
@@ -34,6 +41,7 @@ const server = await startServer();
 const browser = await launchBrowser();
 try {
   const { page, offsite, cspErrors } = await newPage(browser, server.base);
+  current = page;
   let reference = "";
 
   await check("the home page lists the procedures by category and searches them", async () => {
@@ -84,7 +92,7 @@ try {
 
   await check("a citizen reports a pothole with a photo and a map position", async () => {
     await page.getByLabel("Description").fill("Un trou profond sur la voie cyclable, dangereux la nuit.");
-    await page.getByRole("group", { name: /danger/ }).getByLabel("Oui").check();
+    await page.getByRole("group", { name: /danger/ }).getByLabel("Oui").check({ force: true });
     await page.locator("input[type=file]").first().setInputFiles({ name: "nid-de-poule.png", mimeType: "image/png", buffer: PNG });
     await page.getByText(/Fichier envoyé.*nid-de-poule\.png/).waitFor();
     const map = page.getByTestId("carte");
@@ -124,7 +132,7 @@ try {
     await page.getByLabel(/Adresse électronique ou téléphone/).fill(EMAIL);
     await page.getByRole("button", { name: "Afficher ma demande" }).click();
     await page.getByRole("heading", { level: 2, name: `Demande ${reference}` }).waitFor();
-    assert.equal(await page.getByTestId("statut").innerText(), "Signalement reçu");
+    assert.equal((await page.getByTestId("statut").textContent()).trim(), "Signalement reçu");
     const history = await page.getByTestId("historique").innerText();
     assert.match(history, /Un trou profond sur la voie cyclable/);
     assert.match(history, /nid-de-poule\.png/);
@@ -151,7 +159,7 @@ try {
     await page.getByTestId("statut").getByText("Résolu").waitFor();
     await page.getByRole("heading", { level: 3, name: "Votre avis sur la réponse" }).waitFor();
     await accessible(page, "the rating form");
-    await page.getByLabel("4 — Satisfait").check();
+    await page.getByLabel("4 — Satisfait").check({ force: true });
     await page.getByLabel("Commentaire (facultatif)").fill("Rapide et efficace.");
     await page.getByRole("button", { name: "Donner mon avis" }).click();
     await page.getByText("Merci pour votre avis").waitFor();

@@ -10,6 +10,7 @@ export function AgentsPage() {
     <>
       <h1>Espace agents</h1>
       <Alert
+        as="h2"
         severity="info"
         title="Connexion pas encore disponible"
         description="L’espace des agents (boîte de réception, historique des demandes, réponses) ouvrira avec l’identification des agents et leur second facteur. En attendant, les agents passent par l’API sur le poste de la mairie."

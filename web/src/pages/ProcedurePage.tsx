@@ -66,7 +66,7 @@ export function ProcedurePage() {
     return (
       <>
         <h1>Démarche introuvable</h1>
-        <Alert severity="error" title="Impossible d’afficher cette démarche" description={loadError} />
+        <Alert as="h2" severity="error" title="Impossible d’afficher cette démarche" description={loadError} />
         <p className="fr-mt-2w">
           <Link to="/">Revenir à la liste des démarches</Link>
         </p>
@@ -81,6 +81,8 @@ export function ProcedurePage() {
   async function saveDraft() {
     setBusy(true);
     setDraftNotice(undefined);
+    setProblem(undefined);
+    setErrors({});
     try {
       const saved = draftToken ? await api.saveDraft(draftToken, data()) : await api.createDraft(slug, data());
       setDraftToken(saved.token);
@@ -158,6 +160,7 @@ export function ProcedurePage() {
       <div ref={summary} tabIndex={-1} aria-live="assertive">
         {problem && (
           <Alert
+            as="h2"
             severity="error"
             title={problem}
             description={
@@ -273,6 +276,7 @@ function Receipt({
         Votre demande est envoyée
       </h1>
       <Alert
+        as="h2"
         severity="success"
         title={`Référence\u202f: ${request.reference}`}
         description="Notez cette référence : avec l’adresse électronique ou le téléphone que vous avez donné, elle vous permet de suivre votre demande sans compte."

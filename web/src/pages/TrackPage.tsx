@@ -196,6 +196,7 @@ function TrackedView({
       </ol>
       {r.rating && (
         <Alert
+          as="h2"
           severity="info"
           title="Merci pour votre avis"
           description={`Vous avez donné la note de ${r.rating.score} sur 5${r.rating.comment ? ` : « ${r.rating.comment} »` : ""}.`}
