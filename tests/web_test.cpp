@@ -182,7 +182,8 @@ TEST_P(WebTest, AFinishedRequestIsRatedOnceAndTheQualityPageCountsIt) {
   auto quality = Http(port(), "GET", "/api/v1/quality");
   ASSERT_EQ(quality.status, 200) << quality.body;
   json voirie;
-  for (const auto& item : quality.Json()["items"]) {
+  const json report = quality.Json();
+  for (const auto& item : report["items"]) {
     if (item["service"] == "signalement-voirie") voirie = item;
   }
   ASSERT_FALSE(voirie.is_null()) << quality.body;

@@ -95,7 +95,7 @@ export function QualityPage() {
           </div>
           <h2 className="fr-mt-4w">Tous les chiffres</h2>
           <div className="fr-table guichet-table-wrap" data-testid="tableau-qualite">
-            <table>
+            <table tabIndex={0}>
               <caption>Qualité du service par démarche, {periodLabel[period]}</caption>
               <thead>
                 <tr>
