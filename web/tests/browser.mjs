@@ -25,7 +25,8 @@ async function check(name, fn) {
       const shot = `${process.env.TMPDIR ?? "/tmp"}/guichet-browser-failure-${step}.png`;
       await current.screenshot({ path: shot, fullPage: true }).catch(() => {});
       console.log(`# screenshot: ${shot}`);
-      console.log(`# main: ${(await current.locator("main").innerText().catch(() => "")).slice(0, 1500)}`);
+      console.log(`# main: ${(await current.locator("main").innerText().catch(() => "")).slice(0, 600)}`);
+      console.log(`# network and console errors:\n${(current.failures ?? []).join("\n")}`);
     }
     console.log(`not ok ${step} - ${name}\n  ${String(e.stack ?? e).split("\n").join("\n  ")}`);
     throw e;

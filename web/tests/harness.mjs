@@ -134,6 +134,13 @@ export async function newPage(browser, base, { width = 1280, height = 900, tiles
     if (/Content Security Policy/i.test(msg.text())) cspErrors.push(msg.text());
   });
   page.on("pageerror", (err) => cspErrors.push(`page error: ${err.message}`));
+  // Printed when a step fails: what the network did.
+  const failures = [];
+  page.on("requestfailed", (req) => failures.push(`${req.method()} ${req.url()}: ${req.failure()?.errorText}`));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") failures.push(`console: ${msg.text()}`);
+  });
+  page.failures = failures;
   return { page, context, offsite, cspErrors };
 }
 

@@ -38,12 +38,29 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const res = await fetch(BASE + path, {
+// Requests safe to send again when the network failed before an answer:
+// reads, and writes carrying an Idempotency-Key (the server answers a replay
+// with what the first one created).
+const RETRY_DELAY_MS = 500;
+
+async function send(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
+  const init: RequestInit = {
     method,
     headers: body === undefined ? headers : { "Content-Type": "application/json", ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  };
+  const retriable = method === "GET" || "Idempotency-Key" in headers || path === "/track";
+  try {
+    return await fetch(BASE + path, init);
+  } catch (e) {
+    if (!retriable) throw e;
+    await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+    return fetch(BASE + path, init);
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const res = await send(method, path, body, headers);
   if (!res.ok) {
     let problem: Problem | null = null;
     try {

@@ -808,8 +808,10 @@ export interface paths {
          *     - `median_resolution_hours` : délai médian jusqu’à l’entrée dans un
          *       statut terminal (`closed_at`), sur les `resolved` demandes ;
          *     - `within_commitment` : part (0 à 1) des demandes résolues au plus
-         *       tard à leur échéance (`due_at`), parmi les `commitment_base`
-         *       demandes à échéance résolues ou déjà en retard ;
+         *       tard à leur échéance (`due_at` ; pour une demande dont le workflow
+         *       a levé le délai en la terminant, l’échéance qu’avait ce délai),
+         *       parmi les `commitment_base` demandes à échéance résolues ou déjà
+         *       en retard ;
          *     - `satisfaction` : moyenne des `ratings` évaluations (1 à 5).
          *
          *     Une valeur sans demande pour la calculer vaut `null`.

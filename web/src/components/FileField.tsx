@@ -42,7 +42,7 @@ export function FileField({ id, label, hint, accept, maxItems, maxBytes, value, 
         break;
       }
       if (maxBytes && file.size > maxBytes) {
-        setLocalError(`« ${file.name} » dépasse ${sizeText(maxBytes)}.`);
+        setLocalError(`« ${file.name} » dépasse ${sizeText(maxBytes)}.`);
         continue;
       }
       const key = `${file.name}-${Date.now()}`;
@@ -55,7 +55,7 @@ export function FileField({ id, label, hint, accept, maxItems, maxBytes, value, 
         ids = [...ids, up.id];
         onChange(ids);
       } catch (e) {
-        setLocalError(e instanceof ApiError ? e.message : `L’envoi de « ${file.name} » a échoué.`);
+        setLocalError(e instanceof ApiError ? e.message : `L’envoi de « ${file.name} » a échoué.`);
       } finally {
         setPending((p) => p.filter((x) => x.key !== key));
       }

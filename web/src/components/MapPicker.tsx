@@ -112,7 +112,7 @@ export function MapPicker({ map: settings, value, onChange, error }: Props) {
               ref={container}
               className="guichet-map"
               role="application"
-              aria-label="Carte : cliquez pour indiquer le lieu"
+              aria-label="Carte : cliquez pour indiquer le lieu"
               aria-describedby="carte-aide"
               data-testid="carte"
             />
@@ -142,7 +142,7 @@ export function MapPicker({ map: settings, value, onChange, error }: Props) {
       <div className="fr-fieldset__element">
         <Input
           label="Adresse ou repère"
-          hintText="Par exemple : 12 rue de la République, devant l’école"
+          hintText="Par exemple : 12 rue de la République, devant l’école"
           nativeInputProps={{
             id: "champ-adresse",
             autoComplete: "street-address",

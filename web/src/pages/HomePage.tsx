@@ -36,7 +36,7 @@ export function HomePage() {
       <div role="search">
         <Input
           label="Rechercher une démarche"
-          hintText="Par exemple : nid-de-poule, acte de naissance, encombrants"
+          hintText="Par exemple : nid-de-poule, acte de naissance, encombrants"
           nativeInputProps={{
             type: "search",
             value: query,
@@ -71,7 +71,7 @@ export function HomePage() {
           </ul>
         </section>
       ))}
-      <CallOut title="Vous avez déjà fait une demande ?" buttonProps={{ linkProps: { to: "/suivi" }, children: "Suivre ma demande" }}>
+      <CallOut title="Vous avez déjà fait une demande ?" buttonProps={{ linkProps: { to: "/suivi" }, children: "Suivre ma demande" }}>
         Avec sa référence et l’adresse électronique ou le téléphone donnés lors du dépôt, suivez son traitement, répondez
         au service et, une fois la demande traitée, donnez votre avis.
       </CallOut>

@@ -215,7 +215,7 @@ export function ProcedurePage() {
           <div className="fr-fieldset__element">
             <Input
               label="Adresse électronique"
-              hintText="Format attendu : nom@domaine.fr"
+              hintText="Format attendu : nom@domaine.fr"
               state={contactError("email") ? "error" : "default"}
               stateRelatedMessage={contactError("email")}
               nativeInputProps={{
@@ -230,7 +230,7 @@ export function ProcedurePage() {
           <div className="fr-fieldset__element">
             <Input
               label="Téléphone"
-              hintText="Par exemple : 06 12 34 56 78"
+              hintText="Par exemple : 06 12 34 56 78"
               state={contactError("phone") ? "error" : "default"}
               stateRelatedMessage={contactError("phone")}
               nativeInputProps={{
@@ -279,7 +279,7 @@ function Receipt({
         as="h2"
         severity="success"
         title={`Référence\u202f: ${request.reference}`}
-        description="Notez cette référence : avec l’adresse électronique ou le téléphone que vous avez donné, elle vous permet de suivre votre demande sans compte."
+        description="Notez cette référence : avec l’adresse électronique ou le téléphone que vous avez donné, elle vous permet de suivre votre demande sans compte."
       />
       <h2 className="fr-mt-4w">Et maintenant{"\u202f"}?</h2>
       <ul>

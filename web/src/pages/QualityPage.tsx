@@ -90,7 +90,7 @@ export function QualityPage() {
             <canvas
               ref={canvas}
               role="img"
-              aria-label={`Graphique : demandes reçues et traitées dans le délai annoncé, ${periodLabel[period]}. Les mêmes chiffres figurent dans le tableau ci-dessous.`}
+              aria-label={`Graphique : demandes reçues et traitées dans le délai annoncé, ${periodLabel[period]}. Les mêmes chiffres figurent dans le tableau ci-dessous.`}
             />
           </div>
           <h2 className="fr-mt-4w">Tous les chiffres</h2>

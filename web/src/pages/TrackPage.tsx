@@ -199,7 +199,7 @@ function TrackedView({
           as="h2"
           severity="info"
           title="Merci pour votre avis"
-          description={`Vous avez donné la note de ${r.rating.score} sur 5${r.rating.comment ? ` : « ${r.rating.comment} »` : ""}.`}
+          description={`Vous avez donné la note de ${r.rating.score} sur 5${r.rating.comment ? ` : « ${r.rating.comment} »` : ""}.`}
           className="fr-mb-4w"
         />
       )}
@@ -291,7 +291,7 @@ function RatingForm({ proof, done }: { proof: TrackProof; done: () => Promise<vo
     <form onSubmit={send} noValidate className="fr-mt-4w">
       <h3>Votre avis sur la réponse</h3>
       <RadioButtons
-        legend="Êtes-vous satisfait de la réponse apportée ?"
+        legend="Êtes-vous satisfait de la réponse apportée ?"
         name="note"
         state={errors.score ? "error" : "default"}
         stateRelatedMessage={errors.score}
