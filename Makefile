@@ -8,6 +8,7 @@ deps:
 
 build: deps
 	scripts/build.sh $(BUILD)
+	scripts/build-web
 
 # Serves the demo on SQLite at http://127.0.0.1:8080 (Ctrl-C stops it cleanly).
 run: build

@@ -10,6 +10,8 @@ PG_PORT=${GUICHET_TEST_PG_PORT:-55432}
 
 scripts/install-deps || exit 1
 scripts/build.sh "$BUILD" || exit 1
+# The portal the browser tests drive (web/dist).
+scripts/build-web || exit 1
 
 # PostgreSQL: a private cluster under build/, stopped on exit.
 PG_DIR=$ROOT/$BUILD/pg

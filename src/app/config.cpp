@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 
 #include "storage/open.hpp"
@@ -75,6 +76,55 @@ Status CheckLevel(const std::string& key, const std::string& v) {
 }
 
 // Applies one setting given as text (from TOML or the environment).
+// --- web (issue #7) ---
+// [web] dist, contact_email, contact_phone, contact_address, tile_url,
+// tile_attribution, map_center ("lat,lon"), map_zoom.
+Status ApplyWeb(const std::string& key, const std::string& value, Config& c) {
+  if (key == "web.dist") {
+    if (value.empty())
+      return ConfigError(key, "le répertoire du portail construit est obligatoire");
+    c.web_dist = value;
+    return Status::Ok();
+  }
+  if (key == "web.contact_email") {
+    c.web_contact_email = value;
+    return Status::Ok();
+  }
+  if (key == "web.contact_phone") {
+    c.web_contact_phone = value;
+    return Status::Ok();
+  }
+  if (key == "web.contact_address") {
+    c.web_contact_address = value;
+    return Status::Ok();
+  }
+  if (key == "web.tile_attribution") {
+    c.web_tile_attribution = value;
+    return Status::Ok();
+  }
+  if (key == "web.tile_url") {
+    if (!value.empty() && value.rfind("https://", 0) != 0 && value.rfind("http://", 0) != 0) {
+      return ConfigError(key, "« " + value + " » n’est pas une adresse http:// ou https://");
+    }
+    c.web_tile_url = value;
+    return Status::Ok();
+  }
+  if (key == "web.map_zoom") return ParseInt(key, value, 1, 19, c.web_map_zoom);
+  if (key == "web.map_center") {
+    double lat = 0, lon = 0;
+    char extra = 0;
+    if (std::sscanf(value.c_str(), "%lf,%lf%c", &lat, &lon, &extra) != 2 || lat < -90 || lat > 90 ||
+        lon < -180 || lon > 180) {
+      return ConfigError(key, "« " + value + " » n’est pas de la forme « latitude,longitude »");
+    }
+    c.web_map_lat = lat;
+    c.web_map_lon = lon;
+    return Status::Ok();
+  }
+  return ConfigError(key, "clé inconnue");
+}
+// --- end web ---
+
 Status Apply(const std::string& key, const std::string& value, Config& c) {
   if (key == "server.listen") return ParseListen(value, c);
   if (key == "server.threads") return ParseInt(key, value, 0, 256, c.threads);
@@ -130,6 +180,7 @@ Status Apply(const std::string& key, const std::string& value, Config& c) {
     return Status::Ok();
   }
   // ---- end of [mail] ----
+  if (key.rfind("web.", 0) == 0) return ApplyWeb(key, value, c);
   if (key == "log.level") {
     GUICHET_TRY(CheckLevel(key, value));
     c.log_level = value;
@@ -207,6 +258,7 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
       {"GUICHET_MAIL_GENERAL_SERVICE", "mail.general_service"},
       {"GUICHET_MAIL_ADDRESSES", "mail.addresses"},
       {"GUICHET_MAILDIR", "mail.maildir.path"},
+      {"GUICHET_WEB_DIST", "web.dist"},
   };
   for (const auto& [var, key] : kEnv) {
     auto it = env.find(var);

@@ -35,6 +35,20 @@ struct Config {
   int mail_ack_window_minutes = 60;
   std::string maildir_path;  // [mail.maildir] path: read by `guichet maildir`
   // ---- end of [mail] ----
+  // --- web (issue #7) ---
+  // [web]: the built front end (GUICHET_WEB_DIST), the town hall's contact
+  // shown on the portal, the map's tile server ({z}/{x}/{y}; none by
+  // default: the map is a plain pick without a base layer) and its centre.
+  std::string web_dist = "./web/dist";
+  std::string web_contact_email;
+  std::string web_contact_phone;
+  std::string web_contact_address;
+  std::string web_tile_url;
+  std::string web_tile_attribution;
+  double web_map_lat = 45.764;
+  double web_map_lon = 4.8357;
+  int web_map_zoom = 14;
+  // --- end web ---
 };
 
 // `path` empty: defaults then environment. `env` is injected for tests.

@@ -14,6 +14,7 @@
 #include "app/demo.hpp"
 #include "app/mail_cli.hpp"
 #include "app/open311_routes.hpp"
+#include "app/web_config.hpp"
 #include "catalogue/loader.hpp"
 #include "channels/open311/open311.hpp"
 #include "domain/api_keys.hpp"
@@ -21,10 +22,13 @@
 #include "domain/case_service.hpp"
 #include "domain/drafts.hpp"
 #include "http/api_backoffice.hpp"
+#include "domain/tracking.hpp"
 #include "http/api_procedures.hpp"
 #include "http/api_v1.hpp"
+#include "http/api_web.hpp"
 #include "http/log.hpp"
 #include "http/server.hpp"
+#include "http/static_site.hpp"
 #include "storage/magic_sniffer.hpp"
 #include "storage/open.hpp"
 #include "workers/timer_worker.hpp"
@@ -139,6 +143,17 @@ int Serve(const app::Config& c) {
   domain::BackofficeService backoffice(*store, cases, clock);
   http::BackofficeApi backoffice_api(cases, backoffice, *store, clock);
   backoffice_api.Register(router);
+  // --- web (issue #7): the portal's API and the built front end ---
+  domain::TrackingService tracking(*store, cases, clock);
+  http::WebApi web_api(cases, tracking, *store, clock, app::PortalInfoOf(c));
+  web_api.Register(router);
+  http::StaticSite site({c.web_dist, app::OriginOf(c.web_tile_url)});
+  site.Register(router);
+  if (!site.Ready()) {
+    http::LogEvent(spdlog::level::warn, "portail non construit : seule l’API répond",
+                   {{"web_dist", c.web_dist}});
+  }
+  // --- end web ---
   http::ServerOptions options;
   options.host = c.host;
   options.port = c.port;

@@ -176,6 +176,8 @@ Status ApplyTransition(WriteTx& tx, const Catalogue& cat, Request& r, const Tran
   return fx->Record(tx, r.id);
 }
 
+}  // namespace
+
 // Attaches uploads to a request, each with its timeline event.
 Status AttachFiles(WriteTx& tx, std::int64_t request_id, const std::vector<std::string>& files,
                    Channel channel, const Actor& actor, Timestamp now) {
@@ -192,6 +194,8 @@ Status AttachFiles(WriteTx& tx, std::int64_t request_id, const std::vector<std::
   }
   return Status::Ok();
 }
+
+namespace {
 
 // The completion of a write whose result the op left in `*out`.
 template <typename T>

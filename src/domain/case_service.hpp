@@ -112,6 +112,12 @@ struct RequestDeadline {
   std::optional<Timestamp> due_at;
 };
 
+// Attaches uploaded files to a request inside its write transaction, with
+// one `attachment` event each on the timeline. (Shared with the citizen's
+// tracking page, domain/tracking.hpp.)
+Status AttachFiles(WriteTx& tx, std::int64_t request_id, const std::vector<std::string>& files,
+                   Channel channel, const Actor& actor, Timestamp now);
+
 class CaseService {
  public:
   CaseService(Store& store, const Clock& clock);

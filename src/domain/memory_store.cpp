@@ -225,6 +225,14 @@ class MemoryTx final : public WriteTx {
     return it->second;
   }
   // ---- end of inbound mail ----
+  // --- web (issue #7) ---
+  Status InsertRating(const Rating& r) override {
+    if (!s_.ratings.emplace(r.request_id, r).second) {
+      return Error::Conflict("Cette demande a déjà été évaluée.");
+    }
+    return Status::Ok();
+  }
+  // --- end web ---
 
  private:
   MemoryStore::State& s_;
@@ -550,6 +558,39 @@ Result<Citizen> MemoryStore::GetCitizen(std::int64_t id) {
   return it->second;
 }
 // --- end back-office ---
+// --- web (issue #7) ---
+Result<Rating> MemoryStore::GetRating(std::int64_t request_id) {
+  std::lock_guard lock(mu_);
+  auto it = state_.ratings.find(request_id);
+  if (it == state_.ratings.end()) return Error::NotFound("Cette demande n’a pas été évaluée.");
+  return it->second;
+}
+
+Result<std::vector<QualitySample>> MemoryStore::ListQualitySamples(Timestamp since) {
+  std::lock_guard lock(mu_);
+  std::vector<QualitySample> out;
+  for (const auto& [id, r] : state_.requests) {
+    if (r.created_at < since) continue;
+    QualitySample q{r.service_id, r.created_at, std::nullopt, r.closed_at, r.due_at, std::nullopt};
+    for (const auto& [_, e] : state_.events) {
+      const bool answer = e.kind == EventKind::kMessageOut || e.kind == EventKind::kStatusChange;
+      if (e.request_id != id || !answer || e.author == "system") continue;
+      if (!q.first_answer_at || e.created_at < *q.first_answer_at) q.first_answer_at = e.created_at;
+    }
+    // A cleared deadline leaves its due date on its timer (as in SQL).
+    for (const auto& [_, t] : state_.timers) {
+      if (r.due_at || t.request_id != id || t.kind != Timer::Kind::kDeadline || !t.due_at) continue;
+      q.due_at = std::max(q.due_at.value_or(*t.due_at), *t.due_at);
+    }
+    if (auto g = state_.ratings.find(id); g != state_.ratings.end()) q.score = g->second.score;
+    out.push_back(std::move(q));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const QualitySample& a, const QualitySample& b) {
+    return a.created_at < b.created_at;
+  });
+  return out;
+}
+// --- end web ---
 
 void MemoryStore::Write(WriteOp op, WriteDone done) {
   Status s;

@@ -43,6 +43,10 @@ class MemoryStore final : public Store {
   Result<std::vector<RequestLink>> ListLinks(std::int64_t request_id) override;
   Result<Citizen> GetCitizen(std::int64_t id) override;
   // --- end back-office ---
+  // --- web (issue #7) ---
+  Result<Rating> GetRating(std::int64_t request_id) override;
+  Result<std::vector<QualitySample>> ListQualitySamples(Timestamp since) override;
+  // --- end web ---
   void Write(WriteOp op, WriteDone done) override;
   // ---- Inbound mail ----
   Result<std::optional<std::int64_t>> FindCitizenByEmail(const std::string& email) override;
@@ -65,6 +69,7 @@ class MemoryStore final : public Store {
     std::map<std::int64_t, ApiKey> api_keys;
     std::map<std::string, MailMessage> mail_messages;         // by sha256
     std::map<std::string, FailingAddress> failing_addresses;  // by address
+    std::map<std::int64_t, Rating> ratings;  // web (issue #7): by request id
     std::int64_t next_id = 1;
     // Back-office (issue 4).
     std::map<std::int64_t, AuditEntry> audit;

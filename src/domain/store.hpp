@@ -158,6 +158,26 @@ struct FailingAddress {
   Timestamp failed_at = 0;  // the last bounce
 };
 // ---- end of inbound mail ----------------------------------------------------
+// --- web (issue #7): satisfaction ratings and the public quality figures ---
+// A citizen's rating of a finished request: one per request.
+struct Rating {
+  std::int64_t request_id = 0;
+  int score = 0;  // 1..5
+  std::string comment;
+  Timestamp created_at = 0;
+};
+// What the quality page needs of one request received in a period: when it
+// was first answered (first message_out or status change not made by the
+// system), resolved (closed_at), due, and its rating if any.
+struct QualitySample {
+  std::string service_id;
+  Timestamp created_at = 0;
+  std::optional<Timestamp> first_answer_at;
+  std::optional<Timestamp> closed_at;
+  std::optional<Timestamp> due_at;
+  std::optional<int> score;
+};
+// --- end web ---
 
 // Operations available inside one write transaction. Not thread-safe: a
 // WriteTx lives only for the duration of the op it is passed to.
@@ -232,6 +252,10 @@ class WriteTx {
   virtual Status MarkAddressFailing(const FailingAddress& f) = 0;
   virtual std::optional<FailingAddress> FindFailingAddress(const std::string& address) = 0;
   // ---- end of inbound mail ----
+  // --- web (issue #7) ---
+  // kConflict when the request is already rated.
+  virtual Status InsertRating(const Rating& r) = 0;
+  // --- end web ---
 };
 
 // Thread-safe. Reads run on the calling thread against a snapshot of
@@ -294,6 +318,12 @@ class Store {
   virtual Result<std::vector<RequestLink>> ListLinks(std::int64_t request_id) = 0;
   virtual Result<Citizen> GetCitizen(std::int64_t id) = 0;
   // --- end back-office ---
+  // --- web (issue #7) ---
+  // kNotFound when the request has no rating.
+  virtual Result<Rating> GetRating(std::int64_t request_id) = 0;
+  // One sample per request created at or after `since`, in creation order.
+  virtual Result<std::vector<QualitySample>> ListQualitySamples(Timestamp since) = 0;
+  // --- end web ---
 
   virtual void Write(WriteOp op, WriteDone done) = 0;
   // Blocking convenience for tools and tests: Write and wait for `done`.

@@ -203,25 +203,16 @@ void ProcedureApi::Register(Router& router) {
                co_return res;
              });
 
-  router.Add(
-      verb::get, "/api/v1/requests/{id}/deadlines",
-      [this](Context& ctx) -> asio::awaitable<Response> {
-        auto r = cases_.Get(ctx.Param("id"));
-        if (!r.ok()) co_return ctx.Problem(r.error());
-        auto deadlines = cases_.Deadlines(*r);
-        if (!deadlines.ok()) co_return ctx.Problem(deadlines.error());
-        json items = json::array();
-        for (const auto& d : *deadlines) {
-          items.push_back(
-              {{"name", d.name},
-               {"label", d.label},
-               {"legal", d.legal},
-               {"state", ToString(d.state)},
-               {"due_at", d.due_at ? json(FormatIso8601(*d.due_at)) : json(nullptr)},
-               {"last_day", d.due_at ? json(domain::FrenchLastDay(*d.due_at)) : json(nullptr)}});
-        }
-        co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
-      });
+  router.Add(verb::get, "/api/v1/requests/{id}/deadlines",
+             [this](Context& ctx) -> asio::awaitable<Response> {
+               auto r = cases_.Get(ctx.Param("id"));
+               if (!r.ok()) co_return ctx.Problem(r.error());
+               auto deadlines = cases_.Deadlines(*r);
+               if (!deadlines.ok()) co_return ctx.Problem(deadlines.error());
+               json items = json::array();
+               for (const auto& d : *deadlines) items.push_back(http::ToJson(d));
+               co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
+             });
 
   router.Add(verb::post, "/api/v1/requests/{id}/corrections",
              [this](Context& ctx) -> asio::awaitable<Response> {

@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "domain/workflow_engine.hpp"
+
 namespace guichet::http {
 
 using nlohmann::json;
@@ -452,6 +454,16 @@ Result<domain::Assignment> ParseAssignment(const json& j) {
   }
   if (!errs.empty()) return Error::Invalid("L’affectation contient des erreurs.", std::move(errs));
   return a;
+}
+
+nlohmann::json ToJson(const domain::RequestDeadline& d) {
+  using nlohmann::json;
+  return {{"name", d.name},
+          {"label", d.label},
+          {"legal", d.legal},
+          {"state", ToString(d.state)},
+          {"due_at", d.due_at ? json(FormatIso8601(*d.due_at)) : json(nullptr)},
+          {"last_day", d.due_at ? json(domain::FrenchLastDay(*d.due_at)) : json(nullptr)}};
 }
 
 }  // namespace guichet::http

@@ -24,6 +24,8 @@ nlohmann::json ToJson(const domain::Team& t);
 nlohmann::json ToJson(const domain::Workflow& w);
 nlohmann::json ToJson(const domain::Action& a);
 nlohmann::json ToJson(const Delay& d);
+// A request's deadline: name, label, legal, state, due_at and last_day.
+nlohmann::json ToJson(const domain::RequestDeadline& d);
 // The definition clients render a procedure's form from.
 nlohmann::json ToJson(const domain::Procedure& p, const domain::Catalogue& cat);
 // The roles that may fire `t` (the staff roles when it names none).

@@ -17,6 +17,7 @@
 #include "http/api_backoffice.hpp"
 #include "http/api_procedures.hpp"
 #include "http/api_v1.hpp"
+#include "http/api_web.hpp"
 #include "http/limits.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
@@ -57,6 +58,11 @@ std::set<Operation> RegisteredRoutes() {
   domain::BackofficeService backoffice(store, cases, clock);
   BackofficeApi backoffice_api(cases, backoffice, store, clock);
   backoffice_api.Register(router);
+  // --- web (issue #7) ---
+  domain::TrackingService tracking(store, cases, clock);
+  WebApi web(cases, tracking, store, clock, PortalInfo{});
+  web.Register(router);
+  // --- end web ---
   std::set<Operation> out;
   for (const auto& r : router.Routes()) {
     std::string method(bhttp::to_string(r.method));

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "storage/sql_mail.hpp"
+#include "storage/sql_web.hpp"
 
 namespace guichet::storage {
 
@@ -625,6 +626,9 @@ class SqlWriteTx final : public domain::WriteTx {
     return sql_mail::FindFailing(c_, address);
   }
   // ---- end of inbound mail ----
+  // --- web (issue #7) ---
+  Status InsertRating(const domain::Rating& r) override { return web::InsertRating(c_, r); }
+  // --- end web ---
 
  private:
   sql::Connection& c_;
@@ -1011,6 +1015,17 @@ Result<std::vector<domain::ApiKey>> SqlStore::ListApiKeys() {
     return out;
   });
 }
+
+// --- web (issue #7) ---
+Result<domain::Rating> SqlStore::GetRating(std::int64_t request_id) {
+  return Read<domain::Rating>([&](sql::Connection& c) { return web::GetRating(c, request_id); });
+}
+
+Result<std::vector<domain::QualitySample>> SqlStore::ListQualitySamples(Timestamp since) {
+  return Read<std::vector<domain::QualitySample>>(
+      [&](sql::Connection& c) { return web::ListQualitySamples(c, since); });
+}
+// --- end web ---
 
 Result<std::vector<Event>> SqlStore::ListEventsSince(const std::vector<domain::EventKind>& kinds,
                                                      const std::vector<std::string>& service_ids,

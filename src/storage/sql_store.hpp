@@ -55,6 +55,10 @@ class SqlStore final : public domain::Store {
   Result<std::vector<domain::RequestLink>> ListLinks(std::int64_t request_id) override;
   Result<domain::Citizen> GetCitizen(std::int64_t id) override;
   // --- end back-office ---
+  // --- web (issue #7) ---
+  Result<domain::Rating> GetRating(std::int64_t request_id) override;
+  Result<std::vector<domain::QualitySample>> ListQualitySamples(Timestamp since) override;
+  // --- end web ---
   void Write(WriteOp op, WriteDone done) override;
   // ---- Inbound mail ----
   Result<std::optional<std::int64_t>> FindCitizenByEmail(const std::string& email) override;

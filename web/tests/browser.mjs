@@ -1,0 +1,243 @@
+// The browser tests of the portal (issue #7), run by ctest (`web_browser`):
+// (1) a citizen without an account reports a pothole with a photo and a map
+// position, then follows it by reference; (3) once the town hall closes it
+// (through the API here: the agents' back-office waits for identity), rates
+// the answer; (4) the quality page shows the new figures. axe-core runs on
+// every page visited, which must show no violation; no request may leave
+// for another host; the phone-sized viewport and the keyboard are checked.
+// Prints one line per step; exits 1 at the first failure.
+import assert from "node:assert/strict";
+import { axe, launchBrowser, newPage, PNG, startServer } from "./harness.mjs";
+
+const EMAIL = "jeanne.martin@example.org";
+let step = 0;
+let failed = false;
+let current = null; // the page of the step, for a screenshot when it fails
+
+async function check(name, fn) {
+  step++;
+  try {
+    await fn();
+    console.log(`ok ${step} - ${name}`);
+  } catch (e) {
+    failed = true;
+    if (current) {
+      const shot = `${process.env.TMPDIR ?? "/tmp"}/guichet-browser-failure-${step}.png`;
+      await current.screenshot({ path: shot, fullPage: true }).catch(() => {});
+      console.log(`# screenshot: ${shot}`);
+      console.log(`# main: ${(await current.locator("main").innerText().catch(() => "")).slice(0, 600)}`);
+      console.log(`# network and console errors:\n${(current.failures ?? []).join("\n")}`);
+    }
+    console.log(`not ok ${step} - ${name}\n  ${String(e.stack ?? e).split("\n").join("\n  ")}`);
+    throw e;
+  }
+}
+
+async function accessible(page, what) {
+  const violations = await axe(page);
+  assert.deepEqual(violations, [], `axe-core violations on ${what}:\n${JSON.stringify(violations, null, 2)}`);
+}
+
+const server = await startServer();
+const browser = await launchBrowser();
+try {
+  const { page, offsite, cspErrors } = await newPage(browser, server.base);
+  current = page;
+  let reference = "";
+
+  await check("the home page lists the procedures by category and searches them", async () => {
+    await page.goto(server.base + "/");
+    await page.getByRole("heading", { level: 1, name: "Vos démarches en ligne" }).waitFor();
+    await page.getByRole("heading", { level: 2, name: "Voirie et propreté" }).waitFor();
+    await accessible(page, "the home page");
+    await page.getByLabel("Rechercher une démarche").fill("nid-de-poule");
+    await page.getByText("1 démarche trouvée.").waitFor({ state: "attached" });
+    assert.equal(await page.locator(".fr-card__title").count(), 1);
+    await page.getByRole("link", { name: "Signaler un problème sur la voie publique" }).click();
+    await page.getByRole("heading", { level: 1, name: "Signaler un problème sur la voie publique" }).waitFor();
+  });
+
+  await check("the server's field errors are shown next to their fields and announced", async () => {
+    await accessible(page, "the procedure page");
+    await page.getByRole("button", { name: "Envoyer ma demande" }).click();
+    const alert = page.locator("[aria-live=assertive] .fr-alert--error");
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /Ce champ est obligatoire|obligatoire/);
+    // The error of « Résumé en quelques mots » sits under its input.
+    const titre = page.getByLabel("Résumé en quelques mots");
+    const described = await titre.getAttribute("aria-describedby");
+    assert.ok(described, "the title input is described by its error");
+    assert.match(await page.locator(`[id="${described.split(" ").pop()}"]`).innerText(), /obligatoire/);
+    await accessible(page, "the procedure page with errors");
+  });
+
+  await check("a draft is saved, then resumed after a reload", async () => {
+    await page.getByLabel("Nature du problème").selectOption("nid_de_poule");
+    await page.getByLabel("Résumé en quelques mots").fill("Nid-de-poule devant le 12 rue de la République");
+    await page.getByRole("button", { name: "Enregistrer le brouillon" }).click();
+    await page.getByText(/Brouillon enregistré le/).waitFor();
+    assert.match(page.url(), /brouillon=/);
+    await page.reload();
+    await page.getByText("Votre brouillon a été repris.", { exact: false }).waitFor();
+    assert.equal(await page.getByLabel("Résumé en quelques mots").inputValue(), "Nid-de-poule devant le 12 rue de la République");
+    assert.equal(await page.getByLabel("Nature du problème").inputValue(), "nid_de_poule");
+  });
+
+  await check("a conditional field appears only for its answer", async () => {
+    assert.equal(await page.getByLabel("Numéro du lampadaire").count(), 0);
+    await page.getByLabel("Nature du problème").selectOption("eclairage");
+    await page.getByLabel("Numéro du lampadaire").waitFor();
+    await page.getByLabel("Nature du problème").selectOption("nid_de_poule");
+    await page.getByLabel("Numéro du lampadaire").waitFor({ state: "detached" });
+  });
+
+  await check("a citizen reports a pothole with a photo and a map position", async () => {
+    await page.getByLabel("Description").fill("Un trou profond sur la voie cyclable, dangereux la nuit.");
+    await page.getByRole("group", { name: /danger/ }).getByLabel("Oui").check({ force: true });
+    await page.locator("input[type=file]").first().setInputFiles({ name: "nid-de-poule.png", mimeType: "image/png", buffer: PNG });
+    await page.getByText(/Fichier envoyé.*nid-de-poule\.png/).waitFor();
+    const map = page.getByTestId("carte");
+    await map.waitFor();
+    await page.locator(".leaflet-tile-loaded").first().waitFor();
+    const box = await map.boundingBox();
+    await page.mouse.click(box.x + box.width * 0.6, box.y + box.height * 0.4);
+    await page.getByText(/Position retenue.*latitude/).waitFor();
+    await page.getByLabel("Adresse ou repère").fill("12 rue de la République");
+    await page.getByLabel("Nom et prénom").fill("Jeanne Martin");
+    await page.getByLabel("Adresse électronique").fill(EMAIL);
+    await accessible(page, "the completed form");
+    await page.getByRole("button", { name: "Envoyer ma demande" }).click();
+    await page.getByRole("heading", { level: 1, name: "Votre demande est envoyée" }).waitFor();
+    const title = await page.locator(".fr-alert--success .fr-alert__title").innerText();
+    reference = title.match(/GU-\d{4}-[A-Z0-9]+/)?.[0] ?? "";
+    assert.ok(reference, `a reference is shown: ${title}`);
+    assert.match(await page.locator("main").innerText(), /au plus tard le \d{1,2} \S+ \d{4}/);
+    await accessible(page, "the receipt");
+    // What the server stored: the position and the photo.
+    const stored = await server.api("GET", `/api/v1/requests/${reference}`);
+    assert.equal(stored.status, 200);
+    assert.ok(stored.json.location && Number.isFinite(stored.json.location.lat), "the request has a position");
+    assert.equal(stored.json.location.address, "12 rue de la République");
+    assert.equal(stored.json.data.photos.length, 1);
+  });
+
+  await check("the citizen follows the request by its reference, without an account", async () => {
+    await page.locator("main").getByRole("link", { name: "Suivre ma demande" }).click();
+    await page.getByRole("heading", { level: 1, name: "Suivre ma demande" }).waitFor();
+    assert.equal(await page.getByLabel("Référence de la demande").inputValue(), reference);
+    await accessible(page, "the tracking form");
+    // A wrong contact gets the same answer as an unknown reference.
+    await page.getByLabel(/Adresse électronique ou téléphone/).fill("quelquun@example.org");
+    await page.getByRole("button", { name: "Afficher ma demande" }).click();
+    await page.getByText("Aucune demande ne correspond à cette référence et à ces coordonnées.").waitFor();
+    await page.getByLabel(/Adresse électronique ou téléphone/).fill(EMAIL);
+    await page.getByRole("button", { name: "Afficher ma demande" }).click();
+    await page.getByRole("heading", { level: 2, name: `Demande ${reference}` }).waitFor();
+    assert.equal((await page.getByTestId("statut").textContent()).trim(), "Signalement reçu");
+    const history = await page.getByTestId("historique").innerText();
+    assert.match(history, /Un trou profond sur la voie cyclable/);
+    assert.match(history, /nid-de-poule\.png/);
+    assert.match(history, /Message de la mairie/);
+    await accessible(page, "the tracked request");
+  });
+
+  await check("the citizen adds a message from the tracking page", async () => {
+    await page.getByLabel("Votre message").fill("Le trou s’est agrandi depuis hier.");
+    await page.getByRole("button", { name: "Envoyer", exact: true }).click();
+    await page.getByText("Votre message a été ajouté à l’historique de la demande.").waitFor();
+    assert.match(await page.getByTestId("historique").innerText(), /Le trou s’est agrandi depuis hier\./);
+  });
+
+  await check("once the town hall has fixed it, the citizen rates the answer", async () => {
+    const moved = await server.api("POST", `/api/v1/requests/${reference}/transitions`, {
+      to: "resolu",
+      comment: "Le nid-de-poule a été rebouché.",
+    });
+    assert.equal(moved.status, 200, moved.text);
+    await page.getByRole("button", { name: "Suivre une autre demande" }).click();
+    await page.getByLabel(/Adresse électronique ou téléphone/).fill(EMAIL);
+    await page.getByRole("button", { name: "Afficher ma demande" }).click();
+    await page.getByTestId("statut").getByText("Résolu").waitFor();
+    await page.getByRole("heading", { level: 3, name: "Votre avis sur la réponse" }).waitFor();
+    await accessible(page, "the rating form");
+    await page.getByLabel("4 — Satisfait").check({ force: true });
+    await page.getByLabel("Commentaire (facultatif)").fill("Rapide et efficace.");
+    await page.getByRole("button", { name: "Donner mon avis" }).click();
+    await page.getByText("Merci pour votre avis").waitFor();
+    assert.equal(await page.getByRole("heading", { name: "Votre avis sur la réponse" }).count(), 0);
+    await accessible(page, "the rated request");
+    const again = await server.api("POST", "/api/v1/track/rating", { reference, contact: EMAIL, score: 1 });
+    assert.equal(again.status, 409, "a request is rated once");
+  });
+
+  await check("the quality page shows the new figures, as a table, a chart and a CSV file", async () => {
+    await page.getByRole("link", { name: "Qualité du service" }).first().click();
+    await page.getByRole("heading", { level: 1, name: "Qualité du service" }).waitFor();
+    const row = page.getByTestId("tableau-qualite").getByRole("row", { name: /Signaler un problème sur la voie publique/ });
+    await row.waitFor();
+    const cells = await row.locator("td").allInnerTexts();
+    assert.equal(cells[0], "1", "one request received");
+    assert.notEqual(cells[1], "—", "a first answer was given");
+    assert.notEqual(cells[2], "—", "it was resolved");
+    assert.match(cells[3], /^100\s?%/);
+    assert.match(cells[4], /^4 \(1 avis\)$/);
+    assert.ok(await page.locator("canvas[role=img]").isVisible());
+    await accessible(page, "the quality page");
+    await page.getByLabel("12 derniers mois").check({ force: true });
+    await page.getByText("Qualité du service par démarche, 12 derniers mois").waitFor();
+    await accessible(page, "the quality page over 12 months");
+    const csv = await server.api("GET", "/api/v1/quality?format=csv");
+    assert.match(csv.headers.get("content-type"), /^text\/csv/);
+    assert.match(csv.text, /signalement-voirie,Signaler un problème sur la voie publique,30j,1,1,/);
+  });
+
+  await check("the agents' space says it waits for identity (no pretend login)", async () => {
+    await page.goto(server.base + "/agents");
+    await page.getByText("Connexion pas encore disponible").waitFor();
+    await accessible(page, "the agents' page");
+  });
+
+  await check("no request left for another host and the CSP blocked nothing", async () => {
+    assert.deepEqual(offsite, []);
+    assert.deepEqual(cspErrors, []);
+  });
+
+  await check("keyboard: the first Tab reaches the skip links, which lead to the content", async () => {
+    await page.goto(server.base + "/");
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), "Contenu");
+    await page.keyboard.press("Enter");
+    assert.match(page.url(), /#contenu$/);
+  });
+
+  await check("on a 360 px phone the pages fit the screen and stay accessible", async () => {
+    const phone = await newPage(browser, server.base, { width: 360, height: 740 });
+    for (const path of ["/", "/demarches/signalement-voirie", "/suivi", "/qualite"]) {
+      await phone.page.goto(server.base + path);
+      await phone.page.getByRole("heading", { level: 1 }).waitFor();
+      await phone.page.waitForLoadState("networkidle");
+      const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 360, `${path} is ${width} px wide`);
+      await accessible(phone.page, `${path} at 360 px`);
+    }
+    await phone.context.close();
+  });
+
+  await check("without a reachable tile server the map gives way to the address field", async () => {
+    const offline = await newPage(browser, server.base, { tiles: false });
+    await offline.page.goto(server.base + "/demarches/signalement-voirie");
+    await offline.page.getByText("La carte n’est pas disponible", { exact: false }).waitFor();
+    await offline.page.getByLabel("Adresse ou repère").waitFor();
+    await accessible(offline.page, "the form without a map");
+    await offline.context.close();
+  });
+} catch {
+  failed = true;
+} finally {
+  await browser.close();
+  await server.stop();
+  if (failed) console.log(`# server log:\n${server.log.join("").split("\n").slice(-30).join("\n")}`);
+  console.log(failed ? `${step - 1} passed, 1 failed` : `${step} passed, 0 failed`);
+  process.exit(failed ? 1 : 0);
+}

@@ -1,0 +1,161 @@
+// What the browser tests and the screenshot script share: the guichet
+// binary on a fresh SQLite database (a temp dir), headless Chromium from
+// Debian driven by playwright-core, axe-core run inside each page, and a
+// fake tile server answered inside the browser (no network).
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+export const TILE_HOST = "tuiles.guichet.test";
+
+// A 1×1 PNG: a real image for uploads, and the fake map tiles.
+export const PNG = Buffer.from(
+  "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
+    "1f15c4890000000d49444154789c63fcffff3f0005fe02fea735819b0000000049454e44ae426082",
+  "hex",
+);
+
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+    s.on("error", fail);
+  });
+}
+
+// Starts `guichet serve`; returns { base, stop, api }.
+export async function startServer() {
+  const bin = process.env.GUICHET_BIN;
+  if (!bin) throw new Error("GUICHET_BIN is not set (ctest sets it)");
+  const dir = mkdtempSync(join(tmpdir(), "guichet-web-"));
+  const port = await freePort();
+  const config = join(dir, "guichet.toml");
+  writeFileSync(
+    config,
+    [
+      "[web]",
+      `tile_url = "http://${TILE_HOST}/{z}/{x}/{y}.png"`,
+      'tile_attribution = "Tuiles de test"',
+      'contact_email = "mairie@villeneuve-exemple.fr"',
+      'contact_phone = "04 72 00 00 00"',
+      'contact_address = "1 place de la Mairie, 69000 Villeneuve-sur-Exemple"',
+      "",
+    ].join("\n"),
+  );
+  const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../..");
+  const log = [];
+  const child = spawn(bin, ["serve", "--config", config], {
+    env: {
+      ...process.env,
+      GUICHET_DATABASE: `sqlite:${join(dir, "guichet.db")}`,
+      GUICHET_LISTEN: `127.0.0.1:${port}`,
+      GUICHET_CATALOGUE: join(root, "catalogue"),
+      GUICHET_WEB_DIST: join(root, "web", "dist"),
+      GUICHET_ACCESS_LOG: "false",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.on("data", (d) => log.push(String(d)));
+  child.stderr.on("data", (d) => log.push(String(d)));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    try {
+      const r = await fetch(`${base}/readyz`);
+      if (r.ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`the server did not start:\n${log.join("")}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const api = async (method, path, body) => {
+    const r = await fetch(base + path, {
+      method,
+      headers: body ? { "Content-Type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await r.text();
+    let json = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+    return { status: r.status, headers: r.headers, json, text };
+  };
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { base, api, stop, log };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+  });
+}
+
+// A page whose requests may only go to the server; the tile host is
+// answered here with a PNG (or refused, for the degraded-map case).
+export async function newPage(browser, base, { width = 1280, height = 900, tiles = true } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale: "fr-FR", timezoneId: "Europe/Paris" });
+  const page = await context.newPage();
+  const offsite = [];
+  const cspErrors = [];
+  await page.route(`http://${TILE_HOST}/**`, (route) =>
+    tiles ? route.fulfill({ status: 200, contentType: "image/png", body: PNG }) : route.abort("connectionrefused"),
+  );
+  page.on("request", (req) => {
+    const url = new URL(req.url());
+    if (!req.url().startsWith(base) && url.host !== TILE_HOST && url.protocol !== "data:" && url.protocol !== "blob:") {
+      offsite.push(req.url());
+    }
+  });
+  page.on("console", (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) cspErrors.push(msg.text());
+  });
+  page.on("pageerror", (err) => cspErrors.push(`page error: ${err.message}`));
+  // Printed when a step fails: what the network did.
+  const failures = [];
+  page.on("requestfailed", (req) => failures.push(`${req.method()} ${req.url()}: ${req.failure()?.errorText}`));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") failures.push(`console: ${msg.text()}`);
+  });
+  page.failures = failures;
+  return { page, context, offsite, cspErrors };
+}
+
+// axe-core in the page (evaluated, so the page's CSP does not apply to it):
+// every rule but the experimental ones; returns the violations.
+export async function axe(page) {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const result = await window.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    }));
+  });
+}

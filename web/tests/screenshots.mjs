@@ -1,0 +1,59 @@
+// Saves screenshots of the portal's main pages under docs/screenshots/
+// (shown in the README): `npm run screenshots` with GUICHET_BIN set, or
+// `make screenshots`. A fresh database with one report, followed, fixed
+// and rated, so that every page has something to show.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { launchBrowser, newPage, PNG, startServer } from "./harness.mjs";
+
+const out = join(new URL(".", import.meta.url).pathname, "../../docs/screenshots");
+mkdirSync(out, { recursive: true });
+const EMAIL = "jeanne.martin@example.org";
+
+const server = await startServer();
+const browser = await launchBrowser();
+try {
+  const up = await fetch(`${server.base}/api/v1/uploads?filename=photo.png`, { method: "POST", body: PNG });
+  const photo = (await up.json()).id;
+  const created = await server.api("POST", "/api/v1/services/signalement-voirie/requests", {
+    contact: { name: "Jeanne Martin", email: EMAIL },
+    location: { lat: 45.764, lon: 4.8357, address: "12 rue de la République" },
+    data: {
+      nature: "nid_de_poule",
+      titre: "Nid-de-poule devant le 12 rue de la République",
+      description: "Un trou profond sur la voie cyclable, dangereux la nuit.",
+      danger: true,
+      photos: [photo],
+    },
+  });
+  const ref = created.json.reference;
+  await server.api("POST", `/api/v1/requests/${ref}/transitions`, { to: "resolu", comment: "Le nid-de-poule a été rebouché." });
+  await server.api("POST", "/api/v1/track/rating", { reference: ref, contact: EMAIL, score: 5, comment: "Rapide, merci !" });
+
+  const shoot = async (name, path, ready, { width = 1280, height = 900, act } = {}) => {
+    const { page, context } = await newPage(browser, server.base, { width, height });
+    await page.goto(server.base + path);
+    await page.getByRole("heading", { level: 1, name: ready }).waitFor();
+    if (act) await act(page);
+    await page.waitForLoadState("networkidle");
+    await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
+    await context.close();
+    console.log(`docs/screenshots/${name}.png`);
+  };
+  await shoot("accueil", "/", "Vos démarches en ligne");
+  await shoot("signalement", "/demarches/signalement-voirie", "Signaler un problème sur la voie publique");
+  await shoot("suivi", `/suivi?reference=${ref}`, "Suivre ma demande", {
+    act: async (page) => {
+      await page.getByLabel(/Adresse électronique ou téléphone/).fill(EMAIL);
+      await page.getByRole("button", { name: "Afficher ma demande" }).click();
+      await page.getByText("Merci pour votre avis").waitFor();
+    },
+  });
+  await shoot("qualite", "/qualite", "Qualité du service", {
+    act: (page) => page.getByTestId("tableau-qualite").waitFor(),
+  });
+  await shoot("accueil-mobile", "/", "Vos démarches en ligne", { width: 360, height: 740 });
+} finally {
+  await browser.close();
+  await server.stop();
+}
