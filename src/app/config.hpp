@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "app/outbox_config.hpp"
 #include "core/result.hpp"
 
 namespace guichet::app {
@@ -28,6 +29,7 @@ struct Config {
   std::string open311_jurisdiction_id;
   std::string open311_base_url;
   std::string open311_contact;
+  OutboxConfig outbox;  // [mail], [sms], [postal], [outbox] (outbox_config.hpp)
 };
 
 // `path` empty: defaults then environment. `env` is injected for tests.

@@ -12,17 +12,21 @@
 #include "app/config.hpp"
 #include "app/demo.hpp"
 #include "app/open311_routes.hpp"
+#include "app/outbox_wiring.hpp"
+#include "app/sms_routes.hpp"
 #include "catalogue/loader.hpp"
 #include "channels/open311/open311.hpp"
 #include "domain/api_keys.hpp"
 #include "domain/case_service.hpp"
 #include "domain/drafts.hpp"
+#include "http/api_outbox.hpp"
 #include "http/api_procedures.hpp"
 #include "http/api_v1.hpp"
 #include "http/log.hpp"
 #include "http/server.hpp"
 #include "storage/magic_sniffer.hpp"
 #include "storage/open.hpp"
+#include "workers/outbox_worker.hpp"
 #include "workers/timer_worker.hpp"
 
 namespace {
@@ -131,6 +135,16 @@ int Serve(const app::Config& c) {
   if (!c.open311_contact.empty()) open311_options.contact = c.open311_contact;
   channels::open311::Endpoint open311(cases, api_keys, clock, open311_options);
   app::RegisterOpen311(router, open311, c.open311_base_url);
+  // --- outbox (issue #5): delivery of messages to citizens, the SMS webhook.
+  domain::OutboxService outbox(*store, clock, app::OutboxPolicyOf(c.outbox));
+  http::OutboxApi outbox_api(outbox, cases);
+  outbox_api.Register(router);
+  channels::sms::SmsChannel sms(cases, *store, clock, c.outbox.sms_service);
+  app::RegisterSmsInbound(router, sms, c.outbox.sms_secret);
+  app::OutboundSenders senders(c.outbox, *store);
+  workers::OutboxWorker outbox_worker(outbox, *store, senders.Map(),
+                                      std::chrono::milliseconds(c.outbox.interval_ms));
+  // --- end outbox
   http::ServerOptions options;
   options.host = c.host;
   options.port = c.port;
@@ -151,8 +165,10 @@ int Serve(const app::Config& c) {
     return 1;
   }
   timers.Start();
+  outbox_worker.Start();
   server.Run();
-  // In-flight requests are done: stop the worker, finish queued writes, close the database.
+  // In-flight requests are done: stop the workers, finish queued writes, close the database.
+  outbox_worker.Stop();
   timers.Stop();
   store->Close();
   store.reset();

@@ -30,6 +30,17 @@ class MemoryStore final : public Store {
   Result<std::vector<Event>> ListEventsSince(const std::vector<EventKind>& kinds,
                                              const std::vector<std::string>& service_ids,
                                              Timestamp since, Timestamp until, int limit) override;
+  // --- outbox (issue #5) ---------------------------------------------------
+  Result<std::vector<OutboxMessage>> ListDueOutbox(Timestamp now, int limit) override;
+  Result<std::vector<OutboxMessage>> ListOutbox(std::optional<OutboxState> state,
+                                                std::optional<std::int64_t> request_id,
+                                                std::optional<std::int64_t> before_id,
+                                                int limit) override;
+  Result<OutboxMessage> GetOutbox(std::int64_t id) override;
+  Result<bool> IsSmsOptedOut(const std::string& phone) override;
+  Result<Request> FindOpenRequestByPhone(const std::string& phone) override;
+  static bool OutboxDue(const OutboxMessage& m, Timestamp now);
+  // --- end outbox ----------------------------------------------------------
   void Write(WriteOp op, WriteDone done) override;
   bool Ping() override { return true; }
   std::vector<std::pair<std::string, double>> Stats() override { return {}; }
@@ -46,6 +57,8 @@ class MemoryStore final : public Store {
     std::map<std::string, Draft> drafts;
     std::map<std::string, std::pair<Upload, std::string>> uploads;
     std::map<std::int64_t, ApiKey> api_keys;
+    std::map<std::int64_t, OutboxMessage> outbox;   // outbox (issue #5)
+    std::map<std::string, Timestamp> sms_opt_outs;  // outbox (issue #5)
     std::int64_t next_id = 1;
   };
 
