@@ -66,6 +66,15 @@ void SmsChannel::Receive(InboundSms sms, domain::Done<SmsReceived> done) {
   const nlohmann::json data = {{"from", sms.from}, {"to", sms.to}, {"message_sid", sms.message_sid}};
   auto open = store_.FindOpenRequestByPhone(sms.from);
   if (open.ok()) {
+    // A webhook retried after this SMS opened or joined the request: a replay.
+    if (auto events = store_.ListEvents(open->id); events.ok()) {
+      for (const auto& e : *events) {
+        const auto d = nlohmann::json::parse(e.data_json, nullptr, false);
+        if (d.is_object() && d.value("message_sid", "") == sms.message_sid) {
+          return done(SmsReceived{SmsReceived::Action::kThreaded, open->reference, e.id, true});
+        }
+      }
+    }
     domain::NewEvent ev;
     ev.kind = domain::EventKind::kMessageIn;
     ev.channel = domain::Channel::kSms;
