@@ -37,7 +37,7 @@ class ScriptServer {
       // Debian's interpreter: python3-aiosmtpd is installed for it, not for
       // another python3 that may come first in PATH.
       execl("/usr/bin/python3", "python3", path.c_str(), port.c_str(), dir_.c_str(),
-             static_cast<char*>(nullptr));
+            static_cast<char*>(nullptr));
       _exit(127);
     }
     close(out[1]);

@@ -26,16 +26,15 @@ class OutboxE2eTest : public ::testing::TestWithParam<bool> {
     smtp_ = std::make_unique<ScriptServer>("smtp_server.py", db_->dir() + "/smtp");
     gateway_ = std::make_unique<ScriptServer>("sms_gateway.py", db_->dir() + "/sms");
     server_ = std::make_unique<ServerProcess>(
-        db_->url(),
-        std::map<std::string, std::string>{
-            {"GUICHET_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp_->port())},
-            {"GUICHET_MAIL_REPLY_DOMAIN", "ville.example"},
-            {"GUICHET_SMS_GATEWAY_URL",
-             "http://127.0.0.1:" + std::to_string(gateway_->port()) + "/messages"},
-            {"GUICHET_SMS_SECRET", kSecret},
-            {"GUICHET_OUTBOX_INTERVAL_MS", "50"},
-            {"GUICHET_OUTBOX_BACKOFF_MS", "50"},
-            {"GUICHET_POSTAL_SPOOL", db_->dir() + "/courrier"}});
+        db_->url(), std::map<std::string, std::string>{
+                        {"GUICHET_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp_->port())},
+                        {"GUICHET_MAIL_REPLY_DOMAIN", "ville.example"},
+                        {"GUICHET_SMS_GATEWAY_URL",
+                         "http://127.0.0.1:" + std::to_string(gateway_->port()) + "/messages"},
+                        {"GUICHET_SMS_SECRET", kSecret},
+                        {"GUICHET_OUTBOX_INTERVAL_MS", "50"},
+                        {"GUICHET_OUTBOX_BACKOFF_MS", "50"},
+                        {"GUICHET_POSTAL_SPOOL", db_->dir() + "/courrier"}});
     server_->Start();
   }
   void TearDown() override {
@@ -132,8 +131,8 @@ class OutboxE2eTest : public ::testing::TestWithParam<bool> {
     for (const auto& e : events) {
       std::string step = e["kind"];
       if (e["kind"] == "delivery") {
-        step += ":" + e["data"]["status"].get<std::string>() + ":" +
-                e["channel"].get<std::string>();
+        step +=
+            ":" + e["data"]["status"].get<std::string>() + ":" + e["channel"].get<std::string>();
       }
       out.push_back(step);
     }
@@ -196,8 +195,9 @@ TEST_P(OutboxE2eTest, AHardBounceFallsBackToSmsAndTheTimelineSaysSo) {
 }
 
 TEST_P(OutboxE2eTest, AnSmsOpensARequestAndTheNextOneThreadsOntoIt) {
-  const std::string first = "From=%2B33611223344&To=MAIRIE&Body=Bonjour%2C+un+lampadaire+est+"
-                            "cass%C3%A9+rue+Victor+Hugo&MessageSid=SM0001";
+  const std::string first =
+      "From=%2B33611223344&To=MAIRIE&Body=Bonjour%2C+un+lampadaire+est+"
+      "cass%C3%A9+rue+Victor+Hugo&MessageSid=SM0001";
   auto created = PostSms(first);
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_EQ(created.Json()["action"], "created");

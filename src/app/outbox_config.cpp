@@ -15,8 +15,8 @@ Status Int(const std::string& key, const std::string& v, int min, int max, int& 
   int n = 0;
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (ec != std::errc() || ptr != v.data() + v.size() || n < min || n > max) {
-    return KeyError(key, "« " + v + " » doit être un entier entre " + std::to_string(min) +
-                             " et " + std::to_string(max));
+    return KeyError(key, "« " + v + " » doit être un entier entre " + std::to_string(min) + " et " +
+                             std::to_string(max));
   }
   out = n;
   return Status::Ok();

@@ -1,8 +1,8 @@
 #include "app/outbox_wiring.hpp"
 
 #include "channels/outbound/letter_sender.hpp"
-#include "channels/outbound/smtp_sender.hpp"
 #include "channels/outbound/sms_sender.hpp"
+#include "channels/outbound/smtp_sender.hpp"
 
 namespace guichet::app {
 namespace {

@@ -21,15 +21,14 @@ void RegisterSmsInbound(http::Router& router, channels::sms::SmsChannel& channel
         }
         // The signature first: an unsigned caller learns nothing of the form's rules.
         if (!channels::sms::VerifySignature(body, ctx.req[kSmsSignatureHeader], secret)) {
-          co_return ctx.Problem(Error(ErrorCode::kUnauthenticated,
-                                      "Signature absente ou invalide (en-tête " +
-                                          std::string(kSmsSignatureHeader) + ")."));
+          co_return ctx.Problem(Error(
+              ErrorCode::kUnauthenticated,
+              "Signature absente ou invalide (en-tête " + std::string(kSmsSignatureHeader) + ")."));
         }
         const std::string ct = ctx.Header(http::bhttp::field::content_type);
         if (ct.substr(0, ct.find(';')) != "application/x-www-form-urlencoded") {
-          co_return ctx.Problem(
-              status::unsupported_media_type,
-              "Le corps doit être encodé en application/x-www-form-urlencoded.");
+          co_return ctx.Problem(status::unsupported_media_type,
+                                "Le corps doit être encodé en application/x-www-form-urlencoded.");
         }
         auto sms = channels::sms::ParseInboundSms(body);
         if (!sms.ok()) co_return ctx.Problem(sms.error());

@@ -104,8 +104,7 @@ void OutboxService::Complete(OutboxMessage m, Delivery d, Done<OutboxMessage> do
         w.last_error = d.detail;
         if (d.outcome == Delivery::Outcome::kTransient && m.attempts < policy_.max_attempts) {
           w.state = OutboxState::kPending;
-          w.next_attempt_at =
-              now + Backoff(m.attempts, policy_.backoff_base, policy_.backoff_cap);
+          w.next_attempt_at = now + Backoff(m.attempts, policy_.backoff_base, policy_.backoff_cap);
           GUICHET_TRY(tx.UpdateOutbox(w, OutboxState::kSending, m.attempts));
           *out = w;
           return Status::Ok();
@@ -118,18 +117,17 @@ void OutboxService::Complete(OutboxMessage m, Delivery d, Done<OutboxMessage> do
           w.state = OutboxState::kPending;
           w.attempts = 0;
           w.next_attempt_at = now;
-          GUICHET_TRY(RecordStatus(
-              tx, m, "failed",
-              "Échec de l’envoi par " + via + " (" + d.detail + ") : nouvel essai par " +
-                  ChannelLabel(next->channel) + ".",
-              {{"error", d.detail}, {"fallback_to", ToString(next->channel)}}, now, "system"));
+          GUICHET_TRY(RecordStatus(tx, m, "failed",
+                                   "Échec de l’envoi par " + via + " (" + d.detail +
+                                       ") : nouvel essai par " + ChannelLabel(next->channel) + ".",
+                                   {{"error", d.detail}, {"fallback_to", ToString(next->channel)}},
+                                   now, "system"));
           w.channel = next->channel;
           w.recipient = next->recipient;
           GUICHET_TRY(tx.UpdateOutbox(w, OutboxState::kSending, m.attempts));
-          GUICHET_TRY(RecordStatus(tx, w, "queued",
-                                   "Message en attente d’envoi par " +
-                                       ChannelLabel(w.channel) + ".",
-                                   {{"to", w.recipient}, {"fallback", true}}, now, "system"));
+          GUICHET_TRY(RecordStatus(
+              tx, w, "queued", "Message en attente d’envoi par " + ChannelLabel(w.channel) + ".",
+              {{"to", w.recipient}, {"fallback", true}}, now, "system"));
         } else {
           w.state = OutboxState::kDead;
           GUICHET_TRY(tx.UpdateOutbox(w, OutboxState::kSending, m.attempts));
@@ -182,8 +180,7 @@ void OutboxService::Retry(std::int64_t id, Actor actor, Done<OutboxMessage> done
         auto m = tx.GetOutbox(id);
         if (!m.ok()) return m.error();
         if (m->state != OutboxState::kDead) {
-          return Error::Rule(
-              "Seul un message en échec définitif (dead) peut être relancé.");
+          return Error::Rule("Seul un message en échec définitif (dead) peut être relancé.");
         }
         OutboxMessage w = *m;
         w.state = OutboxState::kPending;
@@ -192,10 +189,10 @@ void OutboxService::Retry(std::int64_t id, Actor actor, Done<OutboxMessage> done
         w.tried_channels.clear();
         w.updated_at = now;
         GUICHET_TRY(tx.UpdateOutbox(w, OutboxState::kDead, m->attempts));
-        GUICHET_TRY(RecordStatus(tx, w, "queued",
-                                 "Nouvel essai d’envoi par " + ChannelLabel(w.channel) +
-                                     " demandé par un agent.",
-                                 {{"to", w.recipient}, {"retry", true}}, now, actor.Label()));
+        GUICHET_TRY(RecordStatus(
+            tx, w, "queued",
+            "Nouvel essai d’envoi par " + ChannelLabel(w.channel) + " demandé par un agent.",
+            {{"to", w.recipient}, {"retry", true}}, now, actor.Label()));
         *out = w;
         return Status::Ok();
       },

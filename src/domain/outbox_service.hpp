@@ -20,7 +20,7 @@ namespace guichet::domain {
 
 struct OutboxPolicy {
   std::vector<Channel> fallback = {Channel::kEmail, Channel::kSms, Channel::kPostal};
-  int max_attempts = 8;                         // per channel, then the next one
+  int max_attempts = 8;  // per channel, then the next one
   Timestamp backoff_base = 30 * kMicrosPerSecond;
   Timestamp backoff_cap = 3600 * kMicrosPerSecond;
   // A claim older than this is taken as a crashed worker's: the row is due

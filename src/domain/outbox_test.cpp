@@ -61,8 +61,8 @@ class OutboxTest : public ::testing::Test {
   }
 
   std::vector<OutboxMessage> Claim() {
-    auto r = Sync<std::vector<OutboxMessage>>(
-        [&](auto done) { outbox_.ClaimDue(10, std::move(done)); });
+    auto r =
+        Sync<std::vector<OutboxMessage>>([&](auto done) { outbox_.ClaimDue(10, std::move(done)); });
     EXPECT_TRUE(r.ok());
     return *r;
   }

@@ -86,8 +86,7 @@ void OutboxApi::Register(Router& router) {
     if (!errs.empty()) {
       co_return ctx.Problem(Error::Invalid("La recherche contient des erreurs.", std::move(errs)));
     }
-    auto rows =
-        outbox_.List(domain::ScopeOf(ApiCaller(ctx)), state, request_id, before, limit + 1);
+    auto rows = outbox_.List(domain::ScopeOf(ApiCaller(ctx)), state, request_id, before, limit + 1);
     if (!rows.ok()) co_return ctx.Problem(rows.error());
     json items = json::array();
     std::optional<std::int64_t> next;

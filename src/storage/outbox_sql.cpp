@@ -7,9 +7,9 @@ using domain::OutboxMessage;
 using domain::OutboxState;
 using sql::Value;
 
-#define GUICHET_OUTBOX_COLUMNS                                                              \
-  "id, request_id, event_id, channel, recipient, subject, body, state, attempts, "          \
-  "next_attempt_at, lease_until, tried_channels, last_error, provider_id, created_at, "     \
+#define GUICHET_OUTBOX_COLUMNS                                                          \
+  "id, request_id, event_id, channel, recipient, subject, body, state, attempts, "      \
+  "next_attempt_at, lease_until, tried_channels, last_error, provider_id, created_at, " \
   "updated_at, sent_at"
 constexpr const char* kSelect = "SELECT " GUICHET_OUTBOX_COLUMNS " FROM outbox ";
 constexpr const char* kInsert =
@@ -131,16 +131,14 @@ void AddOptOut(sql::Connection& c, const std::string& phone, Timestamp now) {
 std::optional<domain::Citizen> FindCitizen(sql::Connection& c, std::int64_t id) {
   const Value p[] = {id};
   auto rows = c.Query(
-      "SELECT id, name, email, phone, preferred_channel, created_at FROM citizens WHERE id = ?",
-      p);
+      "SELECT id, name, email, phone, preferred_channel, created_at FROM citizens WHERE id = ?", p);
   if (!rows->Next()) return std::nullopt;
   domain::Citizen out;
   out.id = rows->Int(0);
   out.name = rows->Text(1);
   out.email = rows->Text(2);
   out.phone = rows->Text(3);
-  out.preferred_channel =
-      domain::ParseChannel(rows->Text(4)).value_or(domain::Channel::kEmail);
+  out.preferred_channel = domain::ParseChannel(rows->Text(4)).value_or(domain::Channel::kEmail);
   out.created_at = rows->Int(5);
   return out;
 }

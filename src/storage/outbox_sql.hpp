@@ -22,7 +22,8 @@ void AddOptOut(sql::Connection& c, const std::string& phone, Timestamp now);
 std::optional<domain::Citizen> FindCitizen(sql::Connection& c, std::int64_t id);
 
 std::vector<domain::OutboxMessage> ListDue(sql::Connection& c, Timestamp now, int limit);
-std::vector<domain::OutboxMessage> List(sql::Connection& c, std::optional<domain::OutboxState> state,
+std::vector<domain::OutboxMessage> List(sql::Connection& c,
+                                        std::optional<domain::OutboxState> state,
                                         std::optional<std::int64_t> request_id,
                                         std::optional<std::int64_t> before_id, int limit);
 bool IsOptedOut(sql::Connection& c, const std::string& phone);

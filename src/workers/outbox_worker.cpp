@@ -65,11 +65,10 @@ Result<int> OutboxWorker::RunOnce() {
       if (r.ok()) request = std::move(*r);
     }
     auto it = senders_.find(m.channel);
-    domain::Delivery d =
-        it == senders_.end()
-            ? domain::Delivery::Permanent("canal sans moyen d’envoi : " +
-                                          std::string(ToString(m.channel)))
-            : it->second->Send(m, request ? &*request : nullptr);
+    domain::Delivery d = it == senders_.end()
+                             ? domain::Delivery::Permanent("canal sans moyen d’envoi : " +
+                                                           std::string(ToString(m.channel)))
+                             : it->second->Send(m, request ? &*request : nullptr);
     if (d.outcome == domain::Delivery::Outcome::kSent) ++sent;
     // Marks are group-committed while the next message goes out.
     auto p = std::make_shared<std::promise<Result<domain::OutboxMessage>>>();

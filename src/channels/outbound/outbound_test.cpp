@@ -9,8 +9,8 @@ namespace {
 TEST(AddressBlock, FollowsThePostalNorm) {
   auto block = AddressBlock("Jeanne Dupont", "12 rue de la République, 69002 Lyon");
   ASSERT_TRUE(block);
-  EXPECT_EQ(*block, (std::vector<std::string>{"Jeanne Dupont", "12 rue de la République",
-                                              "69002 LYON"}));
+  EXPECT_EQ(*block,
+            (std::vector<std::string>{"Jeanne Dupont", "12 rue de la République", "69002 LYON"}));
 }
 
 TEST(AddressBlock, WrapsLongLinesAtWords) {
@@ -30,7 +30,7 @@ TEST(AddressBlock, WrapsLongLinesAtWords) {
 TEST(AddressBlock, RefusesWhatCannotFit) {
   EXPECT_FALSE(AddressBlock("Jeanne Dupont", ""));
   EXPECT_FALSE(AddressBlock("", "1 rue A, 69002 Lyon"));
-  EXPECT_FALSE(AddressBlock("Jeanne", "a, b, c, d, e, f"));                 // 7 lines
+  EXPECT_FALSE(AddressBlock("Jeanne", "a, b, c, d, e, f"));                     // 7 lines
   EXPECT_FALSE(AddressBlock("Jeanne", std::string(39, 'x') + ", 69002 Lyon"));  // one long word
 }
 
@@ -49,12 +49,11 @@ TEST(BuildEmail, WritesUtf8HeadersAStableMessageIdAndThePlusAddress) {
   o.reply_local = "demarches";
   o.reply_domain = "ville.example";
   const std::string text = BuildEmail(m, &r, o);
-  EXPECT_NE(text.find("Message-Id: <guichet.42.1780000000000000@ville.example>"),
-            std::string::npos)
+  EXPECT_NE(text.find("Message-Id: <guichet.42.1780000000000000@ville.example>"), std::string::npos)
       << text;
   EXPECT_NE(text.find("demarches+GU-2026-7KQ4MX@ville.example"), std::string::npos);
   const auto subject = text.substr(text.find("Subject: "), 80);
-  EXPECT_NE(subject.find("=?UTF-8?"), std::string::npos) << subject;  // RFC 2047
+  EXPECT_NE(subject.find("=?UTF-8?"), std::string::npos) << subject;           // RFC 2047
   for (char c : text) ASSERT_LT(static_cast<unsigned char>(c), 0x80) << text;  // 7-bit on the wire
   EXPECT_NE(text.find("charset=utf-8"), std::string::npos);
   EXPECT_NE(text.find("=C3=80 bient=C3=B4t."), std::string::npos);

@@ -54,23 +54,22 @@ domain::Delivery SmsSender::Send(const domain::OutboxMessage& m, const domain::R
   std::string body;
   curl_slist* headers = nullptr;
   if (options_.format == "json") {
-    body = nlohmann::json{{"from", options_.sender},
-                          {"to", m.recipient},
-                          {"body", m.body},
-                          {"encoding", length.encoding == sms::SmsEncoding::kGsm7 ? "GSM-7"
-                                                                                  : "UCS-2"},
-                          {"segments", length.segments}}
-               .dump();
+    body =
+        nlohmann::json{{"from", options_.sender},
+                       {"to", m.recipient},
+                       {"body", m.body},
+                       {"encoding", length.encoding == sms::SmsEncoding::kGsm7 ? "GSM-7" : "UCS-2"},
+                       {"segments", length.segments}}
+            .dump();
     headers = curl_slist_append(headers, "Content-Type: application/json");
   } else {
     body = "From=" + Escape(h, options_.sender) + "&To=" + Escape(h, m.recipient) +
            "&Body=" + Escape(h, m.body);
     headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
   }
-  headers = curl_slist_append(
-      headers, ("Idempotency-Key: guichet-" + std::to_string(m.id) + "-" +
-                std::to_string(m.created_at))
-                   .c_str());
+  headers = curl_slist_append(headers, ("Idempotency-Key: guichet-" + std::to_string(m.id) + "-" +
+                                        std::to_string(m.created_at))
+                                           .c_str());
   if (!options_.token.empty()) {
     headers = curl_slist_append(headers, ("Authorization: Bearer " + options_.token).c_str());
   }

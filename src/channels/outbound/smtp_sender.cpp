@@ -102,8 +102,7 @@ SmtpSender::~SmtpSender() {
   if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
 
-domain::Delivery SmtpSender::Send(const domain::OutboxMessage& m,
-                                  const domain::Request* request) {
+domain::Delivery SmtpSender::Send(const domain::OutboxMessage& m, const domain::Request* request) {
   if (!LooksLikeAddress(m.recipient)) {
     return domain::Delivery::Permanent("adresse électronique invalide");
   }

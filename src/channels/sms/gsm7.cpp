@@ -8,15 +8,15 @@ namespace {
 // GSM 03.38 default alphabet, in table order (0x00–0x7F); 0x1B is the escape
 // to the extension table and carries no character.
 constexpr char32_t kBasic[128] = {
-    U'@',  U'£', U'$', U'¥', U'è', U'é', U'ù', U'ì', U'ò', U'Ç', U'\n', U'Ø', U'ø', U'\r', U'Å',
-    U'å',  U'Δ', U'_', U'Φ', U'Γ', U'Λ', U'Ω', U'Π', U'Ψ', U'Σ', U'Θ',  U'Ξ', 0,    U'Æ',  U'æ',
-    U'ß',  U'É', U' ', U'!', U'"', U'#', U'¤', U'%', U'&', U'\'', U'(', U')', U'*', U'+',  U',',
-    U'-',  U'.', U'/', U'0', U'1', U'2', U'3', U'4', U'5', U'6', U'7',  U'8', U'9', U':',  U';',
-    U'<',  U'=', U'>', U'?', U'¡', U'A', U'B', U'C', U'D', U'E', U'F',  U'G', U'H', U'I',  U'J',
-    U'K',  U'L', U'M', U'N', U'O', U'P', U'Q', U'R', U'S', U'T', U'U',  U'V', U'W', U'X',  U'Y',
-    U'Z',  U'Ä', U'Ö', U'Ñ', U'Ü', U'§', U'¿', U'a', U'b', U'c', U'd',  U'e', U'f', U'g',  U'h',
-    U'i',  U'j', U'k', U'l', U'm', U'n', U'o', U'p', U'q', U'r', U's',  U't', U'u', U'v',  U'w',
-    U'x',  U'y', U'z', U'ä', U'ö', U'ñ', U'ü', U'à'};
+    U'@', U'£', U'$', U'¥', U'è', U'é', U'ù', U'ì', U'ò', U'Ç',  U'\n', U'Ø', U'ø', U'\r', U'Å',
+    U'å', U'Δ', U'_', U'Φ', U'Γ', U'Λ', U'Ω', U'Π', U'Ψ', U'Σ',  U'Θ',  U'Ξ', 0,    U'Æ',  U'æ',
+    U'ß', U'É', U' ', U'!', U'"', U'#', U'¤', U'%', U'&', U'\'', U'(',  U')', U'*', U'+',  U',',
+    U'-', U'.', U'/', U'0', U'1', U'2', U'3', U'4', U'5', U'6',  U'7',  U'8', U'9', U':',  U';',
+    U'<', U'=', U'>', U'?', U'¡', U'A', U'B', U'C', U'D', U'E',  U'F',  U'G', U'H', U'I',  U'J',
+    U'K', U'L', U'M', U'N', U'O', U'P', U'Q', U'R', U'S', U'T',  U'U',  U'V', U'W', U'X',  U'Y',
+    U'Z', U'Ä', U'Ö', U'Ñ', U'Ü', U'§', U'¿', U'a', U'b', U'c',  U'd',  U'e', U'f', U'g',  U'h',
+    U'i', U'j', U'k', U'l', U'm', U'n', U'o', U'p', U'q', U'r',  U's',  U't', U'u', U'v',  U'w',
+    U'x', U'y', U'z', U'ä', U'ö', U'ñ', U'ü', U'à'};
 
 static_assert(kBasic[0x1B] == 0 && kBasic[0x41] == U'A' && kBasic[0x60] == U'¿' &&
               kBasic[0x7F] == U'à' && kBasic[0x24] == U'¤');

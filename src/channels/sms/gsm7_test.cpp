@@ -36,15 +36,15 @@ TEST(MeasureSms, CountsEncodingUnitsAndSegments) {
       {"161 septets need two", Repeat("a", 161), SmsEncoding::kGsm7, 161, 2},
       {"306 septets fit two", Repeat("a", 306), SmsEncoding::kGsm7, 306, 2},
       {"307 septets need three", Repeat("a", 307), SmsEncoding::kGsm7, 307, 3},
-      {"an escape pair is not split", Repeat("a", 152) + "€" + Repeat("a", 152),
-       SmsEncoding::kGsm7, 306, 3},
+      {"an escape pair is not split", Repeat("a", 152) + "€" + Repeat("a", 152), SmsEncoding::kGsm7,
+       306, 3},
       {"70 UCS-2 units fit one SMS", Repeat("ê", 70), SmsEncoding::kUcs2, 70, 1},
       {"71 UCS-2 units need two", Repeat("ê", 71), SmsEncoding::kUcs2, 71, 2},
       {"134 UCS-2 units fit two", Repeat("ê", 134), SmsEncoding::kUcs2, 134, 2},
       {"135 UCS-2 units need three", Repeat("ê", 135), SmsEncoding::kUcs2, 135, 3},
       {"emoji is a surrogate pair", "ok 😀", SmsEncoding::kUcs2, 5, 1},
-      {"a surrogate pair is not split", Repeat("ê", 66) + "😀" + Repeat("ê", 66),
-       SmsEncoding::kUcs2, 134, 3},
+      {"a surrogate pair is not split", Repeat("ê", 66) + "😀" + Repeat("ê", 66), SmsEncoding::kUcs2,
+       134, 3},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

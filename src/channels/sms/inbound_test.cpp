@@ -44,8 +44,8 @@ TEST(ParseInboundSms, RefusesBrokenEscapesAndOversizedBodies) {
   EXPECT_FALSE(ParseInboundSms("From=%2").ok());
   EXPECT_FALSE(ParseInboundSms("From=%zz").ok());
   EXPECT_FALSE(ParseInboundSms(std::string(kMaxInboundBody + 1, 'a')).ok());
-  const std::string long_body = "From=%2B33612345678&To=x&MessageSid=s&Body=" +
-                                std::string(kMaxSmsText + 1, 'a');
+  const std::string long_body =
+      "From=%2B33612345678&To=x&MessageSid=s&Body=" + std::string(kMaxSmsText + 1, 'a');
   EXPECT_FALSE(ParseInboundSms(long_body).ok());
 }
 

@@ -22,9 +22,12 @@ std::string TitleOf(const InboundSms& sms) {
   for (size_t i = 0; i < sms.body.size() && n < kTitleCodePoints; ++n) {
     size_t len = 1;
     const auto b = static_cast<unsigned char>(sms.body[i]);
-    if (b >= 0xF0) len = 4;
-    else if (b >= 0xE0) len = 3;
-    else if (b >= 0xC0) len = 2;
+    if (b >= 0xF0)
+      len = 4;
+    else if (b >= 0xE0)
+      len = 3;
+    else if (b >= 0xC0)
+      len = 2;
     const std::string cp = sms.body.substr(i, len);
     title += (cp == "\n" || cp == "\r") ? std::string(" ") : cp;
     i += len;
@@ -63,7 +66,8 @@ void SmsChannel::Receive(InboundSms sms, domain::Done<SmsReceived> done) {
                  });
     return;
   }
-  const nlohmann::json data = {{"from", sms.from}, {"to", sms.to}, {"message_sid", sms.message_sid}};
+  const nlohmann::json data = {
+      {"from", sms.from}, {"to", sms.to}, {"message_sid", sms.message_sid}};
   auto open = store_.FindOpenRequestByPhone(sms.from);
   if (open.ok()) {
     // A webhook retried after this SMS opened or joined the request: a replay.
@@ -81,12 +85,12 @@ void SmsChannel::Receive(InboundSms sms, domain::Done<SmsReceived> done) {
     ev.body = sms.body;
     ev.data_json = data.dump();
     const std::string reference = open->reference;
-    cases_.AddEvent(open->id, std::move(ev), actor, std::nullopt, KeyOf(sms),
-                    [done, reference](Result<domain::EventAdded> r) {
-                      if (!r.ok()) return done(r.error());
-                      done(SmsReceived{SmsReceived::Action::kThreaded, reference, r->event.id,
-                                       r->replayed});
-                    });
+    cases_.AddEvent(
+        open->id, std::move(ev), actor, std::nullopt, KeyOf(sms),
+        [done, reference](Result<domain::EventAdded> r) {
+          if (!r.ok()) return done(r.error());
+          done(SmsReceived{SmsReceived::Action::kThreaded, reference, r->event.id, r->replayed});
+        });
     return;
   }
   if (open.error().code() != ErrorCode::kNotFound) return done(open.error());
