@@ -155,18 +155,18 @@ std::vector<OutboxMessage> List(sql::Connection& c, std::optional<OutboxState> s
   std::vector<Value> p;
   if (state) {
     where += " AND state = ?";
-    p.push_back(Str(ToString(*state)));
+    p.emplace_back(std::string(ToString(*state)));
   }
   if (request_id) {
     where += " AND request_id = ?";
-    p.push_back(*request_id);
+    p.emplace_back(*request_id);
   }
   if (before_id) {
     where += " AND id < ?";
-    p.push_back(*before_id);
+    p.emplace_back(*before_id);
   }
   where += " ORDER BY id DESC LIMIT ?";
-  p.push_back(std::int64_t{limit});
+  p.emplace_back(std::int64_t{limit});
   return Select(c, where, p);
 }
 
