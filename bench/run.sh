@@ -406,4 +406,9 @@ if ((SERVER_NON2XX != 0)); then
   echo "FAIL: the server answered $SERVER_NON2XX requests with a status other than 2xx" >&2
   status=1
 fi
+# --- outbox (issue #5): notifications delivered per second to a local SMTP server.
+if ! "$ROOT/bench/outbox_smtp.sh" "$BIN"; then
+  echo "FAIL: the outbox benchmark did not deliver every notification" >&2
+  status=1
+fi
 exit "$status"
