@@ -42,11 +42,12 @@ TEST_P(OutboxKillTest, EveryNotificationIsDeliveredOnceByMessageIdAfterSigkill) 
   std::thread burst([&] {
     for (int i = 0; i < kRequests; ++i) {
       try {
-        auto res = HttpJson(first_port, "POST", "/api/v1/requests",
-                            {{"service", "question-generale"},
-                             {"description", "Question " + std::to_string(i)},
-                             {"channel", "api"},
-                             {"contact", {{"email", "citoyen" + std::to_string(i) + "@example.org"}}}});
+        auto res =
+            HttpJson(first_port, "POST", "/api/v1/requests",
+                     {{"service", "question-generale"},
+                      {"description", "Question " + std::to_string(i)},
+                      {"channel", "api"},
+                      {"contact", {{"email", "citoyen" + std::to_string(i) + "@example.org"}}}});
         if (res.status != 201) return;
         ++created;
       } catch (const std::exception&) {
@@ -87,9 +88,10 @@ TEST_P(OutboxKillTest, EveryNotificationIsDeliveredOnceByMessageIdAfterSigkill) 
   for (const auto& m : mails) per_recipient[HeaderOf(m, "X-Envelope-To")]++;
   EXPECT_EQ(per_recipient.size(), expected);
   const size_t copies = mails.size() - ids.size();
-  std::printf("killed after %zu deliveries of %d created; %zu notifications in all, %zu second "
-              "copies in the crash window\n",
-              at_kill, created.load(), expected, copies);
+  std::printf(
+      "killed after %zu deliveries of %d created; %zu notifications in all, %zu second "
+      "copies in the crash window\n",
+      at_kill, created.load(), expected, copies);
   EXPECT_LE(copies, kCrashWindowMax);
   EXPECT_EQ(server->Stop(SIGTERM), 0);
 }
