@@ -418,4 +418,9 @@ if ((SERVER_NON2XX != 0)); then
   status=1
 fi
 ((MAIL_STATUS == 0)) || status=1
+# --- outbox (issue #5): notifications delivered per second to a local SMTP server.
+if ! "$ROOT/bench/outbox_smtp.sh" "$BIN"; then
+  echo "FAIL: the outbox benchmark did not deliver every notification" >&2
+  status=1
+fi
 exit "$status"

@@ -186,6 +186,7 @@ Status Apply(const std::string& key, const std::string& value, Config& c) {
     c.log_level = value;
     return Status::Ok();
   }
+  if (auto s = ApplyOutboxKey(key, value, c.outbox)) return *s;
   return ConfigError(key, "clé inconnue");
 }
 
@@ -268,6 +269,7 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
       return ConfigError(std::string(var) + " (" + key + ")", s.error().fields().front().message);
     }
   }
+  GUICHET_TRY(ApplyOutboxEnvironment(env, c.outbox));
   return c;
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "app/outbox_config.hpp"
 #include "core/result.hpp"
 
 namespace guichet::app {
@@ -49,6 +50,7 @@ struct Config {
   double web_map_lon = 4.8357;
   int web_map_zoom = 14;
   // --- end web ---
+  OutboxConfig outbox;  // [mail], [sms], [postal], [outbox] (outbox_config.hpp)
 };
 
 // `path` empty: defaults then environment. `env` is injected for tests.

@@ -15,6 +15,8 @@
 #include "app/mail_cli.hpp"
 #include "app/open311_routes.hpp"
 #include "app/web_config.hpp"
+#include "app/outbox_wiring.hpp"
+#include "app/sms_routes.hpp"
 #include "catalogue/loader.hpp"
 #include "channels/open311/open311.hpp"
 #include "domain/api_keys.hpp"
@@ -23,6 +25,7 @@
 #include "domain/drafts.hpp"
 #include "http/api_backoffice.hpp"
 #include "domain/tracking.hpp"
+#include "http/api_outbox.hpp"
 #include "http/api_procedures.hpp"
 #include "http/api_v1.hpp"
 #include "http/api_web.hpp"
@@ -31,6 +34,7 @@
 #include "http/static_site.hpp"
 #include "storage/magic_sniffer.hpp"
 #include "storage/open.hpp"
+#include "workers/outbox_worker.hpp"
 #include "workers/timer_worker.hpp"
 
 namespace {
@@ -154,6 +158,16 @@ int Serve(const app::Config& c) {
                    {{"web_dist", c.web_dist}});
   }
   // --- end web ---
+  // --- outbox (issue #5): delivery of messages to citizens, the SMS webhook.
+  domain::OutboxService outbox(*store, clock, app::OutboxPolicyOf(c.outbox));
+  http::OutboxApi outbox_api(outbox, cases);
+  outbox_api.Register(router);
+  channels::sms::SmsChannel sms(cases, *store, clock, c.outbox.sms_service);
+  app::RegisterSmsInbound(router, sms, c.outbox.sms_secret);
+  app::OutboundSenders senders(c.outbox, *store);
+  workers::OutboxWorker outbox_worker(outbox, *store, senders.Map(),
+                                      std::chrono::milliseconds(c.outbox.interval_ms));
+  // --- end outbox
   http::ServerOptions options;
   options.host = c.host;
   options.port = c.port;
@@ -177,8 +191,10 @@ int Serve(const app::Config& c) {
     return 1;
   }
   timers.Start();
+  outbox_worker.Start();
   server.Run();
-  // In-flight requests are done: stop the worker, finish queued writes, close the database.
+  // In-flight requests are done: stop the workers, finish queued writes, close the database.
+  outbox_worker.Stop();
   timers.Stop();
   store->Close();
   store.reset();

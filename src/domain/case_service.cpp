@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "core/reference.hpp"
+#include "domain/outbox.hpp"
 #include "domain/validation.hpp"
 #include "domain/workflow_engine.hpp"
 
@@ -456,6 +457,19 @@ Result<std::map<std::int64_t, std::vector<Event>>> CaseService::Timelines(
   return out;
 }
 
+namespace {
+// An agent's reply is sent by the outbox (domain/outbox.hpp) when it goes
+// out on a channel Guichet delivers and the request has an address there;
+// `"delivery"` set by the caller (e.g. "none": given at the counter) wins.
+void QueueReply(WriteTx& tx, const Request& r, Event& e) {
+  if (!e.channel) e.channel = PreferredChannel(tx, r);
+  const auto data = nlohmann::json::parse(e.data_json, nullptr, false);
+  if (data.contains("delivery") || AddressOn(*e.channel, r).empty()) return;
+  e.data_json =
+      PendingDeliveryData(*e.channel, r, "Votre demande " + r.reference, std::move(e.data_json));
+}
+}  // namespace
+
 void CaseService::AddEvent(std::int64_t request_id, NewEvent in, Actor actor,
                            std::optional<std::int64_t> expected_version,
                            std::optional<Idempotency> idem, Done<EventAdded> done) {
@@ -465,7 +479,8 @@ void CaseService::AddEvent(std::int64_t request_id, NewEvent in, Actor actor,
   if (!is_message && in.kind != EventKind::kNote) {
     errs.push_back({"kind", "Seuls les messages et les notes internes s’ajoutent ainsi."});
   }
-  if (is_message && !in.channel) {
+  // A reply without a channel goes out on the citizen's preferred one.
+  if (in.kind == EventKind::kMessageIn && !in.channel) {
     errs.push_back({"channel", "Le canal du message est obligatoire."});
   }
   if (!is_message) in.channel.reset();
@@ -500,6 +515,7 @@ void CaseService::AddEvent(std::int64_t request_id, NewEvent in, Actor actor,
         e.body = in.body;
         e.data_json = in.data_json;
         e.created_at = now;
+        if (e.kind == EventKind::kMessageOut) QueueReply(tx, *r, e);
         auto id = tx.AppendEvent(e);
         if (!id.ok()) return id.error();
         e.id = *id;

@@ -42,6 +42,8 @@ class MemoryTx final : public WriteTx {
     Event copy = e;
     copy.id = s_.next_id++;
     s_.events[copy.id] = copy;
+    // The outbox rule, as SqlStore applies it.
+    if (auto m = OutboxFor(copy)) (void)InsertOutbox(*m);
     return copy.id;
   }
   std::optional<IdempotencyRecord> FindIdempotency(const std::string& scope,
@@ -233,6 +235,56 @@ class MemoryTx final : public WriteTx {
     return Status::Ok();
   }
   // --- end web ---
+  // --- outbox (issue #5) ---------------------------------------------------
+  Result<std::int64_t> InsertOutbox(const OutboxMessage& m) override {
+    if (m.event_id) {
+      for (const auto& [id, row] : s_.outbox) {
+        if (row.event_id == m.event_id) return id;
+      }
+    }
+    OutboxMessage copy = m;
+    copy.id = s_.next_id++;
+    s_.outbox[copy.id] = copy;
+    return copy.id;
+  }
+  Result<OutboxMessage> GetOutbox(std::int64_t id) override {
+    auto it = s_.outbox.find(id);
+    if (it == s_.outbox.end()) return Error::NotFound("Ce message sortant n’existe pas.");
+    return it->second;
+  }
+  bool ClaimOutbox(std::int64_t id, Timestamp now, Timestamp lease_until) override {
+    auto it = s_.outbox.find(id);
+    if (it == s_.outbox.end() || !MemoryStore::OutboxDue(it->second, now)) return false;
+    it->second.state = OutboxState::kSending;
+    it->second.attempts += 1;
+    it->second.lease_until = lease_until;
+    it->second.updated_at = now;
+    return true;
+  }
+  Status UpdateOutbox(const OutboxMessage& m, OutboxState expected,
+                      int expected_attempts) override {
+    auto it = s_.outbox.find(m.id);
+    if (it == s_.outbox.end() || it->second.state != expected ||
+        it->second.attempts != expected_attempts) {
+      return Error::Stale("Ce message sortant a changé entre-temps.");
+    }
+    OutboxMessage copy = m;
+    copy.request_id = it->second.request_id;
+    copy.event_id = it->second.event_id;
+    copy.created_at = it->second.created_at;
+    it->second = copy;
+    return Status::Ok();
+  }
+  Status AddSmsOptOut(const std::string& phone, Timestamp now) override {
+    s_.sms_opt_outs.emplace(phone, now);
+    return Status::Ok();
+  }
+  std::optional<Citizen> FindCitizen(std::int64_t id) override {
+    auto it = s_.citizens.find(id);
+    if (it == s_.citizens.end()) return std::nullopt;
+    return it->second;
+  }
+  // --- end outbox ----------------------------------------------------------
 
  private:
   MemoryStore::State& s_;
@@ -624,5 +676,61 @@ Result<MailMessage> MemoryStore::GetMailMessage(const std::string& sha256) {
   return it->second;
 }
 // ---- end of inbound mail ----
+// --- outbox (issue #5) -----------------------------------------------------
+bool MemoryStore::OutboxDue(const OutboxMessage& m, Timestamp now) {
+  return (m.state == OutboxState::kPending && m.next_attempt_at <= now) ||
+         (m.state == OutboxState::kSending && m.lease_until && *m.lease_until <= now);
+}
+
+Result<std::vector<OutboxMessage>> MemoryStore::ListDueOutbox(Timestamp now, int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<OutboxMessage> out;
+  for (const auto& [_, m] : state_.outbox) {
+    if (OutboxDue(m, now)) out.push_back(m);
+  }
+  std::sort(out.begin(), out.end(), [](const OutboxMessage& a, const OutboxMessage& b) {
+    return std::tie(a.next_attempt_at, a.id) < std::tie(b.next_attempt_at, b.id);
+  });
+  if (static_cast<int>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
+  return out;
+}
+
+Result<std::vector<OutboxMessage>> MemoryStore::ListOutbox(std::optional<OutboxState> state,
+                                                           std::optional<std::int64_t> request_id,
+                                                           std::optional<std::int64_t> before_id,
+                                                           int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<OutboxMessage> out;
+  for (auto it = state_.outbox.rbegin(); it != state_.outbox.rend(); ++it) {
+    const auto& m = it->second;
+    if (state && m.state != *state) continue;
+    if (request_id && m.request_id != request_id) continue;
+    if (before_id && m.id >= *before_id) continue;
+    out.push_back(m);
+    if (static_cast<int>(out.size()) >= limit) break;
+  }
+  return out;
+}
+
+Result<OutboxMessage> MemoryStore::GetOutbox(std::int64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = state_.outbox.find(id);
+  if (it == state_.outbox.end()) return Error::NotFound("Ce message sortant n’existe pas.");
+  return it->second;
+}
+
+Result<bool> MemoryStore::IsSmsOptedOut(const std::string& phone) {
+  std::lock_guard lock(mu_);
+  return state_.sms_opt_outs.count(phone) > 0;
+}
+
+Result<Request> MemoryStore::FindOpenRequestByPhone(const std::string& phone) {
+  std::lock_guard lock(mu_);
+  for (auto it = state_.requests.rbegin(); it != state_.requests.rend(); ++it) {
+    if (it->second.contact.phone == phone && !IsTerminal(it->second.category)) return it->second;
+  }
+  return Error::NotFound("Aucune demande ouverte pour ce numéro.");
+}
+// --- end outbox --------------------------------------------------------------
 
 }  // namespace guichet::domain

@@ -47,6 +47,17 @@ class MemoryStore final : public Store {
   Result<Rating> GetRating(std::int64_t request_id) override;
   Result<std::vector<QualitySample>> ListQualitySamples(Timestamp since) override;
   // --- end web ---
+  // --- outbox (issue #5) ---------------------------------------------------
+  Result<std::vector<OutboxMessage>> ListDueOutbox(Timestamp now, int limit) override;
+  Result<std::vector<OutboxMessage>> ListOutbox(std::optional<OutboxState> state,
+                                                std::optional<std::int64_t> request_id,
+                                                std::optional<std::int64_t> before_id,
+                                                int limit) override;
+  Result<OutboxMessage> GetOutbox(std::int64_t id) override;
+  Result<bool> IsSmsOptedOut(const std::string& phone) override;
+  Result<Request> FindOpenRequestByPhone(const std::string& phone) override;
+  static bool OutboxDue(const OutboxMessage& m, Timestamp now);
+  // --- end outbox ----------------------------------------------------------
   void Write(WriteOp op, WriteDone done) override;
   // ---- Inbound mail ----
   Result<std::optional<std::int64_t>> FindCitizenByEmail(const std::string& email) override;
@@ -70,6 +81,8 @@ class MemoryStore final : public Store {
     std::map<std::string, MailMessage> mail_messages;         // by sha256
     std::map<std::string, FailingAddress> failing_addresses;  // by address
     std::map<std::int64_t, Rating> ratings;  // web (issue #7): by request id
+    std::map<std::int64_t, OutboxMessage> outbox;   // outbox (issue #5)
+    std::map<std::string, Timestamp> sms_opt_outs;  // outbox (issue #5)
     std::int64_t next_id = 1;
     // Back-office (issue 4).
     std::map<std::int64_t, AuditEntry> audit;

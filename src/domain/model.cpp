@@ -30,13 +30,14 @@ constexpr EnumTable<Priority, 4> kPriorities{{
     {Priority::kHigh, "high"},
     {Priority::kUrgent, "urgent"},
 }};
-constexpr EnumTable<EventKind, 6> kEventKinds{{
+constexpr EnumTable<EventKind, 7> kEventKinds{{
     {EventKind::kMessageIn, "message_in"},
     {EventKind::kMessageOut, "message_out"},
     {EventKind::kNote, "note"},
     {EventKind::kStatusChange, "status_change"},
     {EventKind::kAssignment, "assignment"},
     {EventKind::kAttachment, "attachment"},
+    {EventKind::kDelivery, "delivery"},
 }};
 
 }  // namespace

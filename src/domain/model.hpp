@@ -17,7 +17,16 @@ enum class Channel { kWeb, kApi, kEmail, kSms, kPhone, kCounter, kPostal, kOpen3
 // The category every workflow status belongs to.
 enum class StatusCategory { kNew, kOpen, kWaitingCitizen, kResolved, kRejected, kClosed };
 enum class Priority { kLow, kNormal, kHigh, kUrgent };
-enum class EventKind { kMessageIn, kMessageOut, kNote, kStatusChange, kAssignment, kAttachment };
+// kDelivery: a delivery status of a message_out (queued, sent, failed, fallback).
+enum class EventKind {
+  kMessageIn,
+  kMessageOut,
+  kNote,
+  kStatusChange,
+  kAssignment,
+  kAttachment,
+  kDelivery
+};
 
 std::string_view ToString(Channel c);
 std::string_view ToString(StatusCategory c);

@@ -12,6 +12,7 @@
 #include "domain/access.hpp"
 #include "domain/backoffice_model.hpp"
 #include "domain/model.hpp"
+#include "domain/outbox.hpp"
 
 namespace guichet::domain {
 
@@ -256,6 +257,25 @@ class WriteTx {
   // kConflict when the request is already rated.
   virtual Status InsertRating(const Rating& r) = 0;
   // --- end web ---
+  // --- outbox (issue #5) ---------------------------------------------------
+  // AppendEvent also inserts the row OutboxFor(event) asks for, once per
+  // event however often the op runs. InsertOutbox adds a row not tied to an
+  // event (account emails); returns its id.
+  virtual Result<std::int64_t> InsertOutbox(const OutboxMessage& m) = 0;
+  virtual Result<OutboxMessage> GetOutbox(std::int64_t id) = 0;
+  // Claims a due row (pending and due, or sending with its lease run out):
+  // state sending, attempts + 1, leased until `lease_until`. False when
+  // another worker has it or it is not due: the caller must then not send.
+  virtual bool ClaimOutbox(std::int64_t id, Timestamp now, Timestamp lease_until) = 0;
+  // Writes every mutable field of `m` when the stored row is still in
+  // `expected` with `expected_attempts` claims (the claim the caller holds);
+  // kPreconditionFailed otherwise.
+  virtual Status UpdateOutbox(const OutboxMessage& m, OutboxState expected,
+                              int expected_attempts) = 0;
+  // STOP by SMS: no more SMS to this number.
+  virtual Status AddSmsOptOut(const std::string& phone, Timestamp now) = 0;
+  virtual std::optional<Citizen> FindCitizen(std::int64_t id) = 0;
+  // --- end outbox ----------------------------------------------------------
 };
 
 // Thread-safe. Reads run on the calling thread against a snapshot of
@@ -324,6 +344,21 @@ class Store {
   // One sample per request created at or after `since`, in creation order.
   virtual Result<std::vector<QualitySample>> ListQualitySamples(Timestamp since) = 0;
   // --- end web ---
+  // --- outbox (issue #5) ---------------------------------------------------
+  // Rows a worker may claim at `now` (see WriteTx::ClaimOutbox), oldest due first.
+  virtual Result<std::vector<OutboxMessage>> ListDueOutbox(Timestamp now, int limit) = 0;
+  // Newest first; rows of `state` when set, of `request_id` when set, with
+  // ids below `before_id` when set.
+  virtual Result<std::vector<OutboxMessage>> ListOutbox(std::optional<OutboxState> state,
+                                                        std::optional<std::int64_t> request_id,
+                                                        std::optional<std::int64_t> before_id,
+                                                        int limit) = 0;
+  virtual Result<OutboxMessage> GetOutbox(std::int64_t id) = 0;
+  virtual Result<bool> IsSmsOptedOut(const std::string& phone) = 0;
+  // The newest request not finished (resolved, rejected, closed) whose
+  // contact phone is `phone`; kNotFound when none.
+  virtual Result<Request> FindOpenRequestByPhone(const std::string& phone) = 0;
+  // --- end outbox ----------------------------------------------------------
 
   virtual void Write(WriteOp op, WriteDone done) = 0;
   // Blocking convenience for tools and tests: Write and wait for `done`.

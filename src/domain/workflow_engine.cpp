@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "domain/outbox.hpp"
+
 namespace guichet::domain {
 namespace {
 
@@ -95,7 +97,7 @@ Status EnterStatusImpl(WriteTx& tx, Request& r, const WorkflowStatus& status,
       case Action::Kind::kNotify: {
         const MessageTemplate* tmpl = ctx.procedure ? ctx.procedure->FindTemplate(a.name) : nullptr;
         if (!tmpl) break;
-        const Channel channel = NotificationChannel(r);
+        const Channel channel = PreferredChannel(tx, r);
         Event e = SystemEvent(EventKind::kMessageOut, ctx,
                               RenderTemplate(tmpl->body, r, ctx, reason, comment),
                               {{"template", tmpl->name},

@@ -1,5 +1,7 @@
 #include "storage/sql_store.hpp"
 
+#include "storage/outbox_sql.hpp"
+
 #include <sodium.h>
 
 #include <algorithm>
@@ -352,7 +354,13 @@ class SqlWriteTx final : public domain::WriteTx {
                        e.body,
                        e.data_json,
                        e.created_at};
-    return *sql::QueryInt(c_, kInsertEvent, p);
+    const std::int64_t id = *sql::QueryInt(c_, kInsertEvent, p);
+    // The outbox rule (domain/outbox.hpp): a message to send is queued in
+    // the transaction that records it.
+    Event stored = e;
+    stored.id = id;
+    if (auto m = domain::OutboxFor(stored)) outbox_sql::Insert(c_, *m);
+    return id;
   }
 
   std::optional<domain::IdempotencyRecord> FindIdempotency(const std::string& scope,
@@ -629,6 +637,28 @@ class SqlWriteTx final : public domain::WriteTx {
   // --- web (issue #7) ---
   Status InsertRating(const domain::Rating& r) override { return web::InsertRating(c_, r); }
   // --- end web ---
+  // --- outbox (issue #5) ---------------------------------------------------
+  Result<std::int64_t> InsertOutbox(const domain::OutboxMessage& m) override {
+    return outbox_sql::Insert(c_, m);
+  }
+  Result<domain::OutboxMessage> GetOutbox(std::int64_t id) override {
+    return outbox_sql::Get(c_, id);
+  }
+  bool ClaimOutbox(std::int64_t id, Timestamp now, Timestamp lease_until) override {
+    return outbox_sql::Claim(c_, id, now, lease_until);
+  }
+  Status UpdateOutbox(const domain::OutboxMessage& m, domain::OutboxState expected,
+                      int expected_attempts) override {
+    return outbox_sql::Update(c_, m, expected, expected_attempts);
+  }
+  Status AddSmsOptOut(const std::string& phone, Timestamp now) override {
+    outbox_sql::AddOptOut(c_, phone, now);
+    return Status::Ok();
+  }
+  std::optional<domain::Citizen> FindCitizen(std::int64_t id) override {
+    return outbox_sql::FindCitizen(c_, id);
+  }
+  // --- end outbox ----------------------------------------------------------
 
  private:
   sql::Connection& c_;
@@ -1285,5 +1315,34 @@ Result<domain::MailMessage> SqlStore::GetMailMessage(const std::string& sha256) 
   });
 }
 // ---- end of inbound mail ----
+// --- outbox (issue #5) -----------------------------------------------------
+Result<std::vector<domain::OutboxMessage>> SqlStore::ListDueOutbox(Timestamp now, int limit) {
+  return Read<std::vector<domain::OutboxMessage>>(
+      [&](sql::Connection& c) { return outbox_sql::ListDue(c, now, limit); });
+}
+
+Result<std::vector<domain::OutboxMessage>> SqlStore::ListOutbox(
+    std::optional<domain::OutboxState> state, std::optional<std::int64_t> request_id,
+    std::optional<std::int64_t> before_id, int limit) {
+  return Read<std::vector<domain::OutboxMessage>>(
+      [&](sql::Connection& c) { return outbox_sql::List(c, state, request_id, before_id, limit); });
+}
+
+Result<domain::OutboxMessage> SqlStore::GetOutbox(std::int64_t id) {
+  return Read<domain::OutboxMessage>([&](sql::Connection& c) { return outbox_sql::Get(c, id); });
+}
+
+Result<bool> SqlStore::IsSmsOptedOut(const std::string& phone) {
+  return Read<bool>([&](sql::Connection& c) { return outbox_sql::IsOptedOut(c, phone); });
+}
+
+Result<Request> SqlStore::FindOpenRequestByPhone(const std::string& phone) {
+  return Read<Request>([&](sql::Connection& c) -> Result<Request> {
+    auto id = outbox_sql::OpenRequestByPhone(c, phone);
+    if (!id) return Error::NotFound("Aucune demande ouverte pour ce numéro.");
+    return FetchRequest(c, kSelectRequestById, *id);
+  });
+}
+// --- end outbox --------------------------------------------------------------
 
 }  // namespace guichet::storage

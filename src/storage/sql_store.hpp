@@ -59,6 +59,16 @@ class SqlStore final : public domain::Store {
   Result<domain::Rating> GetRating(std::int64_t request_id) override;
   Result<std::vector<domain::QualitySample>> ListQualitySamples(Timestamp since) override;
   // --- end web ---
+  // --- outbox (issue #5) ---------------------------------------------------
+  Result<std::vector<domain::OutboxMessage>> ListDueOutbox(Timestamp now, int limit) override;
+  Result<std::vector<domain::OutboxMessage>> ListOutbox(std::optional<domain::OutboxState> state,
+                                                        std::optional<std::int64_t> request_id,
+                                                        std::optional<std::int64_t> before_id,
+                                                        int limit) override;
+  Result<domain::OutboxMessage> GetOutbox(std::int64_t id) override;
+  Result<bool> IsSmsOptedOut(const std::string& phone) override;
+  Result<domain::Request> FindOpenRequestByPhone(const std::string& phone) override;
+  // --- end outbox ----------------------------------------------------------
   void Write(WriteOp op, WriteDone done) override;
   // ---- Inbound mail ----
   Result<std::optional<std::int64_t>> FindCitizenByEmail(const std::string& email) override;

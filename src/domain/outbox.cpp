@@ -1,0 +1,127 @@
+#include "domain/outbox.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "domain/enum_table.hpp"
+#include "domain/store.hpp"
+#include "domain/workflow_engine.hpp"
+
+namespace guichet::domain {
+namespace {
+
+constexpr EnumTable<OutboxState, 4> kOutboxStates{{
+    {OutboxState::kPending, "pending"},
+    {OutboxState::kSending, "sending"},
+    {OutboxState::kSent, "sent"},
+    {OutboxState::kDead, "dead"},
+}};
+
+std::string StringField(const nlohmann::json& data, const char* key) {
+  auto it = data.find(key);
+  return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+std::string_view ToString(OutboxState s) { return Name(kOutboxStates, s); }
+std::optional<OutboxState> ParseOutboxState(std::string_view s) { return Lookup(kOutboxStates, s); }
+
+std::optional<OutboxMessage> OutboxFor(const Event& e) {
+  if (e.kind != EventKind::kMessageOut) return std::nullopt;
+  const auto data = nlohmann::json::parse(e.data_json, nullptr, false);
+  if (!data.is_object() || StringField(data, "delivery") != "pending") return std::nullopt;
+  OutboxMessage m;
+  m.request_id = e.request_id;
+  m.event_id = e.id;
+  m.channel = e.channel.value_or(Channel::kEmail);
+  m.recipient = StringField(data, "to");
+  m.subject = StringField(data, "subject");
+  m.body = e.body;
+  m.state = OutboxState::kPending;
+  m.next_attempt_at = e.created_at;
+  m.created_at = e.created_at;
+  m.updated_at = e.created_at;
+  return m;
+}
+
+std::string JoinChannels(const std::vector<Channel>& channels) {
+  std::string out;
+  for (Channel c : channels) {
+    if (!out.empty()) out += ',';
+    out += ToString(c);
+  }
+  return out;
+}
+
+std::vector<Channel> SplitChannels(std::string_view text) {
+  std::vector<Channel> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    if (auto c = ParseChannel(text.substr(0, comma))) out.push_back(*c);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string MessageIdOf(const OutboxMessage& m, std::string_view domain) {
+  return "guichet." + std::to_string(m.id) + "." + std::to_string(m.created_at) + "@" +
+         std::string(domain);
+}
+
+std::string AddressOn(Channel c, const Request& r) {
+  switch (c) {
+    case Channel::kEmail:
+      return r.contact.email;
+    case Channel::kSms:
+      return r.contact.phone;
+    case Channel::kPostal:
+      // A letter needs a name and a street address.
+      if (r.contact.name.empty() || !r.location || r.location->address.empty()) return {};
+      return r.contact.name;
+    default:
+      return {};
+  }
+}
+
+std::optional<Route> NextRoute(const OutboxMessage& m, const Request& r,
+                               const std::vector<Channel>& chain) {
+  auto tried = [&m](Channel c) {
+    return c == m.channel ||
+           std::find(m.tried_channels.begin(), m.tried_channels.end(), c) != m.tried_channels.end();
+  };
+  for (Channel c : chain) {
+    if (tried(c)) continue;
+    std::string to = AddressOn(c, r);
+    if (!to.empty()) return Route{c, std::move(to)};
+  }
+  return std::nullopt;
+}
+
+Channel PreferredChannel(WriteTx& tx, const Request& r) {
+  if (r.citizen_id) {
+    if (auto citizen = tx.FindCitizen(*r.citizen_id)) {
+      if (!AddressOn(citizen->preferred_channel, r).empty()) return citizen->preferred_channel;
+    }
+  }
+  return NotificationChannel(r);
+}
+
+std::string PendingDeliveryData(Channel channel, const Request& r, std::string subject,
+                                std::string extra_json) {
+  auto data = nlohmann::json::parse(extra_json, nullptr, false);
+  if (!data.is_object()) data = nlohmann::json::object();
+  data["to"] = AddressOn(channel, r);
+  if (!data.contains("subject")) data["subject"] = std::move(subject);
+  data["delivery"] = "pending";
+  return data.dump();
+}
+
+Timestamp Backoff(int attempts, Timestamp base, Timestamp cap) {
+  Timestamp wait = base;
+  for (int i = 1; i < attempts && wait < cap; ++i) wait *= 2;
+  return std::min(wait, cap);
+}
+
+}  // namespace guichet::domain

@@ -1,0 +1,65 @@
+// Use cases of the outbox: claim due messages, record what a delivery
+// attempt gave (sent; retry later with exponential backoff; fall back to the
+// next channel of the chain; dead letter), list messages, retry a dead one.
+// Every delivery status is also a `delivery` event on the request's
+// timeline, written in the transaction that changes the row.
+//
+// Thread-safe. Writes complete asynchronously like CaseService's.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "core/result.hpp"
+#include "domain/access.hpp"
+#include "domain/case_service.hpp"
+#include "domain/outbox.hpp"
+#include "domain/store.hpp"
+
+namespace guichet::domain {
+
+struct OutboxPolicy {
+  std::vector<Channel> fallback = {Channel::kEmail, Channel::kSms, Channel::kPostal};
+  int max_attempts = 8;  // per channel, then the next one
+  Timestamp backoff_base = 30 * kMicrosPerSecond;
+  Timestamp backoff_cap = 3600 * kMicrosPerSecond;
+  // A claim older than this is taken as a crashed worker's: the row is due
+  // again. Longer than any SMTP or gateway timeout.
+  Timestamp lease = 120 * kMicrosPerSecond;
+};
+
+inline constexpr int kMaxOutboxPage = 200;
+
+class OutboxService {
+ public:
+  OutboxService(Store& store, const Clock& clock, OutboxPolicy policy);
+
+  // Claims up to `limit` due rows in one transaction; returns them as
+  // claimed (state sending, attempts counted). Rows another worker claimed
+  // first are left out.
+  void ClaimDue(int limit, Done<std::vector<OutboxMessage>> done);
+  // Records the outcome of one attempt on a row this worker claimed (`m` as
+  // ClaimDue returned it). kPreconditionFailed when the claim was lost (the
+  // lease ran out and another worker took the row).
+  void Complete(OutboxMessage m, Delivery d, Done<OutboxMessage> done);
+
+  // Newest first, only rows of requests `scope` allows (rows without a
+  // request: only for `scope.all`).
+  Result<std::vector<OutboxMessage>> List(const AccessScope& scope,
+                                          std::optional<OutboxState> state,
+                                          std::optional<std::int64_t> request_id,
+                                          std::optional<std::int64_t> before_id, int limit) const;
+  Result<OutboxMessage> Get(const AccessScope& scope, std::int64_t id) const;
+  // A dead row goes back to pending, due now, on its current channel, with
+  // the fallback chain open again. kBusinessRule unless it is dead.
+  void Retry(std::int64_t id, Actor actor, Done<OutboxMessage> done);
+
+  const OutboxPolicy& policy() const { return policy_; }
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+  const OutboxPolicy policy_;
+};
+
+}  // namespace guichet::domain

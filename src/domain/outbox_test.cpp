@@ -1,0 +1,276 @@
+#include "domain/outbox.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/case_service.hpp"
+#include "domain/memory_store.hpp"
+#include "domain/outbox_service.hpp"
+
+namespace guichet::domain {
+namespace {
+
+constexpr Timestamp kNoon = 1'764'331'200LL * kMicrosPerSecond;  // 2025-11-28T12:00:00Z
+
+template <typename T>
+Result<T> Sync(const std::function<void(Done<T>)>& start) {
+  std::optional<Result<T>> out;
+  start([&](Result<T> r) { out.emplace(std::move(r)); });
+  return std::move(*out);
+}
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(store_
+                    .WriteSync([](WriteTx& tx) -> Status {
+                      GUICHET_TRY(tx.UpsertTeam({"accueil", "Accueil", ""}));
+                      GUICHET_TRY(tx.UpsertService(
+                          {"question-generale", "Question", "", "accueil", 15, true}));
+                      return Status::Ok();
+                    })
+                    .ok());
+    ASSERT_TRUE(cases_.LoadCatalogue().ok());
+  }
+
+  Request NewCase(Contact contact, std::optional<std::int64_t> citizen = std::nullopt,
+                  std::string address = "") {
+    NewRequest in;
+    in.service_id = "question-generale";
+    in.description = "Une question";
+    in.contact = std::move(contact);
+    in.citizen_id = citizen;
+    if (!address.empty()) in.location = Location{45.76, 4.83, address};
+    auto c = Sync<Created>([&](auto done) {
+      cases_.Create(std::move(in), Actor(Actor::Kind::kApi), std::nullopt, std::move(done));
+    });
+    EXPECT_TRUE(c.ok());
+    return c->request;
+  }
+
+  Result<EventAdded> Reply(const Request& r, std::optional<Channel> channel) {
+    NewEvent ev;
+    ev.kind = EventKind::kMessageOut;
+    ev.channel = channel;
+    ev.body = "Votre demande est traitée.";
+    return Sync<EventAdded>([&](auto done) {
+      cases_.AddEvent(r.id, std::move(ev), Actor(Actor::Kind::kAgent, 3), std::nullopt,
+                      std::nullopt, std::move(done));
+    });
+  }
+
+  std::vector<OutboxMessage> Claim() {
+    auto r =
+        Sync<std::vector<OutboxMessage>>([&](auto done) { outbox_.ClaimDue(10, std::move(done)); });
+    EXPECT_TRUE(r.ok());
+    return *r;
+  }
+
+  Result<OutboxMessage> Complete(const OutboxMessage& m, Delivery d) {
+    return Sync<OutboxMessage>([&](auto done) { outbox_.Complete(m, d, std::move(done)); });
+  }
+
+  std::vector<nlohmann::json> DeliveryEvents(std::int64_t request_id) {
+    std::vector<nlohmann::json> out;
+    auto events = store_.ListEvents(request_id);
+    for (const auto& e : *events) {
+      if (e.kind == EventKind::kDelivery) out.push_back(nlohmann::json::parse(e.data_json));
+    }
+    return out;
+  }
+
+  MemoryStore store_;
+  ManualClock clock_{kNoon};
+  CaseService cases_{store_, clock_};
+  OutboxPolicy policy_{};
+  OutboxService outbox_{store_, clock_, policy_};
+};
+
+TEST_F(OutboxTest, AReplyQueuesOneRowInItsTransaction) {
+  const Request r = NewCase({"Jeanne", "jeanne@example.org", ""});
+  auto added = Reply(r, Channel::kEmail);
+  ASSERT_TRUE(added.ok());
+  auto rows = store_.ListOutbox(std::nullopt, r.id, std::nullopt, 10);
+  ASSERT_EQ(rows->size(), 1u);
+  const auto& m = rows->front();
+  EXPECT_EQ(m.event_id, added->event.id);
+  EXPECT_EQ(m.channel, Channel::kEmail);
+  EXPECT_EQ(m.recipient, "jeanne@example.org");
+  EXPECT_EQ(m.state, OutboxState::kPending);
+  EXPECT_EQ(m.body, "Votre demande est traitée.");
+  EXPECT_EQ(nlohmann::json::parse(added->event.data_json)["delivery"], "pending");
+}
+
+TEST_F(OutboxTest, OnlyPendingMessagesAreQueued) {
+  const Request r = NewCase({"Jeanne", "jeanne@example.org", ""});
+  ASSERT_TRUE(Reply(r, Channel::kPhone).ok());  // said on the phone: nothing to send
+  NewEvent note;
+  note.body = "Note interne";
+  ASSERT_TRUE(Sync<EventAdded>([&](auto done) {
+                cases_.AddEvent(r.id, note, Actor(Actor::Kind::kAgent, 3), std::nullopt,
+                                std::nullopt, std::move(done));
+              }).ok());
+  EXPECT_TRUE(store_.ListOutbox(std::nullopt, r.id, std::nullopt, 10)->empty());
+}
+
+TEST_F(OutboxTest, AnOpFailingAfterTheAppendLeavesNoRow) {
+  const Request r = NewCase({"Jeanne", "jeanne@example.org", ""});
+  auto s = store_.WriteSync([&](WriteTx& tx) -> Status {
+    Event e;
+    e.request_id = r.id;
+    e.kind = EventKind::kMessageOut;
+    e.channel = Channel::kEmail;
+    e.data_json = R"({"delivery":"pending","to":"jeanne@example.org"})";
+    GUICHET_TRY(tx.AppendEvent(e));
+    return Error::Conflict("rolled back");
+  });
+  EXPECT_FALSE(s.ok());
+  EXPECT_TRUE(store_.ListOutbox(std::nullopt, std::nullopt, std::nullopt, 10)->empty());
+}
+
+TEST_F(OutboxTest, AReplyWithoutChannelUsesTheCitizensPreference) {
+  std::int64_t citizen = 0;
+  ASSERT_TRUE(store_
+                  .WriteSync([&](WriteTx& tx) -> Status {
+                    Citizen c;
+                    c.name = "Jeanne";
+                    c.email = "jeanne@example.org";
+                    c.phone = "+33612345678";
+                    c.preferred_channel = Channel::kSms;
+                    auto id = tx.InsertCitizen(c);
+                    if (!id.ok()) return id.error();
+                    citizen = *id;
+                    return Status::Ok();
+                  })
+                  .ok());
+  const Request r = NewCase({"Jeanne", "jeanne@example.org", "+33612345678"}, citizen);
+  auto added = Reply(r, std::nullopt);
+  ASSERT_TRUE(added.ok()) << added.error().message();
+  EXPECT_EQ(added->event.channel, Channel::kSms);
+  auto rows = store_.ListOutbox(std::nullopt, r.id, std::nullopt, 10);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().recipient, "+33612345678");
+}
+
+TEST_F(OutboxTest, ASentMessageIsMarkedAndShownOnTheTimeline) {
+  const Request r = NewCase({"Jeanne", "jeanne@example.org", ""});
+  ASSERT_TRUE(Reply(r, Channel::kEmail).ok());
+  auto claimed = Claim();
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].state, OutboxState::kSending);
+  EXPECT_EQ(claimed[0].attempts, 1);
+  EXPECT_TRUE(Claim().empty());  // claimed: nobody else gets it
+  auto done = Complete(claimed[0], Delivery::Sent("id-1"));
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->state, OutboxState::kSent);
+  const auto events = DeliveryEvents(r.id);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["status"], "sent");
+  EXPECT_EQ(events[0]["outbox_id"], claimed[0].id);
+}
+
+TEST_F(OutboxTest, TransientFailuresBackOffExponentiallyThenFallBack) {
+  const Request r = NewCase({"Jeanne", "jeanne@example.org", "+33612345678"});
+  ASSERT_TRUE(Reply(r, Channel::kEmail).ok());
+  Timestamp previous_wait = 0;
+  for (int attempt = 1; attempt < policy_.max_attempts; ++attempt) {
+    auto claimed = Claim();
+    ASSERT_EQ(claimed.size(), 1u) << attempt;
+    auto m = Complete(claimed[0], Delivery::Transient("connexion refusée"));
+    ASSERT_TRUE(m.ok());
+    EXPECT_EQ(m->state, OutboxState::kPending);
+    const Timestamp wait = m->next_attempt_at - clock_.Now();
+    EXPECT_GE(wait, previous_wait);
+    EXPECT_LE(wait, policy_.backoff_cap);
+    previous_wait = wait;
+    EXPECT_TRUE(Claim().empty());  // not due before its backoff
+    clock_.Advance(wait);
+  }
+  auto last = Claim();
+  ASSERT_EQ(last.size(), 1u);
+  auto m = Complete(last[0], Delivery::Transient("connexion refusée"));
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->channel, Channel::kSms);
+  EXPECT_EQ(m->recipient, "+33612345678");
+  EXPECT_EQ(m->attempts, 0);
+  EXPECT_EQ(m->state, OutboxState::kPending);
+  const auto events = DeliveryEvents(r.id);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0]["status"], "failed");
+  EXPECT_EQ(events[0]["fallback_to"], "sms");
+  EXPECT_EQ(events[1]["status"], "queued");
+}
+
+TEST_F(OutboxTest, APermanentFailureWithNoOtherChannelIsADeadLetterAgentsRetry) {
+  const Request r = NewCase({"", "rebond@example.org", ""});
+  ASSERT_TRUE(Reply(r, Channel::kEmail).ok());
+  auto claimed = Claim();
+  ASSERT_EQ(claimed.size(), 1u);
+  auto m = Complete(claimed[0], Delivery::Permanent("550 boîte inconnue"));
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->state, OutboxState::kDead);
+  EXPECT_EQ(store_.ListOutbox(OutboxState::kDead, std::nullopt, std::nullopt, 10)->size(), 1u);
+  EXPECT_TRUE(DeliveryEvents(r.id).back()["dead"].get<bool>());
+
+  auto retried = Sync<OutboxMessage>(
+      [&](auto done) { outbox_.Retry(m->id, Actor(Actor::Kind::kApi), std::move(done)); });
+  ASSERT_TRUE(retried.ok());
+  EXPECT_EQ(retried->state, OutboxState::kPending);
+  EXPECT_EQ(Claim().size(), 1u);
+  auto again = Sync<OutboxMessage>(
+      [&](auto done) { outbox_.Retry(m->id, Actor(Actor::Kind::kApi), std::move(done)); });
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code(), ErrorCode::kBusinessRule);
+}
+
+TEST_F(OutboxTest, ALostClaimIsNotMarked) {
+  const Request r = NewCase({"", "jeanne@example.org", ""});
+  ASSERT_TRUE(Reply(r, Channel::kEmail).ok());
+  auto first = Claim();
+  ASSERT_EQ(first.size(), 1u);
+  clock_.Advance(policy_.lease);  // the first worker is taken for dead
+  auto second = Claim();
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].attempts, 2);
+  auto late = Complete(first[0], Delivery::Sent());
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code(), ErrorCode::kPreconditionFailed);
+  EXPECT_TRUE(Complete(second[0], Delivery::Sent()).ok());
+}
+
+TEST(NextRoute, SkipsTriedChannelsAndChannelsWithoutAddress) {
+  Request r;
+  r.contact = {"Jeanne", "", "+33612345678"};
+  OutboxMessage m;
+  m.channel = Channel::kEmail;
+  const std::vector<Channel> chain = {Channel::kEmail, Channel::kSms, Channel::kPostal};
+  auto next = NextRoute(m, r, chain);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->channel, Channel::kSms);
+  m.channel = Channel::kSms;
+  m.tried_channels = {Channel::kEmail};
+  EXPECT_FALSE(NextRoute(m, r, chain));  // no postal address
+  r.location = Location{45.7, 4.8, "1 rue A, 69002 Lyon"};
+  next = NextRoute(m, r, chain);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->channel, Channel::kPostal);
+  EXPECT_EQ(next->recipient, "Jeanne");
+}
+
+TEST(Backoff, DoublesUpToTheCap) {
+  EXPECT_EQ(Backoff(1, 10, 1000), 10);
+  EXPECT_EQ(Backoff(2, 10, 1000), 20);
+  EXPECT_EQ(Backoff(4, 10, 1000), 80);
+  EXPECT_EQ(Backoff(30, 10, 1000), 1000);
+}
+
+TEST(MessageIdOf, IsStablePerRow) {
+  OutboxMessage m;
+  m.id = 7;
+  m.created_at = 123;
+  EXPECT_EQ(MessageIdOf(m, "ville.example"), "guichet.7.123@ville.example");
+}
+
+}  // namespace
+}  // namespace guichet::domain

@@ -1,0 +1,125 @@
+#include "http/api_outbox.hpp"
+
+#include <charconv>
+
+#include "domain/access.hpp"
+#include "http/api_common.hpp"
+#include "http/server.hpp"
+
+namespace guichet::http {
+
+using bhttp::status;
+using bhttp::verb;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kDefaultOutboxPage = 50;
+
+std::optional<std::int64_t> PositiveInt(const std::string& s) {
+  std::int64_t n = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || p != s.data() + s.size() || n <= 0) return std::nullopt;
+  return n;
+}
+
+json Opt(const std::optional<Timestamp>& t) { return t ? json(FormatIso8601(*t)) : json(nullptr); }
+
+}  // namespace
+
+json ToJson(const domain::OutboxMessage& m) {
+  json tried = json::array();
+  for (auto c : m.tried_channels) tried.push_back(ToString(c));
+  return {{"id", m.id},
+          {"request_id", m.request_id ? json(*m.request_id) : json(nullptr)},
+          {"event_id", m.event_id ? json(*m.event_id) : json(nullptr)},
+          {"channel", ToString(m.channel)},
+          {"recipient", m.recipient},
+          {"subject", m.subject},
+          {"body", m.body},
+          {"state", ToString(m.state)},
+          {"attempts", m.attempts},
+          {"next_attempt_at", FormatIso8601(m.next_attempt_at)},
+          {"tried_channels", tried},
+          {"last_error", m.last_error},
+          {"provider_id", m.provider_id},
+          {"created_at", FormatIso8601(m.created_at)},
+          {"updated_at", FormatIso8601(m.updated_at)},
+          {"sent_at", Opt(m.sent_at)}};
+}
+
+OutboxApi::OutboxApi(domain::OutboxService& outbox, domain::CaseService& cases)
+    : outbox_(outbox), cases_(cases) {}
+
+void OutboxApi::Register(Router& router) {
+  router.Add(verb::get, "/api/v1/outbox", [this](Context& ctx) -> asio::awaitable<Response> {
+    std::vector<FieldError> errs;
+    std::optional<domain::OutboxState> state;
+    std::optional<std::int64_t> request_id, before;
+    int limit = kDefaultOutboxPage;
+    for (const auto& [k, v] : ctx.query) {
+      if (k == "state") {
+        state = domain::ParseOutboxState(v);
+        if (!state) errs.push_back({"state", "État inconnu (pending, sending, sent ou dead)."});
+      } else if (k == "request") {
+        auto r = cases_.Get(v);
+        if (!r.ok() || !domain::ScopeOf(ApiCaller(ctx)).Allows(*r)) {
+          errs.push_back({"request", "Cette demande n’existe pas."});
+        } else {
+          request_id = r->id;
+        }
+      } else if (k == "cursor") {
+        before = PositiveInt(v);
+        if (!before) errs.push_back({"cursor", "Le curseur doit être un entier positif."});
+      } else if (k == "limit") {
+        auto n = PositiveInt(v);
+        if (!n || *n > domain::kMaxOutboxPage) {
+          errs.push_back({"limit", "La taille de page va de 1 à " +
+                                       std::to_string(domain::kMaxOutboxPage) + "."});
+        } else {
+          limit = static_cast<int>(*n);
+        }
+      } else {
+        errs.push_back({k, "Ce paramètre n’est pas reconnu."});
+      }
+    }
+    if (!errs.empty()) {
+      co_return ctx.Problem(Error::Invalid("La recherche contient des erreurs.", std::move(errs)));
+    }
+    auto rows = outbox_.List(domain::ScopeOf(ApiCaller(ctx)), state, request_id, before, limit + 1);
+    if (!rows.ok()) co_return ctx.Problem(rows.error());
+    json items = json::array();
+    std::optional<std::int64_t> next;
+    for (size_t i = 0; i < rows->size(); ++i) {
+      if (static_cast<int>(i) == limit) {
+        next = (*rows)[i - 1].id;
+        break;
+      }
+      items.push_back(ToJson((*rows)[i]));
+    }
+    json out = {{"items", std::move(items)},
+                {"next_cursor", next ? json(std::to_string(*next)) : json(nullptr)}};
+    co_return ctx.Json(status::ok, out.dump());
+  });
+
+  router.Add(verb::get, "/api/v1/outbox/{id}", [this](Context& ctx) -> asio::awaitable<Response> {
+    auto id = PositiveInt(ctx.Param("id"));
+    if (!id) co_return ctx.Problem(Error::NotFound("Ce message sortant n’existe pas."));
+    auto m = outbox_.Get(domain::ScopeOf(ApiCaller(ctx)), *id);
+    if (!m.ok()) co_return ctx.Problem(m.error());
+    co_return ctx.Json(status::ok, ToJson(*m).dump());
+  });
+
+  router.Add(verb::post, "/api/v1/outbox/{id}/retry",
+             [this](Context& ctx) -> asio::awaitable<Response> {
+               auto id = PositiveInt(ctx.Param("id"));
+               if (!id) co_return ctx.Problem(Error::NotFound("Ce message sortant n’existe pas."));
+               const domain::Actor actor = ApiCaller(ctx);
+               auto m = co_await AwaitCallback<Result<domain::OutboxMessage>>(
+                   [&](auto done) { outbox_.Retry(*id, actor, std::move(done)); });
+               if (!m.ok()) co_return ctx.Problem(m.error());
+               co_return ctx.Json(status::ok, ToJson(*m).dump());
+             });
+}
+
+}  // namespace guichet::http

@@ -1,0 +1,82 @@
+#include "workers/outbox_worker.hpp"
+
+#include <future>
+#include <stdexcept>
+
+namespace guichet::workers {
+
+OutboxWorker::OutboxWorker(domain::OutboxService& outbox, domain::Store& store,
+                           std::map<domain::Channel, domain::Sender*> senders,
+                           std::chrono::milliseconds interval)
+    : outbox_(outbox), store_(store), senders_(std::move(senders)), interval_(interval) {}
+
+OutboxWorker::~OutboxWorker() { Stop(); }
+
+void OutboxWorker::Start() {
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      int sent = 0;
+      try {
+        auto r = RunOnce();
+        if (r.ok()) sent = *r;
+      } catch (const std::exception&) {
+        // Broken infrastructure (the database went away): the next pass retries.
+      }
+      lock.lock();
+      // A full pass may have left more due rows: go on at once.
+      if (sent >= kBatch) continue;
+      cv_.wait_for(lock, interval_, [this] { return stop_ || nudged_; });
+      nudged_ = false;
+    }
+  });
+}
+
+void OutboxWorker::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutboxWorker::Nudge() {
+  {
+    std::lock_guard lock(mu_);
+    nudged_ = true;
+  }
+  cv_.notify_all();
+}
+
+Result<int> OutboxWorker::RunOnce() {
+  std::promise<Result<std::vector<domain::OutboxMessage>>> claimed_p;
+  auto claimed_f = claimed_p.get_future();
+  outbox_.ClaimDue(kBatch, [&claimed_p](auto r) { claimed_p.set_value(std::move(r)); });
+  auto claimed = claimed_f.get();
+  if (!claimed.ok()) return claimed.error();
+  int sent = 0;
+  std::vector<std::future<Result<domain::OutboxMessage>>> marks;
+  for (const auto& m : *claimed) {
+    std::optional<domain::Request> request;
+    if (m.request_id) {
+      auto r = store_.GetRequest(*m.request_id);
+      if (r.ok()) request = std::move(*r);
+    }
+    auto it = senders_.find(m.channel);
+    domain::Delivery d = it == senders_.end()
+                             ? domain::Delivery::Permanent("canal sans moyen d’envoi : " +
+                                                           std::string(ToString(m.channel)))
+                             : it->second->Send(m, request ? &*request : nullptr);
+    if (d.outcome == domain::Delivery::Outcome::kSent) ++sent;
+    // Marks are group-committed while the next message goes out.
+    auto p = std::make_shared<std::promise<Result<domain::OutboxMessage>>>();
+    marks.push_back(p->get_future());
+    outbox_.Complete(m, std::move(d), [p](auto r) { p->set_value(std::move(r)); });
+  }
+  for (auto& f : marks) (void)f.get();
+  return sent;
+}
+
+}  // namespace guichet::workers

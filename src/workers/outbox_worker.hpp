@@ -1,0 +1,51 @@
+// The background loop of the outbox: claims due messages, hands each to the
+// sender of its channel (SMTP, SMS gateway, letters) and records the outcome
+// (domain/outbox_service.hpp). Several server processes may run it against
+// one PostgreSQL database: a row is claimed by a conditional UPDATE, so one
+// worker sends it. A message is marked sent only after the SMTP server or the
+// gateway accepted it: a crash between the two makes it go again once its
+// lease runs out, with the same Message-ID / Idempotency-Key — the only
+// window in which a receiver can see it twice.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "domain/outbox_service.hpp"
+
+namespace guichet::workers {
+
+class OutboxWorker {
+ public:
+  static constexpr int kBatch = 100;  // rows claimed per pass
+
+  // `senders`: one per channel delivered; not owned, used from this worker's thread only.
+  OutboxWorker(domain::OutboxService& outbox, domain::Store& store,
+               std::map<domain::Channel, domain::Sender*> senders,
+               std::chrono::milliseconds interval);
+  ~OutboxWorker();  // Stop()
+
+  void Start();
+  void Stop();
+  // Wakes the loop before its interval ends (a message was just queued).
+  void Nudge();
+
+  // One pass on the calling thread; returns how many messages were sent.
+  Result<int> RunOnce();
+
+ private:
+  domain::OutboxService& outbox_;
+  domain::Store& store_;
+  std::map<domain::Channel, domain::Sender*> senders_;
+  const std::chrono::milliseconds interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;    // GUARDED_BY(mu_)
+  bool nudged_ = false;  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+}  // namespace guichet::workers

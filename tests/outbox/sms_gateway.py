@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""An SMS gateway on loopback speaking the format Guichet's SmsSender posts
+(src/channels/outbound/sms_sender.hpp): POST /messages, form-encoded From, To,
+Body (or JSON from/to/body), Idempotency-Key header. Answers 201
+{"sid": "SM…", "status": "queued"}; numbers starting with +336000 are
+"invalid" (400, a permanent failure); a repeated Idempotency-Key returns the
+first answer without sending again.
+
+Usage: sms_gateway.py PORT DIR — each SMS sent is written to DIR/<n>.json.
+"""
+import json
+import os
+import sys
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+STATE = {"count": 0, "keys": {}}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, fmt, *args):
+        pass
+
+    def answer(self, status, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        if self.path != "/messages":
+            return self.answer(404, {"message": "not found"})
+        raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.headers.get("Content-Type", "").startswith("application/json"):
+            data = json.loads(raw)
+            msg = {"From": data.get("from"), "To": data.get("to"), "Body": data.get("body")}
+        else:
+            form = urllib.parse.parse_qs(raw.decode(), keep_blank_values=True)
+            msg = {k: v[0] for k, v in form.items()}
+        to = msg.get("To") or ""
+        if not to.startswith("+") or to.startswith("+336000"):
+            return self.answer(400, {"message": "numéro invalide", "code": 21211})
+        key = self.headers.get("Idempotency-Key", "")
+        with LOCK:
+            if key and key in STATE["keys"]:
+                return self.answer(201, STATE["keys"][key])
+            STATE["count"] += 1
+            n = STATE["count"]
+            reply = {"sid": "SM%06d" % n, "status": "queued"}
+            if key:
+                STATE["keys"][key] = reply
+            msg["sid"] = reply["sid"]
+            msg["idempotency_key"] = key
+            msg["authorization"] = self.headers.get("Authorization", "")
+            path = os.path.join(self.directory, "%06d.json" % n)
+            with open(path + ".tmp", "w") as f:
+                json.dump(msg, f, ensure_ascii=False)
+            os.rename(path + ".tmp", path)
+        self.answer(201, reply)
+
+
+def main():
+    port = int(sys.argv[1])
+    Handler.directory = sys.argv[2]
+    os.makedirs(Handler.directory, exist_ok=True)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    print("ready", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,290 @@
+// End-to-end tests of the outbox and the SMS channel: the real binary on
+// SQLite and PostgreSQL, a real SMTP server (aiosmtpd) and an SMS gateway
+// server on loopback, started and stopped by the fixture.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "channels/sms/inbound.hpp"
+#include "outbox_servers.hpp"
+#include "support/test_support.hpp"
+
+namespace guichet::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSecret = "secret-de-la-passerelle";
+
+class OutboxE2eTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<TestDatabase>(GetParam());
+    smtp_ = std::make_unique<ScriptServer>("smtp_server.py", db_->dir() + "/smtp");
+    gateway_ = std::make_unique<ScriptServer>("sms_gateway.py", db_->dir() + "/sms");
+    server_ = std::make_unique<ServerProcess>(
+        db_->url(), std::map<std::string, std::string>{
+                        {"GUICHET_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp_->port())},
+                        {"GUICHET_MAIL_REPLY_DOMAIN", "ville.example"},
+                        {"GUICHET_SMS_GATEWAY_URL",
+                         "http://127.0.0.1:" + std::to_string(gateway_->port()) + "/messages"},
+                        {"GUICHET_SMS_SECRET", kSecret},
+                        {"GUICHET_OUTBOX_INTERVAL_MS", "50"},
+                        {"GUICHET_OUTBOX_BACKOFF_MS", "50"},
+                        {"GUICHET_POSTAL_SPOOL", db_->dir() + "/courrier"}});
+    server_->Start();
+  }
+  void TearDown() override {
+    if (server_) EXPECT_EQ(server_->Stop(SIGTERM), 0);
+    server_.reset();
+    smtp_.reset();
+    gateway_.reset();
+    db_.reset();
+  }
+
+  unsigned short port() const { return server_->port(); }
+
+  std::string NewRequest(const json& contact) {
+    auto res = HttpJson(port(), "POST", "/api/v1/requests",
+                        {{"service", "question-generale"},
+                         {"description", "Les horaires de la mairie annexe ?"},
+                         {"channel", "api"},
+                         {"contact", contact}});
+    EXPECT_EQ(res.status, 201) << res.body;
+    return res.Json()["reference"];
+  }
+
+  // A new request whose acknowledgement (the procedure notifies on entry)
+  // has been delivered, so what follows happens in a known order.
+  std::string SettledRequest(const json& contact, const std::string& state = "sent") {
+    const std::string ref = NewRequest(contact);
+    EXPECT_TRUE(WaitOutbox(ref, state));
+    return ref;
+  }
+
+  // The SMS the gateway received with this text (waits for it).
+  json SmsWithBody(const std::string& body) {
+    for (int i = 0; i < 300; ++i) {
+      for (const auto& m : gateway_->Messages()) {
+        const json sms = json::parse(m);
+        if (sms["Body"] == body) return sms;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return nullptr;
+  }
+
+  // The steps after the last message_out of the timeline.
+  std::vector<std::string> StepsAfterLastMessageOut(const std::string& ref) {
+    const auto steps = Steps(ref);
+    auto it = std::find(steps.rbegin(), steps.rend(), "message_out");
+    if (it == steps.rend()) return {};
+    return std::vector<std::string>(it.base(), steps.end());
+  }
+
+  void Reply(const std::string& ref, const std::string& channel, const std::string& body) {
+    auto res = HttpJson(port(), "POST", "/api/v1/requests/" + ref + "/events",
+                        {{"kind", "message_out"}, {"channel", channel}, {"body", body}});
+    ASSERT_EQ(res.status, 201) << res.body;
+  }
+
+  HttpResponse PostSms(const std::string& form, const std::string& signature) {
+    return Http(port(), "POST", "/api/v1/channels/sms/inbound", form,
+                {{"Content-Type", "application/x-www-form-urlencoded"},
+                 {"X-Guichet-Signature", signature}});
+  }
+  HttpResponse PostSms(const std::string& form) {
+    return PostSms(form, channels::sms::SignBody(form, kSecret));
+  }
+
+  json Outbox(const std::string& query) {
+    auto res = Http(port(), "GET", "/api/v1/outbox" + query);
+    EXPECT_EQ(res.status, 200) << res.body;
+    return res.Json()["items"];
+  }
+
+  // Waits until every row of the request's outbox is in `state`.
+  bool WaitOutbox(const std::string& ref, const std::string& state, size_t rows = 1) {
+    for (int i = 0; i < 300; ++i) {
+      const json items = Outbox("?request=" + ref);
+      size_t n = 0;
+      for (const auto& m : items) n += m["state"] == state;
+      if (n >= rows && n == items.size()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  json Timeline(const std::string& ref) {
+    auto res = Http(port(), "GET", "/api/v1/requests/" + ref + "/events");
+    EXPECT_EQ(res.status, 200) << res.body;
+    return res.Json()["items"];
+  }
+
+  // The kind (and delivery status) of each event, in timeline order.
+  std::vector<std::string> Steps(const std::string& ref) {
+    std::vector<std::string> out;
+    const json events = Timeline(ref);
+    for (const auto& e : events) {
+      std::string step = e["kind"];
+      if (e["kind"] == "delivery") {
+        step +=
+            ":" + e["data"]["status"].get<std::string>() + ":" + e["channel"].get<std::string>();
+      }
+      out.push_back(step);
+    }
+    return out;
+  }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<ScriptServer> smtp_;
+  std::unique_ptr<ScriptServer> gateway_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_P(OutboxE2eTest, AnEmailReplyReachesTheSmtpServerOnceWithItsThreadingHeaders) {
+  // The procedure acknowledges the request by email; then the agent replies.
+  const std::string ref =
+      SettledRequest({{"name", "Jeanne Dupont"}, {"email", "jeanne@example.org"}});
+  ASSERT_EQ(smtp_->Count(), 1u);
+  EXPECT_NE(smtp_->Messages()[0].find(ref), std::string::npos);  // the acknowledgement
+  Reply(ref, "email", "Bonjour Jeanne,\nla mairie annexe ouvre le samedi à 9 h.\nÀ bientôt.");
+  ASSERT_TRUE(smtp_->WaitFor(2));
+  ASSERT_TRUE(WaitOutbox(ref, "sent", 2));
+  const auto mails = smtp_->Messages();
+  ASSERT_EQ(mails.size(), 2u);
+  const std::string& mail = mails[1];
+  EXPECT_EQ(HeaderOf(mail, "X-Envelope-To"), "jeanne@example.org");
+  EXPECT_EQ(HeaderOf(mail, "Message-Id").rfind("<guichet.", 0), 0u) << mail;
+  EXPECT_NE(HeaderOf(mail, "Message-Id"), HeaderOf(mails[0], "Message-Id"));
+  EXPECT_NE(mail.find("demarches+" + ref + "@ville.example"), std::string::npos) << mail;
+  EXPECT_NE(mail.find("charset=utf-8"), std::string::npos);
+  EXPECT_NE(mail.find("=C3=A0 9 h."), std::string::npos) << mail;  // "à 9 h." in QP
+
+  const json sent = Outbox("?request=" + ref).at(0);  // newest first: the reply
+  EXPECT_EQ(sent["channel"], "email");
+  EXPECT_EQ(sent["attempts"], 1);
+  EXPECT_EQ("<" + sent["provider_id"].get<std::string>() + ">", HeaderOf(mail, "Message-Id"));
+  EXPECT_EQ(StepsAfterLastMessageOut(ref), (std::vector<std::string>{"delivery:sent:email"}));
+  // Delivered once: nothing more arrives.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(smtp_->Count(), 2u);
+}
+
+TEST_P(OutboxE2eTest, AHardBounceFallsBackToSmsAndTheTimelineSaysSo) {
+  const std::string ref = SettledRequest(
+      {{"name", "Paul"}, {"email", "rebond@example.org"}, {"phone", "06 12 34 56 78"}});
+  Reply(ref, "email", "Votre dossier est complet.");
+  const json sms = SmsWithBody("Votre dossier est complet.");
+  ASSERT_TRUE(sms.is_object());
+  ASSERT_TRUE(WaitOutbox(ref, "sent", 2));
+  EXPECT_EQ(smtp_->Count(), 0u);
+  EXPECT_EQ(sms["To"], "+33612345678");
+  EXPECT_EQ(sms["From"], "MAIRIE");
+  EXPECT_FALSE(sms["idempotency_key"].get<std::string>().empty());
+  EXPECT_EQ(StepsAfterLastMessageOut(ref),
+            (std::vector<std::string>{"delivery:failed:email", "delivery:queued:sms",
+                                      "delivery:sent:sms"}));
+  const json events = Timeline(ref);
+  const json failed = events[events.size() - 3];
+  EXPECT_EQ(failed["data"]["fallback_to"], "sms");
+  EXPECT_NE(failed["data"]["error"].get<std::string>().find("550"), std::string::npos);
+}
+
+TEST_P(OutboxE2eTest, AnSmsOpensARequestAndTheNextOneThreadsOntoIt) {
+  const std::string first =
+      "From=%2B33611223344&To=MAIRIE&Body=Bonjour%2C+un+lampadaire+est+"
+      "cass%C3%A9+rue+Victor+Hugo&MessageSid=SM0001";
+  auto created = PostSms(first);
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(created.Json()["action"], "created");
+  const std::string ref = created.Json()["reference"];
+  // The gateway retries its webhook: nothing new.
+  auto again = PostSms(first);
+  ASSERT_EQ(again.status, 200);
+  EXPECT_EQ(again.Json()["reference"], ref);
+  EXPECT_TRUE(again.Json()["replayed"].get<bool>());
+
+  auto reply = PostSms("From=0611223344&To=MAIRIE&Body=Il+est+au+num%C3%A9ro+12&MessageSid=SM0002");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.Json()["action"], "threaded");
+  EXPECT_EQ(reply.Json()["reference"], ref);
+
+  auto request = Http(port(), "GET", "/api/v1/requests/" + ref).Json();
+  EXPECT_EQ(request["channel"], "sms");
+  EXPECT_EQ(request["contact"]["phone"], "+33611223344");
+  const json events = Timeline(ref);
+  int replies = 0;
+  for (const auto& e : events) {
+    if (e["kind"] == "message_in" && e["body"] == "Il est au numéro 12") {
+      ++replies;
+      EXPECT_EQ(e["channel"], "sms");
+      EXPECT_EQ(e["data"]["message_sid"], "SM0002");
+    }
+  }
+  EXPECT_EQ(replies, 1);
+
+  // The answer goes out by SMS, to the same number.
+  Reply(ref, "sms", "Merci, l’équipe voirie passe demain.");
+  const json sms = SmsWithBody("Merci, l’équipe voirie passe demain.");
+  ASSERT_TRUE(sms.is_object());
+  EXPECT_EQ(sms["To"], "+33611223344");
+}
+
+TEST_P(OutboxE2eTest, TheWebhookRefusesUnsignedAndMalformedCalls) {
+  const std::string form = "From=%2B33611223344&To=MAIRIE&Body=Bonjour&MessageSid=SM0003";
+  auto unsigned_call = PostSms(form, "");
+  EXPECT_EQ(unsigned_call.status, 401);
+  EXPECT_EQ(unsigned_call.Header("content-type").rfind("application/problem+json", 0), 0u);
+  EXPECT_EQ(PostSms(form, channels::sms::SignBody(form, "autre-secret")).status, 401);
+  EXPECT_EQ(PostSms(form + "&x=1", channels::sms::SignBody(form, kSecret)).status, 401);
+
+  auto bad = PostSms("From=abc&Body=Bonjour");
+  ASSERT_EQ(bad.status, 400) << bad.body;
+  std::set<std::string> fields;
+  const json errors = bad.Json()["errors"];
+  for (const auto& e : errors) fields.insert(e["field"]);
+  EXPECT_EQ(fields, (std::set<std::string>{"From", "To", "MessageSid"}));
+  EXPECT_TRUE(Http(port(), "GET", "/api/v1/requests?channel=sms").Json()["items"].empty());
+}
+
+TEST_P(OutboxE2eTest, StopOptsOutAndTheUndeliverableMessageIsADeadLetterAgentsRetry) {
+  const std::string ref = SettledRequest({{"phone", "+33655443322"}});  // acknowledged by SMS
+  const size_t before = gateway_->Count();
+  auto stop = PostSms("From=%2B33655443322&To=MAIRIE&Body=STOP&MessageSid=SM0004");
+  ASSERT_EQ(stop.status, 200) << stop.body;
+  EXPECT_EQ(stop.Json()["action"], "opted_out");
+
+  Reply(ref, "sms", "Votre rendez-vous est confirmé.");
+  for (int i = 0; i < 300 && Outbox("?state=dead").empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(gateway_->Count(), before);
+  const json dead = Outbox("?state=dead");
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_NE(dead[0]["last_error"].get<std::string>().find("STOP"), std::string::npos);
+  EXPECT_EQ(Steps(ref).back(), "delivery:failed:sms");
+
+  const std::string id = std::to_string(dead[0]["id"].get<std::int64_t>());
+  auto retried = Http(port(), "POST", "/api/v1/outbox/" + id + "/retry");
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(retried.Json()["state"], "pending");
+  for (int i = 0; i < 300 && Outbox("?state=dead").empty(); ++i) {  // still opted out
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(Outbox("?state=dead").size(), 1u);
+  auto not_dead = Http(port(), "POST", "/api/v1/outbox/999999/retry");
+  EXPECT_EQ(not_dead.status, 404);
+  EXPECT_EQ(Http(port(), "GET", "/api/v1/outbox?state=perdu").status, 400);
+  const auto steps = Steps(ref);
+  EXPECT_NE(std::find(steps.begin(), steps.end(), "delivery:queued:sms"), steps.end());
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, OutboxE2eTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Postgres" : "Sqlite"; });
+
+}  // namespace
+}  // namespace guichet::testing
