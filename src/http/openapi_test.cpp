@@ -11,9 +11,12 @@
 #include <vector>
 
 #include "domain/case_service.hpp"
+#include "domain/identity_service.hpp"
+#include "domain/memory_identity_store.hpp"
 #include "domain/memory_store.hpp"
 #include "domain/model.hpp"
 #include "domain/store.hpp"
+#include "http/api_identity.hpp"
 #include "http/api_procedures.hpp"
 #include "http/api_v1.hpp"
 #include "http/limits.hpp"
@@ -53,6 +56,12 @@ std::set<Operation> RegisteredRoutes() {
   api.Register(router);
   ProcedureApi procedures(cases, drafts, [] { return std::vector<std::string>(); });
   procedures.Register(router);
+  domain::MemoryIdentityStore identities;
+  domain::MemoryMailer mailer;
+  domain::IdentityService identity(identities, store, mailer, clock, {});
+  BlockingPool pool(1, 1);
+  IdentityApi identity_api(identity, store, pool, 0);
+  identity_api.Register(router);
   std::set<Operation> out;
   for (const auto& r : router.Routes()) {
     std::string method(bhttp::to_string(r.method));

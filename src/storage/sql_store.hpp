@@ -41,6 +41,11 @@ class SqlStore final : public domain::Store {
                                                      Timestamp since, Timestamp until,
                                                      int limit) override;
   void Write(WriteOp op, WriteDone done) override;
+  // A write on the raw connection, in the same group-commit queue as Write()
+  // (for the stores of other ports sharing this database: identity).
+  void WriteSql(sql::WriteQueue::Op op, WriteDone done) {
+    writer_.Submit(std::move(op), std::move(done));
+  }
   bool Ping() override;
   std::vector<std::pair<std::string, double>> Stats() override;
 
