@@ -28,9 +28,8 @@ constexpr const char* kDemoTotp = "JBSWY3DPEHPK3PXP";
 constexpr const char* kCitizenPassword = "Matrice-Citoyen-2026!";
 
 // The callers, in this order in the matrix strings below.
-const std::vector<std::string> kRoles = {"anonymous",   "citizen",    "other_citizen",
-                                         "team_agent",  "other_agent", "supervisor",
-                                         "admin",       "api_key"};
+const std::vector<std::string> kRoles = {"anonymous",   "citizen",    "other_citizen", "team_agent",
+                                         "other_agent", "supervisor", "admin",         "api_key"};
 
 // Allowed callers per route: one letter per role of kRoles — x allowed, . refused.
 //                                       anon cit oth agt oag sup adm api
@@ -145,8 +144,9 @@ class AccessMatrixTest : public ::testing::TestWithParam<bool> {
     return FromSession(res);
   }
   Caller CitizenLogin(const std::string& email) {
-    auto res = HttpJson(port(), "POST", "/api/v1/auth/login",
-                        {{"email", email}, {"password", kCitizenPassword}}, {{"Authorization", ""}});
+    auto res =
+        HttpJson(port(), "POST", "/api/v1/auth/login",
+                 {{"email", email}, {"password", kCitizenPassword}}, {{"Authorization", ""}});
     EXPECT_EQ(res.status, 200) << res.body;
     return FromSession(res);
   }
@@ -241,7 +241,7 @@ TEST_P(AccessMatrixTest, EveryRouteOfTheDocumentAnswersOnlyItsAllowedCallers) {
                   }());
   ASSERT_EQ(req.status, 201) << req.body;
   const std::string ref = req.Json()["reference"];
-  ASSERT_EQ(req.Json()["team_id"], "voirie");
+  ASSERT_EQ(req.Json()["team"], "voirie");
 
   auto target = [&](const std::string& path) {
     std::string p = path;
@@ -257,7 +257,10 @@ TEST_P(AccessMatrixTest, EveryRouteOfTheDocumentAnswersOnlyItsAllowedCallers) {
   };
   auto body_of = [](const std::string& route) -> json {
     if (route == "POST /api/v1/requests/{id}/events") return {{"kind", "note"}, {"body", "m"}};
-    if (route == "POST /api/v1/requests/{id}/transitions") return {{"to", "inexistant"}};
+    // Not allowed from the first status: 422 for whoever may try it.
+    if (route == "POST /api/v1/requests/{id}/transitions") return {{"to", "cloture"}};
+    // Refused as malformed (400) before any proof is checked.
+    if (route == "POST /api/v1/requests/{id}/corrections") return {{"inconnu", true}};
     return json::object();
   };
   auto check = [&](const std::string& route, std::map<std::string, Caller>& callers) {
@@ -273,10 +276,9 @@ TEST_P(AccessMatrixTest, EveryRouteOfTheDocumentAnswersOnlyItsAllowedCallers) {
       }
       const auto res = Http(port(), method, target(path), body, headers);
       const bool allowed = kMatrix.at(route)[i] == 'x';
-      const bool refused =
-          res.status == 401 || res.status == 403 || (record && res.status == 404);
-      EXPECT_EQ(allowed, !refused) << route << " as " << kRoles[i] << " → " << res.status << " "
-                                   << res.body;
+      const bool refused = res.status == 401 || res.status == 403 || (record && res.status == 404);
+      EXPECT_EQ(allowed, !refused)
+          << route << " as " << kRoles[i] << " → " << res.status << " " << res.body;
     }
   };
   auto callers = LogInEveryone();

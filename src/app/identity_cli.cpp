@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "domain/credentials.hpp"
+
 namespace guichet::app {
 namespace {
 
@@ -51,9 +53,10 @@ int RunAgentCreate(domain::IdentityService& identity, const std::string& name,
   std::printf("agent %lld créé : %s <%s>\n", static_cast<long long>(created->account.agent.id),
               name.c_str(), created->account.agent.email.c_str());
   if (!created->totp_uri.empty()) {
-    std::printf("second facteur (à saisir dans l’application d’authentification ; ne sera plus "
-                "affiché) :\n%s\n",
-                created->totp_uri.c_str());
+    std::printf(
+        "second facteur (à saisir dans l’application d’authentification ; ne sera plus "
+        "affiché) :\n%s\n",
+        created->totp_uri.c_str());
   }
   return 0;
 }
@@ -74,7 +77,7 @@ int RunAgentList(domain::IdentityService& identity) {
   return 0;
 }
 
-Status SeedDemoIdentities(domain::IdentityService& identity, domain::IdentityStore& identities) {
+Status SeedDemoIdentities(domain::IdentityStore& identities, Timestamp now) {
   using domain::TeamRole;
   struct DemoAgent {
     const char* name;
@@ -88,45 +91,44 @@ Status SeedDemoIdentities(domain::IdentityService& identity, domain::IdentitySto
        "karim.benali@mairie-exemple.fr",
        {{"etat-civil", TeamRole::kSupervisor}},
        false},
-      {"Sophie Lefèvre", "sophie.lefevre@mairie-exemple.fr", {{"accueil", TeamRole::kAgent}}, false},
+      {"Sophie Lefèvre",
+       "sophie.lefevre@mairie-exemple.fr",
+       {{"accueil", TeamRole::kAgent}},
+       false},
       {"Alice Admin", "admin@mairie-exemple.fr", {{"accueil", TeamRole::kAdministrator}}, true},
   };
+  // One hash for every demo account (same password): seeding stays fast.
+  const std::string hash = domain::HashPassword(kDemoPassword);
   for (const auto& d : demo) {
     auto existing = identities.FindAgentByEmail(d.email);
-    std::int64_t id = 0;
-    if (existing.ok()) {
-      if (!existing->password_hash.empty()) continue;  // seeded already
-      domain::AgentChange c;
-      c.password = kDemoPassword;
-      c.teams = d.teams;
-      c.platform_admin = d.admin;
-      auto updated = identity.UpdateAgent(existing->agent.id, c);
-      if (!updated.ok()) return updated.error();
-      id = existing->agent.id;
-    } else {
-      auto created = identity.CreateAgent({d.name, d.email, kDemoPassword, d.teams, d.admin});
-      if (!created.ok()) return created.error();
-      id = created->account.agent.id;
-    }
-    auto acc = identities.GetAgent(id);
-    if (!acc.ok()) return acc.error();
-    if (acc->RequiresTotp()) {
-      // A known secret, so the demo's second factor can be computed (oathtool).
-      acc->totp_secret = kDemoTotpSecret;
-      const domain::AgentAccount updated = *acc;
-      GUICHET_TRY(identities.WriteSync(
-          [updated](domain::IdentityTx& tx) { return tx.UpdateAgentAccount(updated); }));
-    }
+    if (existing.ok() && !existing->password_hash.empty()) continue;  // seeded already
+    if (!existing.ok() && existing.error().code() != ErrorCode::kNotFound) return existing.error();
+    domain::AgentAccount acc = existing.ok() ? *existing : domain::AgentAccount{};
+    acc.agent.name = d.name;
+    acc.agent.email = d.email;
+    acc.agent.team_id = d.teams.front().team_id;
+    acc.teams = d.teams;
+    acc.platform_admin = d.admin;
+    acc.password_hash = hash;
+    // A known secret, so the demo's second factor can be computed (oathtool).
+    if (acc.RequiresTotp()) acc.totp_secret = kDemoTotpSecret;
+    GUICHET_TRY(identities.WriteSync([acc](domain::IdentityTx& tx) -> Status {
+      if (acc.agent.id != 0) return tx.UpdateAgentAccount(acc);
+      auto id = tx.InsertAgentAccount(acc);
+      return id.ok() ? Status::Ok() : Status(id.error());
+    }));
   }
   // A citizen account, verified, with the same demo password.
   if (!identities.FindCitizenByEmail("jeanne.dupont@example.org").ok()) {
-    GUICHET_TRY(identity.SignUp("jeanne.dupont@example.org", kDemoPassword, "Jeanne Dupont"));
-    auto c = identities.FindCitizenByEmail("jeanne.dupont@example.org");
-    if (!c.ok()) return c.error();
-    c->email_verified_at = c->citizen.created_at;
-    const domain::CitizenAccount updated = *c;
-    GUICHET_TRY(identities.WriteSync(
-        [updated](domain::IdentityTx& tx) { return tx.UpdateCitizenAccount(updated); }));
+    domain::CitizenAccount c;
+    c.citizen.name = "Jeanne Dupont";
+    c.citizen.email = c.account_email = "jeanne.dupont@example.org";
+    c.citizen.created_at = c.email_verified_at.emplace(now);
+    c.password_hash = hash;
+    GUICHET_TRY(identities.WriteSync([c](domain::IdentityTx& tx) -> Status {
+      auto id = tx.InsertCitizenAccount(c);
+      return id.ok() ? Status::Ok() : Status(id.error());
+    }));
   }
   return Status::Ok();
 }

@@ -23,6 +23,6 @@ int RunAgentList(domain::IdentityService& identity);
 inline constexpr const char* kDemoPassword = "Guichet-Demo-2026!";
 inline constexpr const char* kDemoTotpSecret = "JBSWY3DPEHPK3PXP";
 // Demo agents with passwords and roles, and a verified demo citizen account.
-Status SeedDemoIdentities(domain::IdentityService& identity, domain::IdentityStore& identities);
+Status SeedDemoIdentities(domain::IdentityStore& identities, Timestamp now);
 
 }  // namespace guichet::app

@@ -14,8 +14,7 @@ class MailDrop final : public domain::AccountMailer {
  public:
   // Creates `dir` when missing; throws std::runtime_error when it cannot.
   explicit MailDrop(std::string dir);
-  Status Send(const std::string& to, const std::string& subject,
-              const std::string& text) override;
+  Status Send(const std::string& to, const std::string& subject, const std::string& text) override;
 
  private:
   std::string dir_;

@@ -210,10 +210,8 @@ int Seed(const app::Config& c, std::int64_t bulk) {
       return kExitDatabase;
     }
     {
-      app::MailDrop mailer(c.mail_drop_dir);
       storage::SqlIdentityStore identities(*store);
-      domain::IdentityService identity(identities, *store, mailer, clock, IdentityOptionsOf(c));
-      if (auto s = app::SeedDemoIdentities(identity, identities); !s.ok()) {
+      if (auto s = app::SeedDemoIdentities(identities, clock.Now()); !s.ok()) {
         std::fprintf(stderr, "guichet: comptes de démonstration : %s (%s)\n",
                      s.error().message().c_str(), s.error().cause().c_str());
         for (const auto& f : s.error().fields()) {

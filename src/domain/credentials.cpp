@@ -8,9 +8,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "domain/validation.hpp"
 
@@ -30,6 +32,26 @@ void InitOnce() {
     if (sodium_init() < 0) throw std::runtime_error("libsodium init failed");
     if (oath_init() != OATH_OK) throw std::runtime_error("liboath init failed");
   });
+}
+
+// The word list of cracklib-runtime: a password that is one of these words
+// once its digits and symbols are taken away ("Password123!") is refused.
+constexpr const char* kWordList = "/usr/share/dict/cracklib-small";
+
+bool IsDictionaryWord(std::string_view password) {
+  static const std::unordered_set<std::string> words = [] {
+    std::unordered_set<std::string> out;
+    std::ifstream in(kWordList);
+    for (std::string w; std::getline(in, w);) {
+      if (w.size() >= 4) out.insert(w);
+    }
+    return out;
+  }();
+  std::string core;
+  for (unsigned char c : password) {
+    if (std::isalpha(c)) core += static_cast<char>(std::tolower(c));
+  }
+  return core.size() >= 4 && words.count(core) > 0;
 }
 
 struct FreeDeleter {
@@ -126,6 +148,9 @@ std::optional<std::string> PasswordProblem(std::string_view password, std::strin
   if (const char* why = FascistCheck(pw.c_str(), GetDefaultCracklibDict()); why != nullptr) {
     return std::string("Ce mot de passe est trop courant ou trop facile à deviner (") + why + ").";
   }
+  if (IsDictionaryWord(password)) {
+    return "Ce mot de passe est un mot du dictionnaire à peine déguisé : trop facile à deviner.";
+  }
   return std::nullopt;
 }
 
@@ -182,9 +207,8 @@ std::string TotpCode(const std::string& secret_base32, std::int64_t step) {
   auto secret = DecodeBase32(secret_base32);
   if (!secret) return {};
   char out[kTotpDigits + 1] = {};
-  if (oath_totp_generate(secret->data(), secret->size(),
-                         static_cast<time_t>(step * kTotpPeriod), kTotpPeriod, 0, kTotpDigits,
-                         out) != OATH_OK) {
+  if (oath_totp_generate(secret->data(), secret->size(), static_cast<time_t>(step * kTotpPeriod),
+                         kTotpPeriod, 0, kTotpDigits, out) != OATH_OK) {
     return {};
   }
   return out;

@@ -140,11 +140,11 @@ Status IdentityService::SignUp(const std::string& raw_email, const std::string& 
   auto existing = identities_.FindCitizenByEmail(email);
   if (existing.ok() && existing->email_verified_at) {
     // Same answer as a new account; the owner of the address learns it by mail.
-    return mailer_.Send(email, "Vous avez déjà un compte Guichet",
-                        "Bonjour,\n\nQuelqu’un (peut-être vous) a demandé à créer un compte avec "
-                        "cette adresse, qui en a déjà un. Pour vous connecter sans mot de passe : " +
-                            options_.public_url +
-                            "/connexion\n\nSi ce n’était pas vous, ignorez ce message.\n");
+    return mailer_.Send(
+        email, "Vous avez déjà un compte Guichet",
+        "Bonjour,\n\nQuelqu’un (peut-être vous) a demandé à créer un compte avec "
+        "cette adresse, qui en a déjà un. Pour vous connecter sans mot de passe : " +
+            options_.public_url + "/connexion\n\nSi ce n’était pas vous, ignorez ce message.\n");
   }
   if (!existing.ok() && existing.error().code() != ErrorCode::kNotFound) return existing.error();
   CitizenAccount acc;
@@ -405,9 +405,8 @@ Result<std::string> IdentityService::EnrollTotp(std::int64_t agent_id) {
 Status IdentityService::ConfirmTotp(std::int64_t agent_id, const std::string& code) {
   auto acc = identities_.GetAgent(agent_id);
   if (!acc.ok()) return acc.error();
-  const auto step = acc->totp_pending.empty()
-                        ? std::nullopt
-                        : TotpStep(acc->totp_pending, code, clock_.Now());
+  const auto step =
+      acc->totp_pending.empty() ? std::nullopt : TotpStep(acc->totp_pending, code, clock_.Now());
   if (!step) {
     return Error::Invalid("Le code ne correspond pas.",
                           {{"code", "Le code à six chiffres ne correspond pas au secret enrôlé."}});
@@ -416,11 +415,13 @@ Status IdentityService::ConfirmTotp(std::int64_t agent_id, const std::string& co
   acc->totp_pending.clear();
   acc->totp_last_step = *step;
   const AgentAccount updated = *acc;
-  return identities_.WriteSync([updated](IdentityTx& tx) { return tx.UpdateAgentAccount(updated); });
+  return identities_.WriteSync(
+      [updated](IdentityTx& tx) { return tx.UpdateAgentAccount(updated); });
 }
 
 Status IdentityService::Logout(const std::string& session_hash) {
-  return identities_.WriteSync([session_hash](IdentityTx& tx) { return tx.DeleteSession(session_hash); });
+  return identities_.WriteSync(
+      [session_hash](IdentityTx& tx) { return tx.DeleteSession(session_hash); });
 }
 
 Status IdentityService::LogoutEverywhere(const Actor& actor) {
@@ -430,7 +431,8 @@ Status IdentityService::LogoutEverywhere(const Actor& actor) {
   const SessionKind kind =
       actor.kind == Actor::Kind::kCitizen ? SessionKind::kCitizen : SessionKind::kAgent;
   const std::int64_t id = actor.id;
-  return identities_.WriteSync([kind, id](IdentityTx& tx) { return tx.DeleteSessionsOf(kind, id); });
+  return identities_.WriteSync(
+      [kind, id](IdentityTx& tx) { return tx.DeleteSessionsOf(kind, id); });
 }
 
 Result<Actor> IdentityService::ActorOf(const Session& s) {
@@ -516,8 +518,8 @@ Status IdentityService::CheckAgentInput(const std::string& name, const std::stri
   if (!known.ok()) return known.error();
   if (teams.empty()) errs.push_back({"teams", "Un agent appartient à une équipe au moins."});
   for (const auto& m : teams) {
-    const bool exists = std::any_of(known->begin(), known->end(),
-                                    [&](const Team& t) { return t.id == m.team_id; });
+    const bool exists =
+        std::any_of(known->begin(), known->end(), [&](const Team& t) { return t.id == m.team_id; });
     if (!exists) errs.push_back({"teams", "L’équipe « " + m.team_id + " » n’existe pas."});
   }
   if (!errs.empty()) return Error::Invalid("L’agent contient des erreurs.", std::move(errs));
@@ -556,8 +558,8 @@ Result<AgentAccount> IdentityService::UpdateAgent(std::int64_t id, const AgentCh
   if (c.teams) acc->teams = *c.teams;
   if (c.platform_admin) acc->platform_admin = *c.platform_admin;
   if (c.active) acc->active = *c.active;
-  GUICHET_TRY(CheckAgentInput(acc->agent.name, acc->agent.email, c.password.value_or(""),
-                              acc->teams));
+  GUICHET_TRY(
+      CheckAgentInput(acc->agent.name, acc->agent.email, c.password.value_or(""), acc->teams));
   if (c.password) acc->password_hash = HashPassword(*c.password);
   acc->agent.team_id = acc->teams.front().team_id;
   const AgentAccount updated = *acc;

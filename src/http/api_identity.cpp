@@ -90,8 +90,9 @@ std::optional<std::vector<domain::Membership>> Teams(const Fields& f,
                           ? domain::ParseTeamRole(m["role"].get<std::string>())
                           : std::nullopt;
     if (!m.is_object() || !m.value("team_id", json()).is_string() || !role || m.size() != 2) {
-      errs.push_back({"teams", "Chaque équipe est {team_id, role} ; role : agent, supervisor ou "
-                               "administrator."});
+      errs.push_back({"teams",
+                      "Chaque équipe est {team_id, role} ; role : agent, supervisor ou "
+                      "administrator."});
       continue;
     }
     out.push_back({m["team_id"].get<std::string>(), *role});
@@ -143,8 +144,9 @@ Response Accepted(const Context& ctx) {
   // The same answer whether or not the address has an account.
   return ctx.Json(status::accepted,
                   json{{"status", "accepted"},
-                       {"detail", "Si l’adresse correspond à un compte, un message vient d’y être "
-                                  "envoyé."}}
+                       {"detail",
+                        "Si l’adresse correspond à un compte, un message vient d’y être "
+                        "envoyé."}}
                       .dump());
 }
 
@@ -177,8 +179,10 @@ void IdentityApi::Register(Router& router) {
     std::vector<FieldError> errs;
     const std::string email = Str(*f, "email", errs), password = Str(*f, "password", errs),
                       name = Str(*f, "name", errs);
-    if (!errs.empty()) co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
-    auto s = co_await OnPool<Status>(pool_, [&] { return identity_.SignUp(email, password, name); });
+    if (!errs.empty())
+      co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
+    auto s =
+        co_await OnPool<Status>(pool_, [&] { return identity_.SignUp(email, password, name); });
     if (!s.ok()) co_return ctx.Problem(s.error());
     co_return Accepted(ctx);
   });
@@ -189,7 +193,8 @@ void IdentityApi::Register(Router& router) {
     if (!f.ok()) co_return ctx.Problem(f.error());
     std::vector<FieldError> errs;
     const std::string token = Str(*f, "token", errs);
-    if (!errs.empty()) co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
+    if (!errs.empty())
+      co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
     auto s = co_await OnPool<Result<domain::IssuedSession>>(
         pool_, [&] { return identity_.VerifyEmail(token); });
     if (!s.ok()) co_return ctx.Problem(s.error());
@@ -216,7 +221,8 @@ void IdentityApi::Register(Router& router) {
     if (!f.ok()) co_return ctx.Problem(f.error());
     std::vector<FieldError> errs;
     const std::string email = Str(*f, "email", errs), password = Str(*f, "password", errs);
-    if (!errs.empty()) co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
+    if (!errs.empty())
+      co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
     auto s = co_await OnPool<Result<domain::IssuedSession>>(
         pool_, [&] { return identity_.Login(email, password, ctx.remote); });
     if (!s.ok()) co_return ctx.Problem(s.error());
@@ -239,35 +245,33 @@ void IdentityApi::Register(Router& router) {
                co_return SessionResponse(ctx, *s);
              });
 
-  router.Add(verb::post, "/api/v1/auth/magic-link",
-             [this](Context& ctx) -> asio::awaitable<Response> {
-               auto f = ReadFields(ctx, {"email"});
-               if (!f.ok()) co_return ctx.Problem(f.error());
-               std::vector<FieldError> errs;
-               const std::string email = Str(*f, "email", errs);
-               if (!errs.empty()) {
-                 co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
-               }
-               auto s =
-                   co_await OnPool<Status>(pool_, [&] { return identity_.SendMagicLink(email); });
-               if (!s.ok()) co_return ctx.Problem(s.error());
-               co_return Accepted(ctx);
-             });
+  router.Add(
+      verb::post, "/api/v1/auth/magic-link", [this](Context& ctx) -> asio::awaitable<Response> {
+        auto f = ReadFields(ctx, {"email"});
+        if (!f.ok()) co_return ctx.Problem(f.error());
+        std::vector<FieldError> errs;
+        const std::string email = Str(*f, "email", errs);
+        if (!errs.empty()) {
+          co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
+        }
+        auto s = co_await OnPool<Status>(pool_, [&] { return identity_.SendMagicLink(email); });
+        if (!s.ok()) co_return ctx.Problem(s.error());
+        co_return Accepted(ctx);
+      });
 
-  router.Add(verb::post, "/api/v1/auth/password-reset",
-             [this](Context& ctx) -> asio::awaitable<Response> {
-               auto f = ReadFields(ctx, {"email"});
-               if (!f.ok()) co_return ctx.Problem(f.error());
-               std::vector<FieldError> errs;
-               const std::string email = Str(*f, "email", errs);
-               if (!errs.empty()) {
-                 co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
-               }
-               auto s = co_await OnPool<Status>(pool_,
-                                                [&] { return identity_.SendPasswordReset(email); });
-               if (!s.ok()) co_return ctx.Problem(s.error());
-               co_return Accepted(ctx);
-             });
+  router.Add(
+      verb::post, "/api/v1/auth/password-reset", [this](Context& ctx) -> asio::awaitable<Response> {
+        auto f = ReadFields(ctx, {"email"});
+        if (!f.ok()) co_return ctx.Problem(f.error());
+        std::vector<FieldError> errs;
+        const std::string email = Str(*f, "email", errs);
+        if (!errs.empty()) {
+          co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
+        }
+        auto s = co_await OnPool<Status>(pool_, [&] { return identity_.SendPasswordReset(email); });
+        if (!s.ok()) co_return ctx.Problem(s.error());
+        co_return Accepted(ctx);
+      });
 
   router.Add(verb::post, "/api/v1/auth/password-reset/confirm",
              [this](Context& ctx) -> asio::awaitable<Response> {
@@ -304,18 +308,18 @@ void IdentityApi::Register(Router& router) {
     co_return res;
   });
 
-  router.Add(verb::post, "/api/v1/auth/logout-all",
-             [this](Context& ctx) -> asio::awaitable<Response> {
-               if (ctx.session_hash.empty()) {
-                 co_return ctx.Problem(Error::Rule("Une clé d’API n’a pas de session à fermer."));
-               }
-               auto s = co_await OnPool<Status>(
-                   pool_, [&] { return identity_.LogoutEverywhere(ctx.actor); });
-               if (!s.ok()) co_return ctx.Problem(s.error());
-               Response res = NoContent(ctx);
-               res.set(bhttp::field::set_cookie, ClearedSessionCookie());
-               co_return res;
-             });
+  router.Add(
+      verb::post, "/api/v1/auth/logout-all", [this](Context& ctx) -> asio::awaitable<Response> {
+        if (ctx.session_hash.empty()) {
+          co_return ctx.Problem(Error::Rule("Une clé d’API n’a pas de session à fermer."));
+        }
+        auto s =
+            co_await OnPool<Status>(pool_, [&] { return identity_.LogoutEverywhere(ctx.actor); });
+        if (!s.ok()) co_return ctx.Problem(s.error());
+        Response res = NoContent(ctx);
+        res.set(bhttp::field::set_cookie, ClearedSessionCookie());
+        co_return res;
+      });
 
   router.Add(verb::post, "/api/v1/auth/totp/enroll",
              [this](Context& ctx) -> asio::awaitable<Response> {
@@ -417,27 +421,27 @@ void IdentityApi::Register(Router& router) {
                co_return ctx.Json(status::ok, AgentJson(*a).dump());
              });
 
-  router.Add(verb::patch, "/api/v1/admin/agents/{id}",
-             [this](Context& ctx) -> asio::awaitable<Response> {
-               const auto id = IdParam(ctx);
-               if (!id) co_return ctx.Problem(Error::NotFound("Cet agent n’existe pas."));
-               auto f = ReadFields(ctx, {}, {"name", "teams", "platform_admin", "active", "password"});
-               if (!f.ok()) co_return ctx.Problem(f.error());
-               std::vector<FieldError> errs;
-               domain::AgentChange c;
-               if (f->count("name")) c.name = Str(*f, "name", errs);
-               if (f->count("password")) c.password = Str(*f, "password", errs);
-               c.teams = Teams(*f, errs);
-               c.platform_admin = Bool(*f, "platform_admin", errs);
-               c.active = Bool(*f, "active", errs);
-               if (!errs.empty()) {
-                 co_return ctx.Problem(Error::Invalid("L’agent contient des erreurs.", errs));
-               }
-               auto a = co_await OnPool<Result<domain::AgentAccount>>(
-                   pool_, [&] { return identity_.UpdateAgent(*id, c); });
-               if (!a.ok()) co_return ctx.Problem(a.error());
-               co_return ctx.Json(status::ok, AgentJson(*a).dump());
-             });
+  router.Add(
+      verb::patch, "/api/v1/admin/agents/{id}", [this](Context& ctx) -> asio::awaitable<Response> {
+        const auto id = IdParam(ctx);
+        if (!id) co_return ctx.Problem(Error::NotFound("Cet agent n’existe pas."));
+        auto f = ReadFields(ctx, {}, {"name", "teams", "platform_admin", "active", "password"});
+        if (!f.ok()) co_return ctx.Problem(f.error());
+        std::vector<FieldError> errs;
+        domain::AgentChange c;
+        if (f->count("name")) c.name = Str(*f, "name", errs);
+        if (f->count("password")) c.password = Str(*f, "password", errs);
+        c.teams = Teams(*f, errs);
+        c.platform_admin = Bool(*f, "platform_admin", errs);
+        c.active = Bool(*f, "active", errs);
+        if (!errs.empty()) {
+          co_return ctx.Problem(Error::Invalid("L’agent contient des erreurs.", errs));
+        }
+        auto a = co_await OnPool<Result<domain::AgentAccount>>(
+            pool_, [&] { return identity_.UpdateAgent(*id, c); });
+        if (!a.ok()) co_return ctx.Problem(a.error());
+        co_return ctx.Json(status::ok, AgentJson(*a).dump());
+      });
 
   router.Add(verb::put, "/api/v1/admin/teams/{id}",
              [this](Context& ctx) -> asio::awaitable<Response> {
@@ -446,19 +450,20 @@ void IdentityApi::Register(Router& router) {
                std::vector<FieldError> errs;
                domain::Team t{ctx.Param("id"), Str(*f, "name", errs), Str(*f, "email", errs)};
                bool slug = !t.id.empty() && t.id.size() <= 64;
-               for (char c : t.id) slug = slug && (std::islower(static_cast<unsigned char>(c)) ||
-                                                   std::isdigit(static_cast<unsigned char>(c)) ||
-                                                   c == '-');
-               if (!slug) errs.push_back({"id", "L’identifiant est en minuscules, chiffres et "
-                                                "tirets (64 caractères au plus)."});
+               for (char c : t.id)
+                 slug = slug && (std::islower(static_cast<unsigned char>(c)) ||
+                                 std::isdigit(static_cast<unsigned char>(c)) || c == '-');
+               if (!slug)
+                 errs.push_back({"id",
+                                 "L’identifiant est en minuscules, chiffres et "
+                                 "tirets (64 caractères au plus)."});
                if (t.name.size() > 200) errs.push_back({"name", "200 caractères au plus."});
                if (!errs.empty()) {
                  co_return ctx.Problem(Error::Invalid("L’équipe contient des erreurs.", errs));
                }
-               auto s = co_await OnPool<Status>(
-                   pool_, [&] { return store_.WriteSync([&t](domain::WriteTx& tx) {
-                     return tx.UpsertTeam(t);
-                   }); });
+               auto s = co_await OnPool<Status>(pool_, [&] {
+                 return store_.WriteSync([&t](domain::WriteTx& tx) { return tx.UpsertTeam(t); });
+               });
                if (!s.ok()) co_return ctx.Problem(s.error());
                co_return ctx.Json(status::ok,
                                   json{{"id", t.id}, {"name", t.name}, {"email", t.email}}.dump());

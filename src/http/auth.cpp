@@ -55,8 +55,9 @@ std::string CookieValue(const Context& ctx, std::string_view name) {
 }
 
 std::string SessionCookie(const std::string& token, Timestamp max_age_micros) {
-  return std::string(kSessionCookie) + "=" + token + "; Path=/; Max-Age=" +
-         std::to_string(max_age_micros / kMicrosPerSecond) + "; HttpOnly; Secure; SameSite=Lax";
+  return std::string(kSessionCookie) + "=" + token +
+         "; Path=/; Max-Age=" + std::to_string(max_age_micros / kMicrosPerSecond) +
+         "; HttpOnly; Secure; SameSite=Lax";
 }
 
 std::string ClearedSessionCookie() {
@@ -134,8 +135,9 @@ std::optional<Response> Authenticator::operator()(Context& ctx, Access access) c
   }
   if (allowed) return std::nullopt;
   if (kind == domain::Actor::Kind::kAnonymous) {
-    return Unauthenticated(ctx, "Authentification requise : connectez-vous ou présentez une clé "
-                                "d’API (Authorization: Bearer).");
+    return Unauthenticated(ctx,
+                           "Authentification requise : connectez-vous ou présentez une clé "
+                           "d’API (Authorization: Bearer).");
   }
   return ctx.Problem(Error::Forbidden("Votre rôle ne permet pas cette action."));
 }

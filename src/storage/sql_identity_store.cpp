@@ -24,8 +24,7 @@ CitizenAccount CitizenFromRow(const sql::Rows& r) {
   c.citizen.name = r.Text(1);
   c.citizen.email = r.Text(2);
   c.citizen.phone = r.Text(3);
-  c.citizen.preferred_channel =
-      domain::ParseChannel(r.Text(4)).value_or(domain::Channel::kEmail);
+  c.citizen.preferred_channel = domain::ParseChannel(r.Text(4)).value_or(domain::Channel::kEmail);
   c.citizen.created_at = r.Int(5);
   c.citizen.postal_address = r.Text(6);
   c.citizen.given_name = r.Text(7);
@@ -46,8 +45,8 @@ std::vector<domain::Membership> MembershipsOf(sql::Connection& c, std::int64_t a
   auto rows =
       c.Query("SELECT team_id, role FROM agent_teams WHERE agent_id = ? ORDER BY team_id", p);
   while (rows->Next()) {
-    out.push_back({rows->Text(0), domain::ParseTeamRole(rows->Text(1))
-                                      .value_or(domain::TeamRole::kAgent)});
+    out.push_back(
+        {rows->Text(0), domain::ParseTeamRole(rows->Text(1)).value_or(domain::TeamRole::kAgent)});
   }
   return out;
 }
@@ -185,8 +184,8 @@ class SqlIdentityTx final : public domain::IdentityTx {
   }
 
   Status InsertSession(const Session& s) override {
-    const Value p[] = {s.hash,       KindName(s.kind),  s.subject_id, s.csrf,
-                       s.created_at, s.last_seen_at,    s.expires_at};
+    const Value p[] = {s.hash,       KindName(s.kind), s.subject_id, s.csrf,
+                       s.created_at, s.last_seen_at,   s.expires_at};
     c_.Execute(
         "INSERT INTO sessions (hash, kind, subject_id, csrf, created_at, last_seen_at, "
         "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -213,8 +212,8 @@ class SqlIdentityTx final : public domain::IdentityTx {
   }
 
   Status InsertToken(const AccountToken& t) override {
-    const Value p[] = {t.hash, std::string(domain::ToString(t.purpose)), t.citizen_id,
-                       t.created_at, t.expires_at};
+    const Value p[] = {t.hash, std::string(domain::ToString(t.purpose)), t.citizen_id, t.created_at,
+                       t.expires_at};
     c_.Execute(
         "INSERT INTO account_tokens (hash, purpose, citizen_id, created_at, expires_at) VALUES "
         "(?, ?, ?, ?, ?)",
@@ -307,13 +306,11 @@ Result<Session> SqlIdentityStore::FindSession(const std::string& hash) {
         "WHERE hash = ?",
         p);
     if (!rows->Next()) return Error::NotFound("Session inconnue.");
-    return Session{hash,
-                   rows->Text(0) == "agent" ? SessionKind::kAgent : SessionKind::kCitizen,
-                   rows->Int(1),
-                   rows->Text(2),
-                   rows->Int(3),
-                   rows->Int(4),
-                   rows->Int(5)};
+    return Session{
+        hash,         rows->Text(0) == "agent" ? SessionKind::kAgent : SessionKind::kCitizen,
+        rows->Int(1), rows->Text(2),
+        rows->Int(3), rows->Int(4),
+        rows->Int(5)};
   });
 }
 
