@@ -327,7 +327,7 @@ TEST_P(IdentityTest, AgentsSeeOnlyTheirTeamsRequests) {
   std::string voirie_ref;
   for (const auto& r : list.Json()["items"]) {
     EXPECT_EQ(r["team"], "voirie") << r;
-    voirie_ref = r["reference"];
+    voirie_ref = r["reference"].get<std::string>();
   }
   EXPECT_EQ(As(sophie, "GET", "/api/v1/requests/" + voirie_ref).status, 404);
   EXPECT_EQ(As(sophie, "GET", "/api/v1/requests?team=voirie").Json()["items"].size(), 0u);
