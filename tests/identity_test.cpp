@@ -323,9 +323,10 @@ TEST_P(IdentityTest, AgentsSeeOnlyTheirTeamsRequests) {
   const Session sophie = AgentLogin("sophie.lefevre@mairie-exemple.fr");   // accueil
   auto list = As(camille, "GET", "/api/v1/requests?limit=100");
   ASSERT_EQ(list.status, 200) << list.body;
-  ASSERT_FALSE(list.Json()["items"].empty());
+  const json items = list.Json()["items"];  // bound: never range-for over a temporary's member
+  ASSERT_FALSE(items.empty());
   std::string voirie_ref;
-  for (const auto& r : list.Json()["items"]) {
+  for (const auto& r : items) {
     EXPECT_EQ(r["team"], "voirie") << r;
     voirie_ref = r["reference"].get<std::string>();
   }
