@@ -11,7 +11,8 @@ local problems = {
   "Nid-de-poule dangereux", "Lampadaire éteint", "Dépôt sauvage d’ordures", "Trottoir dégradé",
   "Panneau tombé", "Branche sur la chaussée", "Tag sur un mur", "Fuite d’eau",
 }
-local headers = { ["Content-Type"] = "application/json" }
+local headers = { ["Content-Type"] = "application/json",
+                  ["Authorization"] = os.getenv("GUICHET_BENCH_AUTH") }
 local sent = 0
 
 function init(args)

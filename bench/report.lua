@@ -5,6 +5,9 @@
 -- `requests - non2xx` is the number of 2xx answers (the API sends no 1xx/3xx
 -- here; run.sh also checks the server's own per-status counters).
 local threads_started = 0
+-- The API needs credentials: run.sh exports an administrator's API key.
+local bench_auth = os.getenv("GUICHET_BENCH_AUTH")
+if bench_auth then wrk.headers["Authorization"] = bench_auth end
 
 function setup(thread)
   threads_started = threads_started + 1

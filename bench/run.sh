@@ -252,6 +252,10 @@ echo "build: Release, $BUILD_DIR ($(since "$t0") s)"
 # --- Seed ---------------------------------------------------------------------
 t0="$(now)"
 SEED_SECONDS=""
+# The API needs credentials (issue #4): an administrator's key for the runs.
+bench_key() {
+  GUICHET_DATABASE="sqlite:$DB" "$BIN" api-key create --name bench --scope admin | tail -n1
+}
 if [[ -n "$SEEDED_DB" ]]; then
   cp "$SEEDED_DB" "$DB"
   sync "$DB"
@@ -282,6 +286,7 @@ echo
 echo "== warm-up: 2 s of GET /healthz, not recorded"
 wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d2s "$BASE_URL/healthz" >/dev/null || die "wrk failed (warm-up)"
 
+export GUICHET_BENCH_AUTH="Bearer $(bench_key)"
 run_wrk "GET /healthz" "$CONNECTIONS" /healthz healthz.lua
 HEALTHZ_RUNS+=("$LAST_RPS")
 

@@ -19,9 +19,9 @@ int Fail(const Error& e) {
 
 }  // namespace
 
-int RunApiKeyCreate(domain::ApiKeyService& keys, const std::string& name,
-                    const std::string& scope) {
-  auto created = keys.Create(name, scope);
+int RunApiKeyCreate(domain::ApiKeyService& keys, const std::string& name, const std::string& scope,
+                    const std::string& team) {
+  auto created = keys.Create(name, scope, team);
   if (!created.ok()) return Fail(created.error());
   std::printf("clé %lld créée pour « %s » (portée %s) ; elle ne sera plus affichée :\n%s\n",
               static_cast<long long>(created->key.id), created->key.name.c_str(),

@@ -34,11 +34,12 @@ Status ParseListen(const std::string& value, Config& c) {
                        "le port « " + p + " » n’est pas un nombre entre 0 et 65535");
   }
   if (host == "localhost") host = "127.0.0.1";
-  // Authentication is not built yet: the API must not be reachable from other hosts.
+  // Guichet speaks plain HTTP: other hosts reach it through a TLS reverse
+  // proxy on this machine (session cookies are Secure), never directly.
   if (host.rfind("127.", 0) != 0 && host != "::1") {
     return ConfigError("server.listen",
-                       "l’API n’a pas encore d’authentification ; elle n’écoute que sur la boucle "
-                       "locale (127.0.0.1 ou ::1), pas sur « " +
+                       "Guichet n’écoute que sur la boucle locale (127.0.0.1 ou ::1), derrière un "
+                       "mandataire inverse TLS ; pas sur « " +
                            host + " »");
   }
   c.host = host;
@@ -181,6 +182,27 @@ Status Apply(const std::string& key, const std::string& value, Config& c) {
   }
   // ---- end of [mail] ----
   if (key.rfind("web.", 0) == 0) return ApplyWeb(key, value, c);
+  if (key == "mail.dev_drop_dir") {
+    if (value.empty()) return ConfigError(key, "le répertoire est obligatoire");
+    c.mail_drop_dir = value;
+    return Status::Ok();
+  }
+  if (key == "identity.public_url") {
+    if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+      return ConfigError(key, "« " + value + " » n’est pas une adresse http:// ou https://");
+    }
+    c.public_url = value;
+    while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+    return Status::Ok();
+  }
+  if (key == "identity.session_idle_minutes") {
+    return ParseInt(key, value, 1, 24 * 60, c.session_idle_minutes);
+  }
+  if (key == "identity.session_absolute_hours") {
+    return ParseInt(key, value, 1, 24 * 30, c.session_absolute_hours);
+  }
+  if (key == "identity.hash_threads") return ParseInt(key, value, 1, 64, c.hash_threads);
+  if (key == "identity.hash_queue") return ParseInt(key, value, 1, 100'000, c.hash_queue);
   if (key == "log.level") {
     GUICHET_TRY(CheckLevel(key, value));
     c.log_level = value;
@@ -260,6 +282,8 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
       {"GUICHET_MAIL_ADDRESSES", "mail.addresses"},
       {"GUICHET_MAILDIR", "mail.maildir.path"},
       {"GUICHET_WEB_DIST", "web.dist"},
+      {"GUICHET_MAIL_DROP_DIR", "mail.dev_drop_dir"},
+      {"GUICHET_PUBLIC_URL", "identity.public_url"},
   };
   for (const auto& [var, key] : kEnv) {
     auto it = env.find(var);

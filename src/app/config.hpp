@@ -51,6 +51,17 @@ struct Config {
   int web_map_zoom = 14;
   // --- end web ---
   OutboxConfig outbox;  // [mail], [sms], [postal], [outbox] (outbox_config.hpp)
+  // --- identity (issue #4) ---
+  // [mail] dev_drop_dir: account mails (verification, magic link, reset) are
+  // written there, one .eml file each, until the SMTP outbox is wired.
+  std::string mail_drop_dir = "./data/mail";
+  // [identity]: the public address links in mails start with; session
+  // expiry; the worker pool that hashes passwords.
+  std::string public_url = "http://127.0.0.1:8080";
+  int session_idle_minutes = 30;
+  int session_absolute_hours = 12;
+  int hash_threads = 2;
+  int hash_queue = 64;
 };
 
 // `path` empty: defaults then environment. `env` is injected for tests.

@@ -13,6 +13,8 @@
 #include "app/config.hpp"
 #include "app/demo.hpp"
 #include "app/mail_cli.hpp"
+#include "app/identity_cli.hpp"
+#include "app/mail_drop.hpp"
 #include "app/open311_routes.hpp"
 #include "app/web_config.hpp"
 #include "app/outbox_wiring.hpp"
@@ -29,12 +31,17 @@
 #include "http/api_procedures.hpp"
 #include "http/api_v1.hpp"
 #include "http/api_web.hpp"
+#include "http/api_identity.hpp"
+#include "http/api_procedures.hpp"
+#include "http/api_v1.hpp"
+#include "http/auth.hpp"
 #include "http/log.hpp"
 #include "http/server.hpp"
 #include "http/static_site.hpp"
 #include "storage/magic_sniffer.hpp"
 #include "storage/open.hpp"
 #include "workers/outbox_worker.hpp"
+#include "storage/sql_identity_store.hpp"
 #include "workers/timer_worker.hpp"
 
 namespace {
@@ -73,6 +80,14 @@ std::optional<app::Config> Configure(const std::string& path) {
 }
 
 storage::DatabaseUrl UrlOf(const app::Config& c) { return *storage::ParseDatabaseUrl(c.database); }
+
+domain::IdentityOptions IdentityOptionsOf(const app::Config& c) {
+  domain::IdentityOptions o;
+  o.public_url = c.public_url;
+  o.session_idle = Timestamp{c.session_idle_minutes} * 60 * kMicrosPerSecond;
+  o.session_absolute = Timestamp{c.session_absolute_hours} * 3600 * kMicrosPerSecond;
+  return o;
+}
 
 int Migrate(const app::Config& c, bool quiet) {
   try {
@@ -138,6 +153,27 @@ int Serve(const app::Config& c) {
   http::ProcedureApi procedures(cases, drafts, reload);
   procedures.Register(router);
   domain::ApiKeyService api_keys(*store, clock);
+  // Identity: sessions, accounts, and the guard that checks every route.
+  std::unique_ptr<app::MailDrop> mailer;
+  try {
+    mailer = std::make_unique<app::MailDrop>(c.mail_drop_dir);
+  } catch (const std::exception& e) {
+    http::LogEvent(spdlog::level::critical, "dépôt des courriels impossible",
+                   {{"dir", c.mail_drop_dir}, {"cause", e.what()}});
+    return kExitConfig;
+  }
+  storage::SqlIdentityStore identities(*store);
+  const auto identity_options = IdentityOptionsOf(c);
+  domain::IdentityService identity(identities, *store, *mailer, clock, identity_options);
+  http::BlockingPool identity_pool(static_cast<size_t>(c.hash_threads),
+                                   static_cast<size_t>(c.hash_queue));
+  http::IdentityApi identity_api(identity, *store, identity_pool,
+                                 identity_options.session_absolute);
+  identity_api.Register(router);
+  http::Authenticator authenticator(identity, api_keys);
+  router.SetGuard([&authenticator](http::Context& ctx, http::Access access) {
+    return authenticator(ctx, access);
+  });
   channels::open311::Options open311_options;
   open311_options.jurisdiction_id = c.open311_jurisdiction_id;
   if (!c.open311_contact.empty()) open311_options.contact = c.open311_contact;
@@ -217,6 +253,17 @@ int Seed(const app::Config& c, std::int64_t bulk) {
                    s.error().message().c_str(), s.error().cause().c_str());
       return kExitDatabase;
     }
+    {
+      storage::SqlIdentityStore identities(*store);
+      if (auto s = app::SeedDemoIdentities(identities, clock.Now()); !s.ok()) {
+        std::fprintf(stderr, "guichet: comptes de démonstration : %s (%s)\n",
+                     s.error().message().c_str(), s.error().cause().c_str());
+        for (const auto& f : s.error().fields()) {
+          std::fprintf(stderr, "  %s : %s\n", f.field.c_str(), f.message.c_str());
+        }
+        return kExitDatabase;
+      }
+    }
     if (bulk > 0) {
       if (auto s = app::SeedBulk(*store, *cases.catalogue(), bulk, clock.Now()); !s.ok()) {
         std::fprintf(stderr, "guichet: données de masse : %s (%s)\n", s.error().message().c_str(),
@@ -248,6 +295,22 @@ int ApiKeys(const app::Config& c, const std::function<int(domain::ApiKeyService&
   }
 }
 
+// Runs an `agent` subcommand against the configured database.
+int Agents(const app::Config& c, const std::function<int(domain::IdentityService&)>& run) {
+  if (int rc = Migrate(c, true)) return rc;
+  try {
+    auto store = storage::OpenStore(UrlOf(c), 1);
+    SystemClock clock;
+    app::MailDrop mailer(c.mail_drop_dir);
+    storage::SqlIdentityStore identities(*store);
+    domain::IdentityService identity(identities, *store, mailer, clock, IdentityOptionsOf(c));
+    return run(identity);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "guichet: %s\n", e.what());
+    return kExitDatabase;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -273,9 +336,10 @@ int main(int argc, char** argv) {
   auto* key_cmd = cli.add_subcommand("api-key", "Clés d’API des applications partenaires");
   key_cmd->require_subcommand(1);
   auto* key_create = key_cmd->add_subcommand("create", "Crée une clé et l’affiche une fois");
-  std::string key_name, key_scope = "open311";
+  std::string key_name, key_scope = "open311", key_team;
   key_create->add_option("--name", key_name, "À qui la clé est remise")->required();
-  key_create->add_option("--scope", key_scope, "Portée (open311)");
+  key_create->add_option("--scope", key_scope, "Portée (open311, api, admin)");
+  key_create->add_option("--team", key_team, "Limite une clé « api » à une équipe");
   auto* key_list = key_cmd->add_subcommand("list", "Liste les clés (sans leur secret)");
   auto* key_revoke = key_cmd->add_subcommand("revoke", "Révoque une clé");
   std::int64_t key_id = 0;
@@ -296,8 +360,24 @@ int main(int argc, char** argv) {
   maildir->add_option("--interval-ms", maildir_interval_ms, "Intervalle de --watch")
       ->check(CLI::Range(10, 3'600'000));
   // ---- end of inbound mail ----
+  auto* agent_cmd = cli.add_subcommand("agent", "Agents de la collectivité");
+  agent_cmd->require_subcommand(1);
+  auto* agent_create = agent_cmd->add_subcommand(
+      "create", "Crée un agent ; le mot de passe est lu sur l’entrée standard");
+  std::string agent_name, agent_email;
+  std::vector<std::string> agent_teams;
+  bool agent_admin = false;
+  agent_create->add_option("--name", agent_name, "Nom")->required();
+  agent_create->add_option("--email", agent_email, "Adresse électronique (identifiant)")
+      ->required();
+  agent_create
+      ->add_option("--team", agent_teams,
+                   "Équipe et rôle : voirie:supervisor (rôles agent, supervisor, administrator)")
+      ->required();
+  agent_create->add_flag("--admin", agent_admin, "Administrateur de la plateforme");
+  auto* agent_list = agent_cmd->add_subcommand("list", "Liste les agents");
   for (auto* sub : {serve, migrate, seed, check, key_create, key_list, key_revoke, audit_verify,
-                    mailgate, maildir}) {
+                    mailgate, maildir, agent_create, agent_list}) {
     sub->add_option("-c,--config", config_path, "Fichier de configuration TOML")
         ->check(CLI::ExistingFile);
   }
@@ -327,7 +407,8 @@ int main(int argc, char** argv) {
   }
   if (*migrate) return Migrate(*config, false);
   if (*key_create) {
-    return ApiKeys(*config, [&](auto& k) { return app::RunApiKeyCreate(k, key_name, key_scope); });
+    return ApiKeys(*config,
+                   [&](auto& k) { return app::RunApiKeyCreate(k, key_name, key_scope, key_team); });
   }
   if (*key_list) return ApiKeys(*config, [](auto& k) { return app::RunApiKeyList(k); });
   if (*key_revoke)
@@ -342,6 +423,12 @@ int main(int argc, char** argv) {
       return kExitDatabase;
     }
   }
+  if (*agent_create) {
+    return Agents(*config, [&](auto& id) {
+      return app::RunAgentCreate(id, agent_name, agent_email, agent_teams, agent_admin);
+    });
+  }
+  if (*agent_list) return Agents(*config, [](auto& id) { return app::RunAgentList(id); });
   if (*seed) return Seed(*config, bulk);
   return Serve(*config);
 }

@@ -27,6 +27,8 @@ AccessScope ScopeOf(const Actor& a) {
     case Actor::Kind::kCitizen:
       s.citizen_id = a.id;
       break;
+    case Actor::Kind::kAnonymous:
+      break;  // sees no request: a reference plus a proof goes through its own route
   }
   return s;
 }

@@ -17,9 +17,12 @@ std::string HashOf(std::string_view secret) { return Sha256Hex(secret); }
 
 ApiKeyService::ApiKeyService(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
-bool ApiKeyService::IsKnownScope(std::string_view scope) { return scope == kScopeOpen311; }
+bool ApiKeyService::IsKnownScope(std::string_view scope) {
+  return scope == kScopeOpen311 || scope == kScopeApi || scope == kScopeAdmin;
+}
 
-Result<NewApiKey> ApiKeyService::Create(const std::string& name, const std::string& scope) {
+Result<NewApiKey> ApiKeyService::Create(const std::string& name, const std::string& scope,
+                                        const std::string& team_id) {
   std::vector<FieldError> errs;
   if (name.find_first_not_of(" \t") == std::string::npos) {
     errs.push_back({"name", "Le nom de la clé est obligatoire (à qui est-elle remise ?)."});
@@ -27,13 +30,24 @@ Result<NewApiKey> ApiKeyService::Create(const std::string& name, const std::stri
     errs.push_back({"name", "Le nom de la clé dépasse 200 caractères ou n’est pas en UTF-8."});
   }
   if (!IsKnownScope(scope)) {
-    errs.push_back({"scope", "La portée « " + scope + " » n’existe pas (portées : open311)."});
+    errs.push_back(
+        {"scope", "La portée « " + scope + " » n’existe pas (portées : open311, api, admin)."});
+  }
+  if (!team_id.empty()) {
+    auto teams = store_.ListTeams();
+    if (!teams.ok()) return teams.error();
+    bool known = false;
+    for (const auto& t : *teams) known = known || t.id == team_id;
+    if (!known) errs.push_back({"team", "L’équipe « " + team_id + " » n’existe pas."});
+    if (scope != kScopeApi)
+      errs.push_back({"team", "Seule une clé « api » se limite à une équipe."});
   }
   if (!errs.empty()) return Error::Invalid("La clé d’API contient des erreurs.", std::move(errs));
   NewApiKey out;
   out.secret = std::string(kApiKeyPrefix) + RandomToken(kApiKeyRandomBytes);
   out.key.name = name;
   out.key.scope = scope;
+  out.key.team_id = team_id;
   out.key.hash = HashOf(out.secret);
   out.key.created_at = clock_.Now();
   GUICHET_TRY(store_.WriteSync([&](WriteTx& tx) -> Status {
@@ -52,7 +66,7 @@ Status ApiKeyService::Revoke(std::int64_t id) {
   return store_.WriteSync([&](WriteTx& tx) { return tx.RevokeApiKey(id, now); });
 }
 
-Result<ApiKey> ApiKeyService::Verify(std::string_view secret, std::string_view scope) const {
+Result<ApiKey> ApiKeyService::Authenticate(std::string_view secret) const {
   if (secret.empty()) {
     return Error(ErrorCode::kUnauthenticated, "Une clé d’API (api_key) est requise.");
   }
@@ -62,6 +76,12 @@ Result<ApiKey> ApiKeyService::Verify(std::string_view secret, std::string_view s
     return Error(ErrorCode::kUnauthenticated, "Cette clé d’API n’est pas valide.");
   }
   if (key->revoked_at) return Error::Forbidden("Cette clé d’API a été révoquée.");
+  return key;
+}
+
+Result<ApiKey> ApiKeyService::Verify(std::string_view secret, std::string_view scope) const {
+  auto key = Authenticate(secret);
+  if (!key.ok()) return key.error();
   if (key->scope != scope) {
     return Error::Forbidden("Cette clé d’API ne donne pas accès à ce service (portée « " +
                             key->scope + " »).");

@@ -16,8 +16,11 @@
 
 namespace guichet::domain {
 
-// Scopes a key may carry.
+// Scopes a key may carry: Open311 only; the API as staff (every team, or
+// the key's team); the API as a platform administrator.
 inline constexpr std::string_view kScopeOpen311 = "open311";
+inline constexpr std::string_view kScopeApi = "api";
+inline constexpr std::string_view kScopeAdmin = "admin";
 // Every secret starts with this, so a leaked key is recognisable by scanners.
 inline constexpr std::string_view kApiKeyPrefix = "gk_";
 // 256 bits of randomness per key.
@@ -34,7 +37,9 @@ class ApiKeyService {
   ApiKeyService(Store& store, const Clock& clock);
 
   // kInvalidArgument for an empty or too long name, or an unknown scope.
-  Result<NewApiKey> Create(const std::string& name, const std::string& scope);
+  // `team_id`: restricts an "api" key to one team's requests (empty: all).
+  Result<NewApiKey> Create(const std::string& name, const std::string& scope,
+                           const std::string& team_id = "");
   Result<std::vector<ApiKey>> List() const;
   // kNotFound when no key has this id. Revoking twice keeps the first date.
   Status Revoke(std::int64_t id);
@@ -42,6 +47,9 @@ class ApiKeyService {
   // `scope`. kUnauthenticated when absent or unknown, kForbidden when revoked
   // or of another scope.
   Result<ApiKey> Verify(std::string_view secret, std::string_view scope) const;
+  // The key of an `Authorization: Bearer` header, whatever its scope:
+  // kUnauthenticated when unknown, kForbidden when revoked.
+  Result<ApiKey> Authenticate(std::string_view secret) const;
 
   static bool IsKnownScope(std::string_view scope);
 

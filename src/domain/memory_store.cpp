@@ -320,6 +320,10 @@ Result<RequestPage> MemoryStore::ListRequests(const RequestQuery& q) {
         std::find(q.categories.begin(), q.categories.end(), r.category) == q.categories.end()) {
       continue;
     }
+    if (!q.team_ids.empty() &&
+        std::find(q.team_ids.begin(), q.team_ids.end(), r.team_id) == q.team_ids.end()) {
+      continue;
+    }
     if ((q.team_id && r.team_id != *q.team_id) || (q.channel && r.channel != *q.channel) ||
         (q.service_id && r.service_id != *q.service_id) ||
         (q.agent_id && r.agent_id != q.agent_id) ||

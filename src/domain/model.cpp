@@ -76,6 +76,7 @@ std::vector<std::string> Actor::EffectiveRoles() const {
     case Kind::kAgent:
       return {"agent"};
     case Kind::kCitizen:
+    case Kind::kAnonymous:
       return {"citizen"};
   }
   return {};
@@ -91,6 +92,8 @@ std::string Actor::Label() const {
       return "agent:" + std::to_string(id);
     case Kind::kCitizen:
       return "citizen:" + std::to_string(id);
+    case Kind::kAnonymous:
+      return "anonymous";
   }
   return "system";
 }

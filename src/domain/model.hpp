@@ -56,9 +56,10 @@ struct Contact {
   bool empty() const { return name.empty() && email.empty() && phone.empty(); }
 };
 
-// Who did something. Until identity lands, API callers are `kApi` with no id.
+// Who did something: the system, an API key (`kApi`, id of the key), an agent
+// or a citizen with a session, or nobody known (`kAnonymous`).
 struct Actor {
-  enum class Kind { kSystem, kApi, kAgent, kCitizen };
+  enum class Kind { kSystem, kApi, kAgent, kCitizen, kAnonymous };
   Actor() = default;
   explicit Actor(Kind k, std::int64_t i = 0, std::vector<std::string> r = {})
       : kind(k), id(i), roles(std::move(r)) {}
@@ -72,7 +73,7 @@ struct Actor {
   // (see access.hpp). Platform administrators see every team.
   std::vector<std::string> team_ids;
   bool platform_admin = false;
-  std::string Label() const;  // "agent:12", "citizen:3", "api", "system"
+  std::string Label() const;  // "agent:12", "citizen:3", "api", "system", "anonymous"
   std::vector<std::string> EffectiveRoles() const;
 };
 
@@ -141,6 +142,12 @@ struct Citizen {
   std::string phone;
   Channel preferred_channel = Channel::kEmail;
   Timestamp created_at = 0;
+  // Identity (domain/identity.hpp): where letters go, and what an identity
+  // provider asserted (empty when unknown).
+  std::string postal_address;
+  std::string given_name;
+  std::string family_name;
+  std::string birthdate;  // YYYY-MM-DD
 };
 
 }  // namespace guichet::domain

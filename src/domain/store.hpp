@@ -20,6 +20,7 @@ struct RequestQuery {
   std::vector<std::string> statuses;
   std::vector<StatusCategory> categories;
   std::optional<std::string> team_id;
+  std::vector<std::string> team_ids;  // any of these (an agent's teams); empty: no filter
   std::optional<Channel> channel;
   std::optional<std::string> service_id;
   std::optional<std::int64_t> agent_id;
@@ -126,10 +127,11 @@ struct Upload {
 struct ApiKey {
   std::int64_t id = 0;
   std::string name;   // who it was given to: "Application FixMyStreet"
-  std::string scope;  // what it may do: "open311"
+  std::string scope;  // what it may do: "open311", "api", "admin"
   std::string hash;   // SHA-256 (hex) of the secret
   Timestamp created_at = 0;
   std::optional<Timestamp> revoked_at;
+  std::string team_id;  // "api": sees only this team's requests; empty: every team
 };
 
 // ---- Inbound mail (channels/mail, migration 008_mail) ----------------------

@@ -1,6 +1,9 @@
 #include "http/api_common.hpp"
 
+#include <algorithm>
 #include <charconv>
+
+#include "domain/access.hpp"
 
 #include "core/digest.hpp"
 #include "http/json_mapping.hpp"
@@ -57,7 +60,43 @@ bool ParseRequestFilter(const std::string& k, const std::string& v, domain::Requ
   return true;
 }
 
-domain::Actor ApiCaller(const Context&) { return domain::Actor{domain::Actor::Kind::kApi, 0, {}}; }
+domain::Actor ApiCaller(const Context& ctx) { return ctx.actor; }
+
+domain::Actor ApiCallerOn(const Context& ctx, const domain::Request& r) {
+  domain::Actor a = ctx.actor;
+  if (a.kind != domain::Actor::Kind::kAgent || a.platform_admin) return a;
+  for (const auto& m : ctx.memberships) {
+    if (m.team_id == r.team_id) a.roles = domain::WorkflowRolesOf(m.role);
+  }
+  return a;
+}
+
+Result<domain::Request> VisibleRequest(const Context& ctx, const domain::CaseService& cases,
+                                       const std::string& id_or_reference) {
+  auto r = cases.Get(id_or_reference);
+  if (!r.ok()) return r;
+  if (!domain::ScopeOf(ctx.actor).Allows(*r)) {
+    return Error::NotFound("Aucune demande ne correspond à « " + id_or_reference + " ».");
+  }
+  return r;
+}
+
+bool LimitToScope(const Context& ctx, domain::RequestQuery& q) {
+  const auto scope = domain::ScopeOf(ctx.actor);
+  if (scope.all) return true;
+  if (scope.citizen_id) {
+    if (q.citizen_id && *q.citizen_id != *scope.citizen_id) return false;
+    q.citizen_id = scope.citizen_id;
+    return true;
+  }
+  if (scope.team_ids.empty()) return false;
+  if (q.team_id) {
+    return std::find(scope.team_ids.begin(), scope.team_ids.end(), *q.team_id) !=
+           scope.team_ids.end();
+  }
+  q.team_ids = scope.team_ids;
+  return true;
+}
 
 std::string ETagOf(const domain::Request& r) { return "\"v" + std::to_string(r.version) + "\""; }
 

@@ -10,10 +10,19 @@
 
 namespace guichet::http {
 
-// Who calls the API. Until identity lands, every caller is the loopback
-// client, acting with the `agent` role and seeing every request; its
-// AccessScope (domain/access.hpp) is ScopeOf(ApiCaller(ctx)).
+// Who calls the API, as the router's guard (http/auth.hpp) resolved it:
+// a citizen or agent session, an API key, or anonymous. Its AccessScope
+// (domain/access.hpp) is ScopeOf(ApiCaller(ctx)).
 domain::Actor ApiCaller(const Context& ctx);
+// The caller acting on `r`: an agent's workflow roles are those of their
+// role in r's team (a supervisor of one team is an agent in another).
+domain::Actor ApiCallerOn(const Context& ctx, const domain::Request& r);
+// The request `id_or_reference` when the caller may see it; kNotFound (the
+// same answer as for a request that does not exist) otherwise.
+Result<domain::Request> VisibleRequest(const Context& ctx, const domain::CaseService& cases,
+                                       const std::string& id_or_reference);
+// Narrows a list query to what the caller may see; false when nothing can match.
+bool LimitToScope(const Context& ctx, domain::RequestQuery& q);
 
 // "v<version>", quoted: the ETag of a request.
 std::string ETagOf(const domain::Request& r);

@@ -96,6 +96,21 @@ asio::awaitable<Response> SaveDraft(domain::DraftService& drafts, Context& ctx,
 
 }  // namespace
 
+// A signed-in citizen's submission is filed under their account.
+void ProcedureApi::FileUnderCaller(const Context& ctx, domain::NewRequest& in) {
+  if (ctx.actor.kind == domain::Actor::Kind::kCitizen) in.citizen_id = ctx.actor.id;
+}
+
+// An upload not attached yet is reachable by its unguessable id; once
+// attached, only by those who may see its request.
+Result<domain::Upload> ProcedureApi::VisibleUpload(const Context& ctx, const std::string& id) {
+  auto u = cases_.FindUpload(id);
+  if (!u.ok() || !u->request_id) return u;
+  auto r = VisibleRequest(ctx, cases_, std::to_string(*u->request_id));
+  if (!r.ok()) return Error::NotFound("Ce fichier n’existe pas.");
+  return u;
+}
+
 ProcedureApi::ProcedureApi(domain::CaseService& cases, domain::DraftService& drafts, Reload reload)
     : cases_(cases), drafts_(drafts), reload_(std::move(reload)) {}
 
@@ -118,6 +133,7 @@ void ProcedureApi::Register(Router& router) {
                auto input = ParseSubmission(*body);
                if (!input.ok()) co_return ctx.Problem(input.error());
                input->service_id = ctx.Param("slug");
+               FileUnderCaller(ctx, *input);
                auto idem = IdempotencyOf(ctx);
                auto created = co_await AwaitCallback<Result<domain::Created>>([&](auto done) {
                  cases_.Create(std::move(*input), ApiCaller(ctx), idem, std::move(done));
@@ -165,6 +181,7 @@ void ProcedureApi::Register(Router& router) {
                }
                auto input = ParseSubmission(*body);
                if (!input.ok()) co_return ctx.Problem(input.error());
+               FileUnderCaller(ctx, *input);
                auto idem = IdempotencyOf(ctx);
                auto created = co_await AwaitCallback<Result<domain::Created>>([&](auto done) {
                  drafts_.Submit(ctx.Param("token"), std::move(*input), ApiCaller(ctx), idem,
@@ -185,14 +202,14 @@ void ProcedureApi::Register(Router& router) {
   });
 
   router.Add(verb::get, "/api/v1/uploads/{id}", [this](Context& ctx) -> asio::awaitable<Response> {
-    auto u = cases_.FindUpload(ctx.Param("id"));
+    auto u = VisibleUpload(ctx, ctx.Param("id"));
     if (!u.ok()) co_return ctx.Problem(u.error());
     co_return ctx.Json(status::ok, ToJson(*u).dump());
   });
 
   router.Add(verb::get, "/api/v1/uploads/{id}/content",
              [this](Context& ctx) -> asio::awaitable<Response> {
-               auto u = cases_.FindUpload(ctx.Param("id"));
+               auto u = VisibleUpload(ctx, ctx.Param("id"));
                if (!u.ok()) co_return ctx.Problem(u.error());
                auto bytes = cases_.UploadContent(u->id);
                if (!bytes.ok()) co_return ctx.Problem(bytes.error());
@@ -205,7 +222,7 @@ void ProcedureApi::Register(Router& router) {
 
   router.Add(verb::get, "/api/v1/requests/{id}/deadlines",
              [this](Context& ctx) -> asio::awaitable<Response> {
-               auto r = cases_.Get(ctx.Param("id"));
+               auto r = VisibleRequest(ctx, cases_, ctx.Param("id"));
                if (!r.ok()) co_return ctx.Problem(r.error());
                auto deadlines = cases_.Deadlines(*r);
                if (!deadlines.ok()) co_return ctx.Problem(deadlines.error());

@@ -20,6 +20,9 @@ class ProcedureApi {
   void Register(Router& router);
 
  private:
+  static void FileUnderCaller(const Context& ctx, domain::NewRequest& in);
+  Result<domain::Upload> VisibleUpload(const Context& ctx, const std::string& id);
+
   domain::CaseService& cases_;
   domain::DraftService& drafts_;
   Reload reload_;

@@ -102,6 +102,8 @@ void ApiV1::Register(Router& router) {
       }
       co_return ctx.Problem(Error::Invalid("La demande contient des erreurs.", std::move(errs)));
     }
+    // A citizen files under their own account, whatever the body says.
+    if (ApiCaller(ctx).kind == domain::Actor::Kind::kCitizen) input.citizen_id = ApiCaller(ctx).id;
     auto idem = IdempotencyOf(ctx);
     // No init-captures here: GCC 12 miscompiles them in lambdas inside coroutines.
     auto created = co_await AwaitCallback<Result<domain::Created>>(
@@ -116,6 +118,7 @@ void ApiV1::Register(Router& router) {
   router.Add(verb::get, "/api/v1/requests", [this](Context& ctx) -> asio::awaitable<Response> {
     auto q = ParseListQuery(ctx);
     if (!q.ok()) co_return ctx.Problem(q.error());
+    if (!LimitToScope(ctx, *q)) co_return ctx.Json(status::ok, ToJsonText({}, std::nullopt));
     auto page = cases_.List(*q);
     if (!page.ok()) co_return ctx.Problem(page.error());
     std::optional<std::string> next;
@@ -124,7 +127,7 @@ void ApiV1::Register(Router& router) {
   });
 
   router.Add(verb::get, "/api/v1/requests/{id}", [this](Context& ctx) -> asio::awaitable<Response> {
-    auto r = cases_.Get(ctx.Param("id"));
+    auto r = VisibleRequest(ctx, cases_, ctx.Param("id"));
     if (!r.ok()) co_return ctx.Problem(r.error());
     const std::string etag = ETagOf(*r);
     if (ctx.Header(bhttp::field::if_none_match) == etag) {
@@ -144,10 +147,10 @@ void ApiV1::Register(Router& router) {
                if (!a.ok()) co_return ctx.Problem(a.error());
                auto expected = ExpectedVersion(ctx);
                if (!expected.ok()) co_return ctx.Problem(expected.error());
-               auto r = cases_.Get(ctx.Param("id"));
+               auto r = VisibleRequest(ctx, cases_, ctx.Param("id"));
                if (!r.ok()) co_return ctx.Problem(r.error());
                auto updated = co_await AwaitCallback<Result<domain::Request>>([&](auto done) {
-                 cases_.Assign(r->id, *a, ApiCaller(ctx), *expected, std::move(done));
+                 cases_.Assign(r->id, *a, ApiCallerOn(ctx, *r), *expected, std::move(done));
                });
                if (!updated.ok()) co_return ctx.Problem(updated.error());
                co_return WithRequest(ctx, status::ok, *updated);
@@ -155,12 +158,16 @@ void ApiV1::Register(Router& router) {
 
   router.Add(verb::get, "/api/v1/requests/{id}/events",
              [this](Context& ctx) -> asio::awaitable<Response> {
-               auto r = cases_.Get(ctx.Param("id"));
+               auto r = VisibleRequest(ctx, cases_, ctx.Param("id"));
                if (!r.ok()) co_return ctx.Problem(r.error());
                auto events = cases_.Timeline(r->id);
                if (!events.ok()) co_return ctx.Problem(events.error());
                json items = json::array();
-               for (const auto& e : *events) items.push_back(ToJson(e));
+               // Internal notes are for staff, never for the citizen.
+               const bool citizen = ApiCaller(ctx).kind == domain::Actor::Kind::kCitizen;
+               for (const auto& e : *events) {
+                 if (!(citizen && e.kind == domain::EventKind::kNote)) items.push_back(ToJson(e));
+               }
                co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
              });
 
@@ -173,11 +180,12 @@ void ApiV1::Register(Router& router) {
                if (!in.ok()) co_return ctx.Problem(in.error());
                auto expected = ExpectedVersion(ctx);
                if (!expected.ok()) co_return ctx.Problem(expected.error());
-               auto r = cases_.Get(ctx.Param("id"));
+               auto r = VisibleRequest(ctx, cases_, ctx.Param("id"));
                if (!r.ok()) co_return ctx.Problem(r.error());
                auto idem = IdempotencyOf(ctx);
                auto added = co_await AwaitCallback<Result<domain::EventAdded>>([&](auto done) {
-                 cases_.AddEvent(r->id, *in, ApiCaller(ctx), *expected, idem, std::move(done));
+                 cases_.AddEvent(r->id, *in, ApiCallerOn(ctx, *r), *expected, idem,
+                                 std::move(done));
                });
                if (!added.ok()) co_return ctx.Problem(added.error());
                json out = ToJson(added->event);
@@ -198,7 +206,7 @@ void ApiV1::Register(Router& router) {
 
   router.Add(verb::get, "/api/v1/requests/{id}/transitions",
              [this](Context& ctx) -> asio::awaitable<Response> {
-               auto r = cases_.Get(ctx.Param("id"));
+               auto r = VisibleRequest(ctx, cases_, ctx.Param("id"));
                if (!r.ok()) co_return ctx.Problem(r.error());
                const auto cat = cases_.catalogue();
                const auto& wf = cat->WorkflowOf(r->service_id);
@@ -238,10 +246,10 @@ void ApiV1::Register(Router& router) {
                }
                auto expected = ExpectedVersion(ctx);
                if (!expected.ok()) co_return ctx.Problem(expected.error());
-               auto r = cases_.Get(ctx.Param("id"));
+               auto r = VisibleRequest(ctx, cases_, ctx.Param("id"));
                if (!r.ok()) co_return ctx.Problem(r.error());
                auto updated = co_await AwaitCallback<Result<domain::Request>>([&](auto done) {
-                 cases_.ChangeStatus(r->id, to, comment, ApiCaller(ctx), *expected,
+                 cases_.ChangeStatus(r->id, to, comment, ApiCallerOn(ctx, *r), *expected,
                                      std::move(done));
                });
                if (!updated.ok()) co_return ctx.Problem(updated.error());

@@ -11,12 +11,15 @@
 #include <vector>
 
 #include "domain/case_service.hpp"
+#include "domain/identity_service.hpp"
+#include "domain/memory_identity_store.hpp"
 #include "domain/memory_store.hpp"
 #include "domain/model.hpp"
 #include "domain/outbox_service.hpp"
 #include "domain/store.hpp"
 #include "http/api_backoffice.hpp"
 #include "http/api_outbox.hpp"
+#include "http/api_identity.hpp"
 #include "http/api_procedures.hpp"
 #include "http/api_v1.hpp"
 #include "http/api_web.hpp"
@@ -68,6 +71,12 @@ std::set<Operation> RegisteredRoutes() {
   domain::OutboxService outbox(store, clock, domain::OutboxPolicy{});
   OutboxApi outbox_api(outbox, cases);
   outbox_api.Register(router);
+  domain::MemoryIdentityStore identities;
+  domain::MemoryMailer mailer;
+  domain::IdentityService identity(identities, store, mailer, clock, {});
+  BlockingPool pool(1, 1);
+  IdentityApi identity_api(identity, store, pool, 0);
+  identity_api.Register(router);
   std::set<Operation> out;
   for (const auto& r : router.Routes()) {
     std::string method(bhttp::to_string(r.method));

@@ -109,7 +109,17 @@ Response Context::Problem(bhttp::status status, std::string detail) const {
 }
 
 void Router::Add(bhttp::verb method, std::string pattern, Handler handler) {
-  entries_.push_back({method, pattern, Split(pattern), std::move(handler)});
+  auto access = DeclaredAccess(method, pattern);
+  if (!access) {
+    throw std::logic_error(
+        "route sans politique d’accès : " + std::string(bhttp::to_string(method)) + " " + pattern +
+        " (à déclarer dans src/http/access_policy.cpp)");
+  }
+  Add(method, std::move(pattern), *access, std::move(handler));
+}
+
+void Router::Add(bhttp::verb method, std::string pattern, Access access, Handler handler) {
+  entries_.push_back({method, pattern, Split(pattern), std::move(handler), access});
 }
 
 Router::Match Router::Find(bhttp::verb method, std::string_view path) const {
@@ -131,6 +141,7 @@ Router::Match Router::Find(bhttp::verb method, std::string_view path) const {
     if (!ok) continue;
     if (e.method == method || (method == bhttp::verb::head && e.method == bhttp::verb::get)) {
       m.handler = &e.handler;
+      m.access = e.access;
       m.pattern = e.pattern;
       m.params = std::move(params);
       return m;
@@ -161,7 +172,7 @@ void Router::AddFallback(std::string prefix, Handler handler) {
 
 std::vector<Router::Route> Router::Routes() const {
   std::vector<Route> out;
-  for (const auto& e : entries_) out.push_back({e.method, e.pattern});
+  for (const auto& e : entries_) out.push_back({e.method, e.pattern, e.access});
   return out;
 }
 

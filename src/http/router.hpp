@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "domain/identity.hpp"
 
 namespace guichet::http {
 
@@ -24,6 +25,24 @@ namespace bhttp = boost::beast::http;
 using Request = bhttp::request<bhttp::string_body>;
 using Response = bhttp::response<bhttp::string_body>;
 
+// Who may call a route. Every route has one (see access_policy.cpp); the
+// router's guard checks it before the handler runs, and handlers check each
+// record against the caller's domain::AccessScope.
+enum class Access {
+  kPublic,      // anyone, without credentials
+  kLoopback,    // only from 127.0.0.0/8 or ::1 (metrics)
+  kSignedIn,    // a citizen or agent session, or an API key of scope api/admin
+  kCitizen,     // a citizen session
+  kAgent,       // an agent session
+  kStaff,       // an agent session, or an API key of scope api/admin
+  kSupervisor,  // a supervisor or administrator of a team, a platform admin, an admin key
+  kAdmin,       // a platform administrator, or an API key of scope admin
+};
+std::string_view ToString(Access a);
+// The policy of a route declared in the central table (access_policy.cpp);
+// nullopt when the route has none.
+std::optional<Access> DeclaredAccess(bhttp::verb method, std::string_view pattern);
+
 // What a handler sees of one HTTP request.
 struct Context {
   const Request& req;
@@ -33,6 +52,12 @@ struct Context {
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::string request_id;
   std::string remote;
+  // The caller, set by the router's guard before the handler runs.
+  domain::Actor actor{domain::Actor::Kind::kAnonymous};
+  std::vector<domain::Membership> memberships;  // an agent's role per team
+  std::string session_hash;                     // set for a cookie session
+  std::string csrf_token;                       // the cookie session's CSRF token
+  std::string api_scope;                        // set for an API key
 
   // The first value of a query parameter.
   std::optional<std::string> Query(std::string_view name) const;
@@ -47,10 +72,18 @@ struct Context {
 };
 
 using Handler = std::function<asio::awaitable<Response>(Context&)>;
+// Identifies the caller into ctx and checks `access`: a response (401, 403)
+// when the call is refused, nullopt to run the handler.
+using Guard = std::function<std::optional<Response>(Context&, Access)>;
 
 class Router {
  public:
+  // The policy is the one declared in the central table; a route without
+  // one is a programming error: throws std::logic_error at start-up.
   void Add(bhttp::verb method, std::string pattern, Handler handler);
+  void Add(bhttp::verb method, std::string pattern, Access access, Handler handler);
+  void SetGuard(Guard guard) { guard_ = std::move(guard); }
+  const Guard& guard() const { return guard_; }
   // Answers every method on the paths under `prefix` ("/open311/v2") that
   // no route matches at all, so a standard API can answer its own way; the
   // longest prefix wins. A path some route matches with another method stays
@@ -59,6 +92,7 @@ class Router {
 
   struct Match {
     const Handler* handler = nullptr;  // null: no route for this method
+    Access access = Access::kPublic;
     std::string pattern;
     std::unordered_map<std::string, std::string> params;
     std::vector<bhttp::verb> allowed;  // methods of the path when handler is null
@@ -68,6 +102,7 @@ class Router {
   struct Route {
     bhttp::verb method;
     std::string pattern;
+    Access access;
   };
   std::vector<Route> Routes() const;
 
@@ -77,8 +112,10 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    Access access;
   };
   std::vector<Entry> entries_;
+  Guard guard_;
   std::vector<std::pair<std::string, Handler>> fallbacks_;  // (prefix, handler)
 };
 

@@ -257,7 +257,13 @@ asio::awaitable<Response> Server::Dispatch(Request& req, const std::string& remo
     if (match.handler) {
       ctx.params = std::move(match.params);
       try {
-        res = co_await (*match.handler)(ctx);
+        std::optional<Response> refused;
+        if (router_.guard()) refused = router_.guard()(ctx, match.access);
+        if (refused) {
+          res = std::move(*refused);
+        } else {
+          res = co_await (*match.handler)(ctx);
+        }
       } catch (const std::exception& e) {
         LogEvent(spdlog::level::err, "erreur interne",
                  {{"request_id", ctx.request_id}, {"route", ctx.route}, {"cause", e.what()}});

@@ -166,12 +166,18 @@ std::string LikePattern(const std::string& text) {
 }
 
 constexpr const char* kInsertApiKey =
-    "INSERT INTO api_keys (name, scope, hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (hash) "
-    "DO NOTHING RETURNING id";
-constexpr const char* kApiKeyColumns = "id, name, scope, hash, created_at, revoked_at";
+    "INSERT INTO api_keys (name, scope, hash, created_at, team_id) VALUES (?, ?, ?, ?, ?) ON "
+    "CONFLICT (hash) DO NOTHING RETURNING id";
+constexpr const char* kApiKeyColumns = "id, name, scope, hash, created_at, revoked_at, team_id";
 
 domain::ApiKey ApiKeyFromRow(const sql::Rows& row) {
-  return {row.Int(0), row.Text(1), row.Text(2), row.Text(3), row.Int(4), row.OptInt(5)};
+  return {row.Int(0),
+          row.Text(1),
+          row.Text(2),
+          row.Text(3),
+          row.Int(4),
+          row.OptInt(5),
+          row.IsNull(6) ? std::string() : row.Text(6)};
 }
 
 // " AND column IN (?, ?…)" for a non-empty list; every value is a parameter.
@@ -410,8 +416,12 @@ class SqlWriteTx final : public domain::WriteTx {
 
   Result<std::int64_t> InsertAgent(const domain::Agent& a) override {
     const Value p[] = {a.name, a.email, a.team_id};
-    return *sql::QueryInt(
+    const std::int64_t id = *sql::QueryInt(
         c_, "INSERT INTO agents (name, email, team_id) VALUES (?, ?, ?) RETURNING id", p);
+    // Identity reads an agent's teams from agent_teams (migration 005).
+    const Value m[] = {id, a.team_id};
+    c_.Execute("INSERT INTO agent_teams (agent_id, team_id, role) VALUES (?, ?, 'agent')", m);
+    return id;
   }
 
   bool AgentExists(std::int64_t id) override {
@@ -515,7 +525,8 @@ class SqlWriteTx final : public domain::WriteTx {
   }
 
   Result<std::int64_t> InsertApiKey(const domain::ApiKey& k) override {
-    const Value p[] = {k.name, k.scope, k.hash, k.created_at};
+    const Value p[] = {k.name, k.scope, k.hash, k.created_at,
+                       k.team_id.empty() ? sql::Null() : Value(k.team_id)};
     auto id = sql::QueryInt(c_, kInsertApiKey, p);
     if (!id) return Error::Conflict("Cette clé existe déjà.");
     return *id;
@@ -776,6 +787,7 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
     sql += " AND team_id = ?";
     params.emplace_back(*q.team_id);
   }
+  AppendIn(sql, params, "team_id", q.team_ids);
   if (q.channel) {
     sql += " AND channel = ?";
     params.emplace_back(std::string(ToString(*q.channel)));

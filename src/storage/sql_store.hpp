@@ -74,6 +74,11 @@ class SqlStore final : public domain::Store {
   Result<std::optional<std::int64_t>> FindCitizenByEmail(const std::string& email) override;
   Result<domain::MailMessage> GetMailMessage(const std::string& sha256) override;
   // ---- end of inbound mail ----
+  // A write on the raw connection, in the same group-commit queue as Write()
+  // (for the stores of other ports sharing this database: identity).
+  void WriteSql(sql::WriteQueue::Op op, WriteDone done) {
+    writer_.Submit(std::move(op), std::move(done));
+  }
   bool Ping() override;
   std::vector<std::pair<std::string, double>> Stats() override;
 

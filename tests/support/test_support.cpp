@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -97,8 +99,49 @@ unsigned short FreePort() {
   return a.local_endpoint().port();
 }
 
+namespace {
+
+// The API key each running ServerProcess gave its tests, by port.
+std::mutex default_auth_mu;
+std::map<unsigned short, std::string> default_auth;  // GUARDED_BY(default_auth_mu)
+
+bool IsAuthorization(const std::string& name) {
+  std::string lower = name;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "authorization";
+}
+
+}  // namespace
+
+void SetDefaultAuthorization(unsigned short port, const std::string& value) {
+  std::lock_guard lock(default_auth_mu);
+  if (value.empty()) {
+    default_auth.erase(port);
+  } else {
+    default_auth[port] = value;
+  }
+}
+
 HttpResponse Http(unsigned short port, const std::string& method, const std::string& target,
-                  const std::string& body, const std::map<std::string, std::string>& headers) {
+                  const std::string& body, const std::map<std::string, std::string>& given) {
+  // Credentials of the server's test key unless the test brings its own; an
+  // empty Authorization means "anonymous".
+  std::map<std::string, std::string> headers;
+  bool has_auth = false;
+  for (const auto& [k, v] : given) {
+    if (IsAuthorization(k)) {
+      has_auth = true;
+      if (v.empty()) continue;
+    }
+    headers[k] = v;
+  }
+  // Open311 keeps its own key rules (an api_key parameter): no default there.
+  if (!has_auth && !given.count("Cookie") && target.rfind("/open311/", 0) != 0) {
+    std::lock_guard lock(default_auth_mu);
+    if (auto it = default_auth.find(port); it != default_auth.end()) {
+      headers["Authorization"] = it->second;
+    }
+  }
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.expires_after(std::chrono::seconds(30));
@@ -154,6 +197,11 @@ constexpr const char* kSourceCatalogue = GUICHET_SOURCE_DIR "/catalogue";
                               const std::map<std::string, std::string>& env, int out_fd) {
   dup2(out_fd, STDOUT_FILENO);
   dup2(out_fd, STDERR_FILENO);
+  // A test feeds standard input from a file (`guichet agent create` reads the password there).
+  if (auto it = env.find("GUICHET_TEST_STDIN"); it != env.end()) {
+    const int in = ::open(it->second.c_str(), O_RDONLY);
+    if (in >= 0) dup2(in, STDIN_FILENO);
+  }
   // The shipped demo catalogue, unless a test brings its own.
   setenv("GUICHET_CATALOGUE", kSourceCatalogue, 1);
   for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
@@ -205,6 +253,19 @@ void ServerProcess::Start() {
   port_ = FreePort();
   auto env = env_;
   env["GUICHET_DATABASE"] = database_url_;
+  env.emplace("GUICHET_MAIL_DROP_DIR", dir_.path() + "/mail");
+  mail_dir_ = env["GUICHET_MAIL_DROP_DIR"];
+  if (api_key_.empty()) {
+    // An administrator's API key for the test's calls (Http() sends it).
+    std::string out;
+    if (RunGuichet({"api-key", "create", "--name", "tests", "--scope", "admin"}, env, out) != 0) {
+      throw std::runtime_error("guichet api-key create failed: " + out);
+    }
+    const size_t at = out.rfind("gk_");
+    if (at == std::string::npos) throw std::runtime_error("no key in: " + out);
+    api_key_ = out.substr(at, out.find_first_of("\r\n", at) - at);
+  }
+  SetDefaultAuthorization(port_, "Bearer " + api_key_);
   env["GUICHET_LISTEN"] = "127.0.0.1:" + std::to_string(port_);
   env.emplace("GUICHET_ACCESS_LOG", "false");
   pid_ = fork();
@@ -233,6 +294,7 @@ void ServerProcess::Start() {
 
 int ServerProcess::Stop(int sig) {
   if (pid_ <= 0) return -1;
+  SetDefaultAuthorization(port_, "");
   kill(pid_, sig);
   int status = 0;
   waitpid(pid_, &status, 0);

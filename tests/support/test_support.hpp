@@ -63,7 +63,14 @@ struct HttpResponse {
   }
 };
 
-// One request on a fresh connection. Throws on a connection failure.
+// The Authorization header Http() sends to `port` when the caller gives
+// none (ServerProcess sets its administrator API key); empty: none.
+void SetDefaultAuthorization(unsigned short port, const std::string& value);
+
+// One request on a fresh connection. Throws on a connection failure. Sends
+// the port's default Authorization unless `headers` has an Authorization
+// (an empty value: send none, i.e. call anonymously) or a Cookie, or the
+// target is under /open311/ (which has its own key rules).
 HttpResponse Http(unsigned short port, const std::string& method, const std::string& target,
                   const std::string& body = "",
                   const std::map<std::string, std::string>& headers = {});
@@ -85,12 +92,18 @@ class ServerProcess {
   unsigned short port() const { return port_; }
   pid_t pid() const { return pid_; }
   const std::string& log_path() const { return log_; }
+  // The "admin" API key created for the tests (valid once Start() ran).
+  const std::string& api_key() const { return api_key_; }
+  // Where the account mails (.eml) are dropped.
+  const std::string& mail_dir() const { return mail_dir_; }
 
  private:
   std::string database_url_;
   std::map<std::string, std::string> env_;
   TempDir dir_;
   std::string log_;
+  std::string api_key_;
+  std::string mail_dir_;
   unsigned short port_ = 0;
   pid_t pid_ = -1;
 };

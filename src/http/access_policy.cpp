@@ -1,0 +1,113 @@
+// The access policy of every route, in one table: a route registered
+// without an entry here stops the server at start-up (Router::Add), and the
+// role-matrix test (tests/access_matrix_test.cpp) checks each entry against
+// every kind of caller. Records are checked again by the handlers against
+// the caller's domain::AccessScope (agents: their teams; citizens: their own).
+#include <array>
+
+#include "http/router.hpp"
+
+namespace guichet::http {
+namespace {
+
+using bhttp::verb;
+
+struct Rule {
+  verb method;
+  std::string_view pattern;
+  Access access;
+};
+
+constexpr auto kPolicy = std::to_array<Rule>({
+    // Operations and the API's own description.
+    {verb::get, "/healthz", Access::kPublic},
+    {verb::get, "/readyz", Access::kPublic},
+    {verb::get, "/metrics", Access::kLoopback},
+    {verb::get, "/api/v1/openapi.json", Access::kPublic},
+    // The catalogue, and what a citizen needs without an account.
+    {verb::get, "/api/v1/services", Access::kPublic},
+    {verb::get, "/api/v1/teams", Access::kPublic},
+    {verb::get, "/api/v1/services/{slug}", Access::kPublic},
+    {verb::post, "/api/v1/services/{slug}/requests", Access::kPublic},
+    {verb::post, "/api/v1/services/{slug}/drafts", Access::kPublic},
+    {verb::get, "/api/v1/drafts/{token}", Access::kPublic},
+    {verb::put, "/api/v1/drafts/{token}", Access::kPublic},
+    {verb::delete_, "/api/v1/drafts/{token}", Access::kPublic},
+    {verb::post, "/api/v1/drafts/{token}/submit", Access::kPublic},
+    {verb::post, "/api/v1/uploads", Access::kPublic},
+    // An upload id is unguessable; once attached, the request's scope applies.
+    {verb::get, "/api/v1/uploads/{id}", Access::kPublic},
+    {verb::get, "/api/v1/uploads/{id}/content", Access::kPublic},
+    // The proof is the email or phone the request was filed with.
+    {verb::post, "/api/v1/requests/{id}/corrections", Access::kPublic},
+    // Requests: read by whoever may see them, changed by staff.
+    {verb::post, "/api/v1/requests", Access::kSignedIn},
+    {verb::get, "/api/v1/requests", Access::kSignedIn},
+    {verb::get, "/api/v1/requests/{id}", Access::kSignedIn},
+    {verb::patch, "/api/v1/requests/{id}", Access::kStaff},
+    {verb::get, "/api/v1/requests/{id}/events", Access::kSignedIn},
+    {verb::post, "/api/v1/requests/{id}/events", Access::kStaff},
+    {verb::get, "/api/v1/requests/{id}/transitions", Access::kSignedIn},
+    {verb::post, "/api/v1/requests/{id}/transitions", Access::kStaff},
+    {verb::get, "/api/v1/requests/{id}/deadlines", Access::kSignedIn},
+    // Identity.
+    {verb::post, "/api/v1/auth/signup", Access::kPublic},
+    {verb::post, "/api/v1/auth/verify", Access::kPublic},
+    {verb::post, "/api/v1/auth/login", Access::kPublic},
+    {verb::post, "/api/v1/auth/magic-link", Access::kPublic},
+    {verb::post, "/api/v1/auth/magic-link/consume", Access::kPublic},
+    {verb::post, "/api/v1/auth/password-reset", Access::kPublic},
+    {verb::post, "/api/v1/auth/password-reset/confirm", Access::kPublic},
+    {verb::post, "/api/v1/auth/agent-login", Access::kPublic},
+    {verb::get, "/api/v1/auth/session", Access::kSignedIn},
+    {verb::post, "/api/v1/auth/logout", Access::kSignedIn},
+    {verb::post, "/api/v1/auth/logout-all", Access::kSignedIn},
+    {verb::post, "/api/v1/auth/totp/enroll", Access::kAgent},
+    {verb::post, "/api/v1/auth/totp/confirm", Access::kAgent},
+    {verb::get, "/api/v1/me", Access::kCitizen},
+    {verb::patch, "/api/v1/me", Access::kCitizen},
+    // Administration of the platform.
+    {verb::post, "/api/v1/admin/catalogue/reload", Access::kAdmin},
+    {verb::get, "/api/v1/admin/agents", Access::kAdmin},
+    {verb::post, "/api/v1/admin/agents", Access::kAdmin},
+    {verb::get, "/api/v1/admin/agents/{id}", Access::kAdmin},
+    {verb::patch, "/api/v1/admin/agents/{id}", Access::kAdmin},
+    {verb::put, "/api/v1/admin/teams/{id}", Access::kAdmin},
+});
+
+// Open311 GeoReport v2 keeps its own rules (an api_key parameter for POSTs).
+constexpr std::string_view kOpen311Prefix = "/open311/";
+
+}  // namespace
+
+std::string_view ToString(Access a) {
+  switch (a) {
+    case Access::kPublic:
+      return "public";
+    case Access::kLoopback:
+      return "loopback";
+    case Access::kSignedIn:
+      return "signed-in";
+    case Access::kCitizen:
+      return "citizen";
+    case Access::kAgent:
+      return "agent";
+    case Access::kStaff:
+      return "staff";
+    case Access::kSupervisor:
+      return "supervisor";
+    case Access::kAdmin:
+      return "admin";
+  }
+  return "?";
+}
+
+std::optional<Access> DeclaredAccess(bhttp::verb method, std::string_view pattern) {
+  for (const auto& r : kPolicy) {
+    if (r.method == method && r.pattern == pattern) return r.access;
+  }
+  if (pattern.starts_with(kOpen311Prefix)) return Access::kPublic;
+  return std::nullopt;
+}
+
+}  // namespace guichet::http
