@@ -82,6 +82,35 @@ const std::map<std::string, std::string> kMatrix = {
     {"GET /api/v1/admin/agents/{id}", "......x."},
     {"PATCH /api/v1/admin/agents/{id}", "......x."},
     {"PUT /api/v1/admin/teams/{id}", "......x."},
+    // The back-office: agents see their teams' requests only.
+    {"GET /api/v1/inbox", "...xxxxx"},
+    {"GET /api/v1/inbox/counts", "...xxxxx"},
+    {"GET /api/v1/search", "...xxxxx"},
+    {"POST /api/v1/requests/{id}/assign", "...x.xxx"},
+    {"POST /api/v1/requests/{id}/notes", "...x.xxx"},
+    {"POST /api/v1/requests/{id}/replies", "...x.xxx"},
+    {"POST /api/v1/requests/{id}/merge", "...x.xxx"},
+    {"GET /api/v1/requests/{id}/links", "...x.xxx"},
+    {"POST /api/v1/requests/{id}/links", "...x.xxx"},
+    {"POST /api/v1/bulk/status", "...xxxxx"},
+    {"POST /api/v1/bulk/assign", "...xxxxx"},
+    {"GET /api/v1/canned-responses", "...xxxxx"},
+    {"GET /api/v1/canned-responses/{id}", "...xxxxx"},
+    {"POST /api/v1/canned-responses", ".....xx."},
+    {"PUT /api/v1/canned-responses/{id}", ".....xx."},
+    {"DELETE /api/v1/canned-responses/{id}", ".....xx."},
+    {"GET /api/v1/audit", "......x."},
+    // Outbound messages; the SMS webhook needs the gateway's signature.
+    {"GET /api/v1/outbox", "...xxxxx"},
+    {"GET /api/v1/outbox/{id}", "...xxxxx"},
+    {"POST /api/v1/outbox/{id}/retry", "...xxxxx"},
+    {"POST /api/v1/channels/sms/inbound", "........"},
+    // The citizen portal, without an account.
+    {"GET /api/v1/portal", "xxxxxxxx"},
+    {"POST /api/v1/track", "xxxxxxxx"},
+    {"POST /api/v1/track/messages", "xxxxxxxx"},
+    {"POST /api/v1/track/rating", "xxxxxxxx"},
+    {"GET /api/v1/quality", "xxxxxxxx"},
 };
 
 // These end the caller's session: tried last, the first with fresh sessions.

@@ -80,9 +80,9 @@ class MemoryStore final : public Store {
     std::map<std::int64_t, ApiKey> api_keys;
     std::map<std::string, MailMessage> mail_messages;         // by sha256
     std::map<std::string, FailingAddress> failing_addresses;  // by address
-    std::map<std::int64_t, Rating> ratings;  // web (issue #7): by request id
-    std::map<std::int64_t, OutboxMessage> outbox;   // outbox (issue #5)
-    std::map<std::string, Timestamp> sms_opt_outs;  // outbox (issue #5)
+    std::map<std::int64_t, Rating> ratings;                   // web (issue #7): by request id
+    std::map<std::int64_t, OutboxMessage> outbox;             // outbox (issue #5)
+    std::map<std::string, Timestamp> sms_opt_outs;            // outbox (issue #5)
     std::int64_t next_id = 1;
     // Back-office (issue 4).
     std::map<std::int64_t, AuditEntry> audit;

@@ -73,6 +73,38 @@ constexpr auto kPolicy = std::to_array<Rule>({
     {verb::get, "/api/v1/admin/agents/{id}", Access::kAdmin},
     {verb::patch, "/api/v1/admin/agents/{id}", Access::kAdmin},
     {verb::put, "/api/v1/admin/teams/{id}", Access::kAdmin},
+    // The back-office: staff only; each record is checked against the
+    // caller's teams, lists and counts are narrowed to them in SQL.
+    {verb::get, "/api/v1/inbox", Access::kStaff},
+    {verb::get, "/api/v1/inbox/counts", Access::kStaff},
+    {verb::get, "/api/v1/search", Access::kStaff},
+    {verb::post, "/api/v1/requests/{id}/assign", Access::kStaff},
+    {verb::post, "/api/v1/requests/{id}/notes", Access::kStaff},
+    {verb::post, "/api/v1/requests/{id}/replies", Access::kStaff},
+    {verb::post, "/api/v1/requests/{id}/merge", Access::kStaff},
+    {verb::get, "/api/v1/requests/{id}/links", Access::kStaff},
+    {verb::post, "/api/v1/requests/{id}/links", Access::kStaff},
+    {verb::post, "/api/v1/bulk/status", Access::kStaff},
+    {verb::post, "/api/v1/bulk/assign", Access::kStaff},
+    {verb::get, "/api/v1/canned-responses", Access::kStaff},
+    {verb::get, "/api/v1/canned-responses/{id}", Access::kStaff},
+    {verb::post, "/api/v1/canned-responses", Access::kSupervisor},
+    {verb::put, "/api/v1/canned-responses/{id}", Access::kSupervisor},
+    {verb::delete_, "/api/v1/canned-responses/{id}", Access::kSupervisor},
+    {verb::get, "/api/v1/audit", Access::kAdmin},
+    // Outbound messages and their delivery: staff; the SMS gateway's webhook
+    // proves itself with its HMAC signature, not with a session.
+    {verb::get, "/api/v1/outbox", Access::kStaff},
+    {verb::get, "/api/v1/outbox/{id}", Access::kStaff},
+    {verb::post, "/api/v1/outbox/{id}/retry", Access::kStaff},
+    {verb::post, "/api/v1/channels/sms/inbound", Access::kPublic},
+    // The citizen portal: the town hall's details, following a request with
+    // the reference and the contact it was filed with, the quality figures.
+    {verb::get, "/api/v1/portal", Access::kPublic},
+    {verb::post, "/api/v1/track", Access::kPublic},
+    {verb::post, "/api/v1/track/messages", Access::kPublic},
+    {verb::post, "/api/v1/track/rating", Access::kPublic},
+    {verb::get, "/api/v1/quality", Access::kPublic},
 });
 
 // Open311 GeoReport v2 keeps its own rules (an api_key parameter for POSTs).

@@ -251,6 +251,10 @@ asio::awaitable<json> ForEachRequest(const Context& ctx, const json& ids, const 
 Result<std::pair<domain::Request, domain::Request>> PathAndBodyRequests(
     const Context& ctx, const Visible& visible, const char* field, const char* what,
     const char* missing, const char* unknown) {
+  // The request of the path first: one the caller may not see is a 404,
+  // whatever the body says.
+  auto from = visible(ctx, ctx.Param("id"));
+  if (!from.ok()) return from.error();
   auto body = ObjectBody(ctx, {field}, what);
   if (!body.ok()) return body.error();
   std::string key;
@@ -260,8 +264,6 @@ Result<std::pair<domain::Request, domain::Request>> PathAndBodyRequests(
     key = std::to_string(it->get<std::int64_t>());
   }
   if (key.empty()) return Error::Invalid(what, {{field, missing}});
-  auto from = visible(ctx, ctx.Param("id"));
-  if (!from.ok()) return from.error();
   auto other = visible(ctx, key);
   if (!other.ok()) return Error::Invalid(what, {{field, unknown}});
   return std::pair{std::move(*from), std::move(*other)};
@@ -280,14 +282,8 @@ BackofficeApi::BackofficeApi(domain::CaseService& cases, domain::BackofficeServi
 
 void BackofficeApi::Register(Router& router) {
   // The request named in the path, if the caller may see it (else 404).
-  const Visible visible = [this](const Context& ctx,
-                                 const std::string& key) -> Result<domain::Request> {
-    auto r = cases_.Get(key);
-    if (!r.ok()) return r.error();
-    if (!domain::ScopeOf(ApiCaller(ctx)).Allows(*r)) {
-      return Error::NotFound("Aucune demande ne correspond à « " + key + " ».");
-    }
-    return r;
+  const Visible visible = [this](const Context& ctx, const std::string& key) {
+    return VisibleRequest(ctx, cases_, key);
   };
 
   router.Add(verb::get, "/api/v1/inbox", [this](Context& ctx) -> asio::awaitable<Response> {
@@ -416,6 +412,8 @@ void BackofficeApi::Register(Router& router) {
   router.Add(verb::post, "/api/v1/requests/{id}/replies",
              [this, visible](Context& ctx) -> asio::awaitable<Response> {
                if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
+               auto r = visible(ctx, ctx.Param("id"));
+               if (!r.ok()) co_return ctx.Problem(r.error());
                auto body = ObjectBody(ctx, {"body", "channel", "canned_response_id"},
                                       "La réponse contient des erreurs.");
                if (!body.ok()) co_return ctx.Problem(body.error());
@@ -444,8 +442,6 @@ void BackofficeApi::Register(Router& router) {
                }
                auto expected = ExpectedVersion(ctx);
                if (!expected.ok()) co_return ctx.Problem(expected.error());
-               auto r = visible(ctx, ctx.Param("id"));
-               if (!r.ok()) co_return ctx.Problem(r.error());
                auto added = co_await AwaitCallback<Result<domain::EventAdded>>([&](auto done) {
                  backoffice_.SendReply(*r, reply, ApiCaller(ctx), *expected, std::move(done));
                });
