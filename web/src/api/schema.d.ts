@@ -691,6 +691,320 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Boîte de réception unifiée des agents
+         * @description Les demandes de tous les canaux que l’appelant peut voir (ses
+         *     équipes ; tout pour un administrateur de la plateforme ou une clé
+         *     sans restriction), filtrées et triées. La portée est appliquée dans
+         *     la base : une page ne contient jamais la demande d’une autre équipe.
+         *
+         *     Pagination par curseur (`next_cursor`, à renvoyer tel quel avec le
+         *     même tri) : rapide quelle que soit la profondeur.
+         */
+        get: operations["listInbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inbox/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compteurs de la barre latérale
+         * @description Nombre de demandes visibles par l’appelant, par catégorie de statut, par canal, en retard, affectées à l’agent connecté, non affectées.
+         */
+        get: operations["countInbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recherche plein texte
+         * @description Cherche dans la référence, le titre et la description des demandes,
+         *     et dans leurs messages et notes internes, en français : les accents
+         *     et la casse sont ignorés, les mots réduits à leur racine
+         *     (« lampadaires cassés » trouve « lampadaire cassé »). Tous les mots
+         *     doivent figurer. Résultats classés par pertinence, une fois par
+         *     demande, dans la portée de l’appelant, avec l’extrait le plus
+         *     pertinent où les mots trouvés sont entre `<mark>` et `</mark>`.
+         */
+        get: operations["searchRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant numérique de la demande (`42`) ou sa référence publique (`GU-2026-7KQ4MX`, insensible à la casse et aux espaces autour). */
+                id: components["parameters"]["RequestIdOrReference"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Affecter (à moi, à un agent, à une équipe)
+         * @description Comme `PATCH /api/v1/requests/{id}`, avec en plus `agent_id: "me"` pour l’agent connecté.
+         */
+        post: operations["assignRequestToAgent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant numérique de la demande (`42`) ou sa référence publique (`GU-2026-7KQ4MX`, insensible à la casse et aux espaces autour). */
+                id: components["parameters"]["RequestIdOrReference"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ajouter une note interne
+         * @description Une note de l’historique, jamais montrée au citoyen.
+         */
+        post: operations["addNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant numérique de la demande (`42`) ou sa référence publique (`GU-2026-7KQ4MX`, insensible à la casse et aux espaces autour). */
+                id: components["parameters"]["RequestIdOrReference"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Répondre au citoyen
+         * @description Ajoute à l’historique un message sortant (`message_out`) avec
+         *     `data.delivery: "pending"` : la file d’envoi le remet sur son canal.
+         *     Canal par défaut : celui que préfère le citoyen, sinon celui de la
+         *     demande s’il peut porter une réponse (courriel, SMS, courrier), sinon
+         *     d’après les coordonnées (courriel, puis SMS, puis courrier).
+         *
+         *     Avec `canned_response_id`, la réponse type est complétée pour la
+         *     demande (`{{citizen_name}}`, `{{reference}}`, `{{title}}`,
+         *     `{{service}}`, `{{status}}`, `{{deadline}}`) et `body`, s’il est
+         *     donné, lui est ajouté.
+         */
+        post: operations["replyToCitizen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant numérique de la demande (`42`) ou sa référence publique (`GU-2026-7KQ4MX`, insensible à la casse et aux espaces autour). */
+                id: components["parameters"]["RequestIdOrReference"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fusionner un doublon dans une autre demande
+         * @description La demande du chemin est le doublon : elle passe dans le premier
+         *     statut de catégorie `closed` de son circuit (actions d’entrée
+         *     comprises), ses délais s’arrêtent, et elle est liée (`duplicate`) à
+         *     la demande `into`, dont l’historique montre désormais aussi le sien.
+         *     409 si elle a déjà été fusionnée ; 422 si la demande gardée est
+         *     terminée.
+         */
+        post: operations["mergeRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant numérique de la demande (`42`) ou sa référence publique (`GU-2026-7KQ4MX`, insensible à la casse et aux espaces autour). */
+                id: components["parameters"]["RequestIdOrReference"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Demandes liées
+         * @description Les liens partant de la demande ou y arrivant (`duplicate`, `related`).
+         */
+        get: operations["listLinks"];
+        put?: never;
+        /** Lier une demande à une autre */
+        post: operations["linkRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bulk/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Changer le statut de plusieurs demandes
+         * @description Chaque demande (au plus 100) est traitée seule, dans l’ordre : la réponse (200) donne pour chacune son résultat (`status` HTTP 200, 404, 412, 422…), les échecs n’empêchant pas les autres.
+         */
+        post: operations["bulkChangeStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bulk/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Affecter plusieurs demandes
+         * @description Comme le changement de statut groupé, pour une affectation (`team`, `agent_id`).
+         */
+        post: operations["bulkAssign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/canned-responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Réponses types
+         * @description Celles de toutes les équipes et celles des équipes de l’appelant.
+         */
+        get: operations["listCannedResponses"];
+        put?: never;
+        /** Créer une réponse type (superviseurs, administrateurs) */
+        post: operations["createCannedResponse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/canned-responses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** Lire une réponse type */
+        get: operations["getCannedResponse"];
+        /** Remplacer une réponse type (superviseurs, administrateurs) */
+        put: operations["replaceCannedResponse"];
+        post?: never;
+        /** Supprimer une réponse type (superviseurs, administrateurs) */
+        delete: operations["deleteCannedResponse"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Journal d’audit (administrateurs)
+         * @description Qui a lu ou modifié quoi, quand, d’où et pourquoi : chaque écriture,
+         *     et chaque lecture de données personnelles (demandes, historiques,
+         *     listes, recherche) par un agent ou une clé d’API. L’appelant peut
+         *     déclarer le motif de sa consultation dans l’en-tête
+         *     `Guichet-Purpose` ; à défaut, le motif est la demande traitée.
+         *     Cette lecture est elle-même journalisée.
+         *
+         *     Le journal ne s’écrit qu’à la suite (la base refuse toute
+         *     modification et toute suppression) et chaque ligne porte l’empreinte
+         *     SHA-256 de la précédente : `guichet audit verify` recalcule la
+         *     chaîne. Le plus récent d’abord.
+         */
+        get: operations["listAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal": {
         parameters: {
             query?: never;
@@ -828,6 +1142,445 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages sortants et leur état de livraison
+         * @description Les messages à envoyer aux citoyens, du plus récent au plus ancien : `pending` (en attente, éventuellement après un échec temporaire), `sending` (pris par un processus d’envoi), `sent` (accepté par le serveur SMTP, la passerelle SMS ou la file d’impression) et `dead` (échec définitif sur tous les canaux de repli : à relancer par un agent). Chaque changement d’état figure aussi dans l’historique de la demande (événements `delivery`).
+         */
+        get: operations["listOutbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outbox/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numéro du message sortant. */
+                id: components["parameters"]["OutboxId"];
+            };
+            cookie?: never;
+        };
+        /** Un message sortant */
+        get: operations["getOutboxMessage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outbox/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numéro du message sortant. */
+                id: components["parameters"]["OutboxId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Relancer un message en échec définitif
+         * @description Remet un message `dead` en attente, à envoyer tout de suite sur son canal actuel, la chaîne de repli de nouveau ouverte ; l’historique de la demande l’indique (`delivery`, statut `queued`). Un message dans un autre état rend 422.
+         */
+        post: operations["retryOutboxMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/sms/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * SMS reçu (webhook de la passerelle)
+         * @description Appelé par la passerelle SMS pour chaque SMS reçu, au format des passerelles courantes. Authentifié par l’en-tête `X-Guichet-Signature: sha256=<HMAC-SHA256 du corps brut, en hexadécimal>` sous le secret `[sms] secret` (comparaison en temps constant). `STOP` (ou `ARRÊT`) désinscrit le numéro des SMS ; sinon le SMS s’ajoute à la demande ouverte la plus récente de ce numéro ou ouvre une demande du service `[sms] service` avec le canal `sms`. Un même `MessageSid` renvoyé par la passerelle ne change rien la seconde fois (`replayed`).
+         */
+        post: operations["receiveSms"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Créer un compte citoyen
+         * @description Crée un compte non vérifié et envoie le lien de vérification (48 h). Mot de passe : au moins 12 caractères mêlant minuscules, majuscules, chiffres et caractères spéciaux, ou une entropie équivalente (recommandation de la CNIL) ; les mots de passe courants (dictionnaire cracklib) sont refusés. Si l’adresse a déjà un compte, la réponse est la même et le titulaire est prévenu par courriel. Accès : public.
+         */
+        post: operations["signUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Vérifier l’adresse et ouvrir une session
+         * @description Consomme le jeton du lien de vérification (usage unique) et ouvre une session. Accès : public.
+         */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Connexion d’un citoyen par mot de passe
+         * @description Échec : 401 avec le même message que le compte existe ou non ; après 5 échecs en 15 minutes pour un compte (30 pour une adresse IP) : 429. Accès : public.
+         */
+        post: operations["logIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/magic-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recevoir un lien de connexion
+         * @description Envoie un lien de connexion valable 15 minutes, à usage unique. Accès : public.
+         */
+        post: operations["sendMagicLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/magic-link/consume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Se connecter par le lien reçu
+         * @description Un lien déjà utilisé ou expiré rend 404. Accès : public.
+         */
+        post: operations["consumeMagicLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Demander la réinitialisation du mot de passe
+         * @description Envoie un lien valable une heure, à usage unique. Accès : public.
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Choisir un nouveau mot de passe
+         * @description Le mot de passe suit la même règle qu’à l’inscription ; un mot de passe refusé ne consomme pas le lien. Accès : public.
+         */
+        post: operations["resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/agent-login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Connexion d’un agent
+         * @description Mot de passe et, pour les superviseurs, administrateurs d’équipe et administrateurs de la plateforme (ou tout agent enrôlé), code TOTP à 6 chiffres (RFC 6238, pas de 30 s) ; un code ne sert qu’une fois. Mêmes règles d’échec et de limitation que la connexion des citoyens. Accès : public.
+         */
+        post: operations["agentLogIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Qui suis-je
+         * @description Rôles, équipes et jeton anti-CSRF à renvoyer dans `X-CSRF-Token` à chaque écriture faite avec le cookie. Accès : toute personne connectée (citoyen, agent) ou clé d’API `api`/`admin`.
+         */
+        get: operations["getSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Se déconnecter
+         * @description Ferme la session du cookie. Une clé d’API n’a pas de session : 422. Accès : toute personne connectée (citoyen, agent) ou clé d’API `api`/`admin`.
+         */
+        post: operations["logOut"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Se déconnecter partout
+         * @description Ferme toutes les sessions du compte (citoyen ou agent). Une clé d’API n’a pas de session : 422. Accès : toute personne connectée (citoyen, agent) ou clé d’API `api`/`admin`.
+         */
+        post: operations["logOutEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/enroll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enrôler un second facteur (TOTP)
+         * @description Crée un secret en attente ; il devient actif quand `POST /api/v1/auth/totp/confirm` reçoit un code valide. Accès : un agent connecté.
+         */
+        post: operations["enrollTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirmer le second facteur
+         * @description Un code qui ne correspond pas au secret en attente rend 400. Accès : un agent connecté.
+         */
+        post: operations["confirmTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mon profil et mes préférences
+         * @description Coordonnées, canal préféré des notifications et identité fournie par FranceConnect le cas échéant. Accès : un citoyen connecté.
+         */
+        get: operations["getMyProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Changer mes préférences de notification
+         * @description Canal préféré `email`, `sms` (téléphone requis) ou `postal` (adresse postale requise). Accès : un citoyen connecté.
+         */
+        patch: operations["updateMyPreferences"];
+        trace?: never;
+    };
+    "/api/v1/admin/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lister les agents
+         * @description Réservé aux administrateurs de la plateforme (ou clé d’API de portée `admin`). Accès : administrateur de la plateforme, ou clé d’API `admin`.
+         */
+        get: operations["listAgents"];
+        put?: never;
+        /**
+         * Créer un agent
+         * @description `teams` : liste de `{team_id, role}`, rôle `agent`, `supervisor` ou `administrator`. Accès : administrateur de la plateforme, ou clé d’API `admin`.
+         */
+        post: operations["createAgent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/agents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * Lire un agent
+         * @description Un agent par son numéro. Accès : administrateur de la plateforme, ou clé d’API `admin`.
+         */
+        get: operations["getAgent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Modifier un agent
+         * @description Changer les équipes, rôles, le statut d’administrateur, désactiver un agent ou changer son mot de passe. Les sessions de l’agent sont fermées pour que les nouveaux droits s’appliquent tout de suite. Accès : administrateur de la plateforme, ou clé d’API `admin`.
+         */
+        patch: operations["updateAgent"];
+        trace?: never;
+    };
+    "/api/v1/admin/teams/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Créer ou renommer une équipe
+         * @description Les équipes déclarées dans le catalogue y sont recopiées à chaque rechargement ; celles-ci s’ajoutent pour rattacher des agents. Accès : administrateur de la plateforme, ou clé d’API `admin`.
+         */
+        put: operations["putTeam"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -848,7 +1601,7 @@ export interface components {
          * @description Message reçu du citoyen, message envoyé au citoyen, note interne, changement de statut, affectation, pièce jointe.
          * @enum {string}
          */
-        EventKind: "message_in" | "message_out" | "note" | "status_change" | "assignment" | "attachment";
+        EventKind: "message_in" | "message_out" | "note" | "status_change" | "assignment" | "attachment" | "delivery";
         /**
          * Format: date-time
          * @description Instant UTC au format RFC 3339, à la seconde.
@@ -995,7 +1748,7 @@ export interface components {
         NewEvent: {
             /** @enum {string} */
             kind: "message_in" | "message_out" | "note";
-            /** @description Obligatoire pour `message_in` et `message_out` ; ignoré pour `note`. */
+            /** @description Obligatoire pour `message_in` ; pour `message_out`, le canal préféré du citoyen à défaut (le message part alors par la boîte d’envoi) ; ignoré pour `note`. */
             channel?: components["schemas"]["Channel"];
             body: string;
         };
@@ -1522,6 +2275,103 @@ export interface components {
             workflows: number;
             teams: number;
         };
+        InboxPage: {
+            items: components["schemas"]["Request"][];
+            /** @description À renvoyer dans `cursor` (avec le même tri) pour la page suivante ; null à la fin. */
+            next_cursor: string | null;
+        };
+        InboxCounts: {
+            total: number;
+            by_category: {
+                [key: string]: number;
+            };
+            by_channel: {
+                [key: string]: number;
+            };
+            overdue: number;
+            mine: number;
+            unassigned: number;
+        };
+        SearchHit: {
+            request: components["schemas"]["Request"];
+            /** @description Le passage le plus pertinent, les mots trouvés entre <mark> et </mark>. */
+            snippet: string;
+            /** @description Pertinence ; plus grand est meilleur (comparable dans une même réponse). */
+            score: number;
+        };
+        Reply: {
+            body?: string;
+            channel?: components["schemas"]["Channel"];
+            canned_response_id?: number;
+        };
+        NewCannedResponse: {
+            title: string;
+            /** @description Texte ; variables : {{citizen_name}}, {{reference}}, {{title}}, {{service}}, {{status}}, {{deadline}}. */
+            body: string;
+            /** @description Équipe ; absente : toutes. */
+            team?: string | null;
+        };
+        CannedResponse: {
+            id: number;
+            title: string;
+            body: string;
+            team: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        RequestLink: {
+            from: number;
+            to: number;
+            /**
+             * @description `duplicate` : `from` a été fusionnée dans `to` ; `related` : même affaire.
+             * @enum {string}
+             */
+            kind: "duplicate" | "related";
+            author: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        BulkIds: (number | string)[];
+        BulkResults: {
+            items: {
+                id: number | string;
+                /** @description Statut HTTP du traitement de cette demande. */
+                status: number;
+                request?: components["schemas"]["Request"];
+                /** @description En cas d’échec, pourquoi (en français). */
+                detail?: string;
+            }[];
+        };
+        AuditEntry: {
+            id: number;
+            /** Format: date-time */
+            at: string;
+            actor: {
+                /** @enum {string} */
+                kind: "agent" | "api" | "citizen" | "system";
+                id: number;
+                label: string;
+            };
+            /** @description read, ou la méthode HTTP de l’écriture. */
+            action: string;
+            record: {
+                /** @description La route appelée. */
+                type: string;
+                /** @description L’identifiant dans le chemin, s’il y en a un. */
+                id: string;
+            };
+            request_id: number | null;
+            citizen_id: number | null;
+            purpose: string;
+            ip: string;
+            user_agent: string;
+            /** @description SHA-256 (hex) de la ligne précédente ; vide pour la première. */
+            prev_hash: string;
+            /** @description SHA-256 (hex) de prev_hash et des champs de la ligne. */
+            hash: string;
+        };
         Portal: {
             /** @description Le nom de la mairie (catalogue). */
             town: string;
@@ -1632,19 +2482,99 @@ export interface components {
             generated_at: components["schemas"]["Timestamp"];
             items: components["schemas"]["ServiceQuality"][];
         };
+        OutboxMessage: {
+            id: number;
+            request_id?: number | null;
+            /** @description L’événement `message_out` envoyé. */
+            event_id?: number | null;
+            /** @enum {string} */
+            channel: "email" | "sms" | "postal";
+            recipient: string;
+            subject: string;
+            body: string;
+            /** @enum {string} */
+            state: "pending" | "sending" | "sent" | "dead";
+            /** @description Essais sur le canal actuel. */
+            attempts: number;
+            next_attempt_at?: components["schemas"]["Timestamp"];
+            /** @description Canaux déjà en échec définitif pour ce message. */
+            tried_channels?: string[];
+            last_error?: string;
+            /** @description Message-ID, identifiant de la passerelle ou fichier du courrier. */
+            provider_id?: string;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at?: components["schemas"]["Timestamp"];
+            sent_at?: components["schemas"]["Timestamp"] | null;
+        };
+        OutboxPage: {
+            items: components["schemas"]["OutboxMessage"][];
+            next_cursor: string | null;
+        };
+        Membership: {
+            team_id: string;
+            /** @enum {string} */
+            role: "agent" | "supervisor" | "administrator";
+        };
+        /** @description L’appelant ; `csrf_token` pour une session par cookie. */
+        Session: {
+            /** @enum {string} */
+            kind: "citizen" | "agent" | "api" | "anonymous";
+            id: number;
+            roles: string[];
+            team_ids: string[];
+            platform_admin: boolean;
+            /** @description À renvoyer dans X-CSRF-Token à chaque écriture faite avec le cookie. */
+            csrf_token?: string;
+            /**
+             * Format: date-time
+             * @description Expiration absolue de la session.
+             */
+            expires_at?: string;
+        };
+        Accepted: {
+            /** @enum {string} */
+            status: "accepted";
+            detail: string;
+        };
+        OtpauthUri: {
+            /** @description otpauth://totp/Guichet:<adresse>?secret=…&issuer=Guichet&digits=6&period=30 */
+            otpauth_uri: string;
+        };
+        CitizenProfile: {
+            id: number;
+            name: string;
+            email: string;
+            email_verified: boolean;
+            phone?: string;
+            postal_address?: string;
+            /** @enum {string} */
+            preferred_channel: "email" | "sms" | "postal";
+            given_name?: string;
+            family_name?: string;
+            birthdate?: string;
+            franceconnect?: boolean;
+        };
+        AgentAccount: {
+            id: number;
+            name: string;
+            email: string;
+            teams: components["schemas"]["Membership"][];
+            platform_admin: boolean;
+            active: boolean;
+            totp_enrolled: boolean;
+            /** @description À la création seulement, quand le rôle exige un second facteur. */
+            otpauth_uri?: string;
+        };
+        AgentList: {
+            items: components["schemas"]["AgentAccount"][];
+        };
+        TeamInput: {
+            id: string;
+            name: string;
+            email?: string;
+        };
     };
     responses: {
-        /** @description Trop d’appels depuis cette adresse IP ; `Retry-After` dit dans combien de secondes réessayer. */
-        TooManyRequests: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                "Retry-After"?: number;
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
         /** @description Requête invalide : JSON mal formé ou qui n’est pas un objet, champ inconnu, de mauvais type ou invalide, paramètre de liste inconnu ou mal formé. Les erreurs par champ sont dans `errors`. */
         BadRequest: {
             headers: {
@@ -1820,6 +2750,17 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Trop d’appels depuis cette adresse IP ; `Retry-After` dit dans combien de secondes réessayer. */
+        TooManyRequests: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /**
@@ -1854,6 +2795,8 @@ export interface components {
          * @example 6f1c2a7e-3b0d-4c1e-9a55-2f7d8e0b4c21
          */
         IdempotencyKey: string;
+        /** @description Numéro du message sortant. */
+        OutboxId: number;
     };
     requestBodies: never;
     headers: {
@@ -3319,6 +4262,574 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    listInbox: {
+        parameters: {
+            query?: {
+                /** @description Équipe. */
+                team?: string;
+                /** @description Statuts, séparés par des virgules. */
+                status?: string;
+                /** @description Catégories de statut, séparées par des virgules. */
+                category?: string;
+                channel?: components["schemas"]["Channel"];
+                service?: string;
+                /** @description `me` (l’agent connecté), `unassigned`, ou l’identifiant d’un agent. */
+                assignee?: string;
+                /** @description Échéance dépassée et demande non terminée. */
+                overdue?: "true" | "false";
+                /** @description Créées à partir de ce jour (AAAA-MM-JJ, heure de Paris) ou de cet instant (RFC 3339). */
+                from?: string;
+                /** @description Créées jusqu’à ce jour inclus ou cet instant. */
+                to?: string;
+                /** @description Mots cherchés en plein texte, comme `GET /api/v1/search` (demande, messages et notes). */
+                q?: string;
+                /** @description `newest` (défaut), `due` (échéance la plus proche d’abord, sans échéance à la fin), `activity` (dernière activité d’abord). */
+                sort?: "newest" | "due" | "activity";
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Une page de la boîte de réception. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    countInbox: {
+        parameters: {
+            query?: {
+                /** @description Limiter à une équipe. */
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Les compteurs. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxCounts"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    searchRequests: {
+        parameters: {
+            query: {
+                q: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Les demandes trouvées, la plus pertinente d’abord. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SearchHit"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    assignRequestToAgent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description La version attendue de la demande, telle que rendue dans `ETag` (`"v3"`, ou faible : `W/"v3"`). Si la demande a changé depuis — ou si la valeur n’est pas un ETag émis par le serveur — la modification est refusée (412). `*` ou l’absence de l’en-tête : pas de vérification.
+                 * @example "v3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description Identifiant numérique de la demande (`42`) ou sa référence publique (`GU-2026-7KQ4MX`, insensible à la casse et aux espaces autour). */
+                id: components["parameters"]["RequestIdOrReference"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    team?: string;
+                    agent_id?: number | "me" | null;
+                };
+            };
+        };
+        responses: {
+            /** @description La demande après affectation. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Request"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
+    addNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description La version attendue de la demande, telle que rendue dans `ETag` (`"v3"`, ou faible : `W/"v3"`). Si la demande a changé depuis — ou si la valeur n’est pas un ETag émis par le serveur — la modification est refusée (412). `*` ou l’absence de l’en-tête : pas de vérification.
+                 * @example "v3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description Identifiant numérique de la demande (`42`) ou sa référence publique (`GU-2026-7KQ4MX`, insensible à la casse et aux espaces autour). */
+                id: components["parameters"]["RequestIdOrReference"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description La note ajoutée. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
+    replyToCitizen: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description La version attendue de la demande, telle que rendue dans `ETag` (`"v3"`, ou faible : `W/"v3"`). Si la demande a changé depuis — ou si la valeur n’est pas un ETag émis par le serveur — la modification est refusée (412). `*` ou l’absence de l’en-tête : pas de vérification.
+                 * @example "v3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description Identifiant numérique de la demande (`42`) ou sa référence publique (`GU-2026-7KQ4MX`, insensible à la casse et aux espaces autour). */
+                id: components["parameters"]["RequestIdOrReference"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reply"];
+            };
+        };
+        responses: {
+            /** @description Le message enregistré, en attente d’envoi. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
+    mergeRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant numérique de la demande (`42`) ou sa référence publique (`GU-2026-7KQ4MX`, insensible à la casse et aux espaces autour). */
+                id: components["parameters"]["RequestIdOrReference"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description La demande gardée (référence ou identifiant). */
+                    into: string | number;
+                };
+            };
+        };
+        responses: {
+            /** @description Les deux demandes après la fusion. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        duplicate: components["schemas"]["Request"];
+                        target: components["schemas"]["Request"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant numérique de la demande (`42`) ou sa référence publique (`GU-2026-7KQ4MX`, insensible à la casse et aux espaces autour). */
+                id: components["parameters"]["RequestIdOrReference"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Les liens, du plus ancien au plus récent. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RequestLink"][];
+                    };
+                };
+            };
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    linkRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant numérique de la demande (`42`) ou sa référence publique (`GU-2026-7KQ4MX`, insensible à la casse et aux espaces autour). */
+                id: components["parameters"]["RequestIdOrReference"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description La demande liée (référence ou identifiant). */
+                    request: string | number;
+                };
+            };
+        };
+        responses: {
+            /** @description Le lien (créé, ou déjà là). */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestLink"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
+    bulkChangeStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: components["schemas"]["BulkIds"];
+                    /** @description Statut ou nom de transition visé. */
+                    to: string;
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Le résultat de chaque demande. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResults"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
+    bulkAssign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: components["schemas"]["BulkIds"];
+                    team?: string;
+                    agent_id?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Le résultat de chaque demande. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResults"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listCannedResponses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Les réponses types, par titre. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["CannedResponse"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createCannedResponse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCannedResponse"];
+            };
+        };
+        responses: {
+            /** @description La réponse type créée. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getCannedResponse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description La réponse type. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponse"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    replaceCannedResponse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCannedResponse"];
+            };
+        };
+        responses: {
+            /** @description La réponse type remplacée. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteCannedResponse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Supprimée. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listAudit: {
+        parameters: {
+            query?: {
+                citizen_id?: number;
+                request_id?: number;
+                /** @description Libellé de l’auteur : agent:12, api:3… */
+                actor?: string;
+                /** @description read, POST, PATCH, PUT, DELETE. */
+                action?: string;
+                from?: string;
+                to?: string;
+                cursor?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Une page du journal. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditEntry"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
     getPortal: {
         parameters: {
             query?: never;
@@ -3468,6 +4979,707 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["QualityReport"];
                     "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listOutbox: {
+        parameters: {
+            query?: {
+                state?: "pending" | "sending" | "sent" | "dead";
+                /** @description Numéro ou référence d’une demande. */
+                request?: string;
+                /** @description Le `next_cursor` de la page précédente. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Une page de messages. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getOutboxMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numéro du message sortant. */
+                id: components["parameters"]["OutboxId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Le message et son état de livraison. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxMessage"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    retryOutboxMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numéro du message sortant. */
+                id: components["parameters"]["OutboxId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Le message, de nouveau en attente. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxMessage"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    receiveSms: {
+        parameters: {
+            query?: never;
+            header: {
+                "X-Guichet-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @description Numéro de l’expéditeur (E.164 ou national). */
+                    From: string;
+                    To: string;
+                    Body: string;
+                    MessageSid: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Le SMS est enregistré. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "opted_out" | "threaded" | "created";
+                        reference: string | null;
+                        replayed: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Signature absente ou invalide. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    signUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    password: string;
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Un message est parti si l’adresse le permet (réponse identique qu’un compte existe ou non). */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Session ouverte (cookie `guichet_session`). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description guichet_session=…; Path=/; Max-Age=…; HttpOnly; Secure; SameSite=Lax */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    logIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Session ouverte (cookie `guichet_session`, nouveau jeton à chaque connexion). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description guichet_session=…; Path=/; Max-Age=…; HttpOnly; Secure; SameSite=Lax */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    sendMagicLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Un message est parti si l’adresse a un compte (réponse identique sinon). */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    consumeMagicLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Session ouverte. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description guichet_session=…; Path=/; Max-Age=…; HttpOnly; Secure; SameSite=Lax */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Un message est parti si l’adresse a un compte (réponse identique sinon). */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Mot de passe changé ; toutes les sessions du compte sont fermées. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    agentLogIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    password: string;
+                    totp?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Session d’agent ouverte. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description guichet_session=…; Path=/; Max-Age=…; HttpOnly; Secure; SameSite=Lax */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description L’appelant, et pour une session par cookie, son jeton anti-CSRF. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    logOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Session fermée, cookie effacé. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    logOutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Toutes les sessions du compte sont fermées. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    enrollTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description L’URI otpauth:// à saisir dans l’application d’authentification. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OtpauthUri"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    confirmTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Le second facteur est actif : il sera demandé à chaque connexion. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMyProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Le profil du citoyen connecté. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CitizenProfile"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updateMyPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    phone?: string;
+                    postal_address?: string;
+                    /** @enum {string} */
+                    preferred_channel?: "email" | "sms" | "postal";
+                };
+            };
+        };
+        responses: {
+            /** @description Le profil mis à jour. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CitizenProfile"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listAgents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Les agents, leurs équipes et rôles. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** Format: email */
+                    email: string;
+                    teams: components["schemas"]["Membership"][];
+                    password?: string;
+                    platform_admin?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description L’agent créé ; `otpauth_uri` (affiché une seule fois) quand son rôle exige un second facteur. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentAccount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description L’agent. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentAccount"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updateAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    teams?: components["schemas"]["Membership"][];
+                    platform_admin?: boolean;
+                    active?: boolean;
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description L’agent modifié ; ses sessions sont fermées. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentAccount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    putTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** Format: email */
+                    email?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description L’équipe. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamInput"];
                 };
             };
             400: components["responses"]["BadRequest"];
