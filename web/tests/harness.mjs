@@ -2,7 +2,7 @@
 // binary on a fresh SQLite database (a temp dir), headless Chromium from
 // Debian driven by playwright-core, axe-core run inside each page, and a
 // fake tile server answered inside the browser (no network).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -53,15 +53,26 @@ export async function startServer() {
   );
   const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../..");
   const log = [];
+  const env = {
+    ...process.env,
+    GUICHET_DATABASE: `sqlite:${join(dir, "guichet.db")}`,
+    GUICHET_LISTEN: `127.0.0.1:${port}`,
+    GUICHET_CATALOGUE: join(root, "catalogue"),
+    GUICHET_WEB_DIST: join(root, "web", "dist"),
+    GUICHET_ACCESS_LOG: "false",
+  };
+  // The test's own checks (what the server stored, closing a request) go
+  // through the API as a partner application would: with an admin API key.
+  execFileSync(bin, ["migrate", "--config", config], { env, stdio: "ignore" });
+  const created = execFileSync(
+    bin,
+    ["api-key", "create", "--config", config, "--name", "tests du navigateur", "--scope", "admin"],
+    { env, encoding: "utf8" },
+  );
+  const key = created.match(/gk_[A-Za-z0-9_-]+/)?.[0];
+  if (!key) throw new Error(`no API key in: ${created}`);
   const child = spawn(bin, ["serve", "--config", config], {
-    env: {
-      ...process.env,
-      GUICHET_DATABASE: `sqlite:${join(dir, "guichet.db")}`,
-      GUICHET_LISTEN: `127.0.0.1:${port}`,
-      GUICHET_CATALOGUE: join(root, "catalogue"),
-      GUICHET_WEB_DIST: join(root, "web", "dist"),
-      GUICHET_ACCESS_LOG: "false",
-    },
+    env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.on("data", (d) => log.push(String(d)));
@@ -84,7 +95,10 @@ export async function startServer() {
   const api = async (method, path, body) => {
     const r = await fetch(base + path, {
       method,
-      headers: body ? { "Content-Type": "application/json" } : {},
+      headers: {
+        Authorization: `Bearer ${key}`,
+        ...(body ? { "Content-Type": "application/json" } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await r.text();
