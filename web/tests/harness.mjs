@@ -96,6 +96,22 @@ export async function startServer() {
     }
     return { status: r.status, headers: r.headers, json, text };
   };
+  // An agent created the way an installation does (`guichet agent create`,
+  // password on standard input) in the server's database; returns the TOTP
+  // secret printed once in the otpauth:// URI (empty for a plain agent).
+  const createAgent = async ({ name, email, password, team }) => {
+    const out = [];
+    const cmd = spawn(bin, ["agent", "create", "--config", config, "--name", name, "--email", email, "--team", team], {
+      env: { ...process.env, GUICHET_DATABASE: `sqlite:${join(dir, "guichet.db")}`, GUICHET_CATALOGUE: join(root, "catalogue") },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    cmd.stdout.on("data", (d) => out.push(String(d)));
+    cmd.stderr.on("data", (d) => out.push(String(d)));
+    cmd.stdin.end(password + "\n");
+    const code = await new Promise((r) => cmd.once("exit", r));
+    if (code !== 0) throw new Error(`guichet agent create failed (${code}):\n${out.join("")}`);
+    return decodeURIComponent(out.join("").match(/secret=([A-Z2-7]+)/)?.[1] ?? "");
+  };
   const stop = async () => {
     if (child.exitCode === null) {
       child.kill("SIGTERM");
@@ -103,7 +119,7 @@ export async function startServer() {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  return { base, api, stop, log };
+  return { base, api, stop, log, createAgent };
 }
 
 export async function launchBrowser() {
