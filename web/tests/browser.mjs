@@ -13,7 +13,7 @@ import { axe, launchBrowser, newPage, PNG, startServer } from "./harness.mjs";
 
 const EMAIL = "jeanne.martin@example.org";
 const AGENT = "paul.voirie@mairie-exemple.fr";
-const AGENT_PASSWORD = "Un-mot-de-passe-Voirie-2026!";
+const AGENT_PASSWORD = "Chaussee-Bitume-Rouleau-2026!";
 let agent = null; // the agent's own browser context
 let step = 0;
 let failed = false;
@@ -119,7 +119,7 @@ try {
     assert.match(await page.locator("main").innerText(), /au plus tard le \d{1,2} \S+ \d{4}/);
     await accessible(page, "the receipt");
     // What the server stored: the position and the photo.
-    const stored = await server.api("GET", `/api/v1/requests/${reference}`);
+    const stored = await server.api("GET", `/api/v1/requests/${reference}`, undefined, await server.apiKey());
     assert.equal(stored.status, 200);
     assert.ok(stored.json.location && Number.isFinite(stored.json.location.lat), "the request has a position");
     assert.equal(stored.json.location.address, "12 rue de la République");

@@ -81,10 +81,11 @@ export async function startServer() {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const api = async (method, path, body) => {
+  // `key`: an API key sent as a bearer token (anonymous without).
+  const api = async (method, path, body, key) => {
     const r = await fetch(base + path, {
       method,
-      headers: body ? { "Content-Type": "application/json" } : {},
+      headers: { ...(body ? { "Content-Type": "application/json" } : {}), ...(key ? { Authorization: `Bearer ${key}` } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await r.text();
@@ -96,21 +97,33 @@ export async function startServer() {
     }
     return { status: r.status, headers: r.headers, json, text };
   };
-  // An agent created the way an installation does (`guichet agent create`,
-  // password on standard input) in the server's database; returns the TOTP
-  // secret printed once in the otpauth:// URI (empty for a plain agent).
-  const createAgent = async ({ name, email, password, team }) => {
+  // Runs a `guichet` command on the server's database (stdin given); its output.
+  const cli = async (args, stdin = "") => {
     const out = [];
-    const cmd = spawn(bin, ["agent", "create", "--config", config, "--name", name, "--email", email, "--team", team], {
+    const cmd = spawn(bin, [...args, "--config", config], {
       env: { ...process.env, GUICHET_DATABASE: `sqlite:${join(dir, "guichet.db")}`, GUICHET_CATALOGUE: join(root, "catalogue") },
       stdio: ["pipe", "pipe", "pipe"],
     });
     cmd.stdout.on("data", (d) => out.push(String(d)));
     cmd.stderr.on("data", (d) => out.push(String(d)));
-    cmd.stdin.end(password + "\n");
+    cmd.stdin.end(stdin);
     const code = await new Promise((r) => cmd.once("exit", r));
-    if (code !== 0) throw new Error(`guichet agent create failed (${code}):\n${out.join("")}`);
-    return decodeURIComponent(out.join("").match(/secret=([A-Z2-7]+)/)?.[1] ?? "");
+    if (code !== 0) throw new Error(`guichet ${args.join(" ")} failed (${code}):\n${out.join("")}`);
+    return out.join("");
+  };
+  // An agent created the way an installation does (password on standard
+  // input); returns the TOTP secret printed once in the otpauth:// URI
+  // (empty for a plain agent).
+  const createAgent = async ({ name, email, password, team }) => {
+    const out = await cli(["agent", "create", "--name", name, "--email", email, "--team", team], password + "\n");
+    return decodeURIComponent(out.match(/secret=([A-Z2-7]+)/)?.[1] ?? "");
+  };
+  // An `admin` API key, for the checks the tests make behind the UI's back.
+  const apiKey = async () => {
+    const out = await cli(["api-key", "create", "--name", "Tests du navigateur", "--scope", "admin"]);
+    const key = out.match(/gk_[A-Za-z0-9_-]+/)?.[0];
+    if (!key) throw new Error(`no key in:\n${out}`);
+    return key;
   };
   const stop = async () => {
     if (child.exitCode === null) {
@@ -119,7 +132,7 @@ export async function startServer() {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  return { base, api, stop, log, createAgent };
+  return { base, api, stop, log, createAgent, apiKey };
 }
 
 export async function launchBrowser() {
