@@ -258,6 +258,48 @@ try {
     assert.match(csv.text, /signalement-voirie,Signaler un problème sur la voie publique,30j,1,1,/);
   });
 
+  await check("the citizen creates an account, finds « Mes demandes », sets preferences, logs out and back in by a magic link", async () => {
+    await page.getByRole("link", { name: "Mon compte" }).first().click();
+    await page.getByRole("heading", { level: 1, name: "Mon compte" }).waitFor();
+    await accessible(page, "the account login");
+    await page.getByRole("button", { name: "Créer un compte" }).click();
+    await page.getByLabel("Nom et prénom (facultatif)").fill("Jeanne Martin");
+    await page.getByLabel("Adresse électronique").fill(EMAIL);
+    await page.getByLabel("Mot de passe").fill("Pavés-Trottoir-Lampadaire-2026");
+    await accessible(page, "the sign-up form");
+    await page.getByRole("button", { name: "Créer mon compte" }).click();
+    await page.getByText("Un message de confirmation vient d’être envoyé", { exact: false }).waitFor();
+    const verify = await server.mailLink(/https?:\/\/[^\s/]+(\/compte\/verifier\?token=[A-Za-z0-9_-]+)/);
+    await page.goto(server.base + verify);
+    await page.getByRole("heading", { level: 2, name: "Mes demandes" }).waitFor();
+    await page.getByText(`Connecté en tant que`, { exact: false }).waitFor();
+    await accessible(page, "the account page");
+    const mine = page.getByTestId("mes-demandes");
+    if ((await mine.count()) > 0) {
+      // The requests made with the same address before the account are its own.
+      await mine.getByText(reference).waitFor();
+      await mine.getByRole("button", { name: "Voir l’historique" }).first().click();
+      await mine.getByText(/l’équipe voirie rebouche le trou/).waitFor();
+      assert.doesNotMatch(await mine.innerText(), /Équipe de Paul, mardi matin/, "no internal note for the citizen");
+      await accessible(page, "« Mes demandes » with a timeline");
+    }
+    await page.getByLabel("Être prévenu par").selectOption("sms");
+    await page.getByLabel("Téléphone (pour les SMS)").fill("06 12 34 56 78");
+    await page.getByRole("button", { name: "Enregistrer mes préférences" }).click();
+    await page.getByText("Vos préférences sont enregistrées.").waitFor();
+    await page.getByRole("button", { name: "Se déconnecter" }).click();
+    await page.getByRole("button", { name: "Lien par courriel" }).click();
+    await page.getByLabel("Adresse électronique").fill(EMAIL);
+    await page.getByRole("button", { name: "Recevoir un lien de connexion" }).click();
+    await page.getByText("un lien de connexion vient d’y être envoyé", { exact: false }).waitFor();
+    const magic = await server.mailLink(/https?:\/\/[^\s/]+(\/connexion\/lien\?token=[A-Za-z0-9_-]+)/);
+    await page.goto(server.base + magic);
+    await page.getByRole("heading", { level: 2, name: "Mes préférences de notification" }).waitFor();
+    assert.equal(await page.getByLabel("Être prévenu par").inputValue(), "sms");
+    await page.getByRole("button", { name: "Se déconnecter" }).click();
+    await page.getByRole("button", { name: "Mot de passe" }).waitFor();
+  });
+
   await check("no request left for another host and the CSP blocked nothing", async () => {
     assert.deepEqual(offsite, []);
     assert.deepEqual(cspErrors, []);
@@ -274,7 +316,7 @@ try {
 
   await check("on a 360 px phone the pages fit the screen and stay accessible", async () => {
     const phone = await newPage(browser, server.base, { width: 360, height: 740 });
-    for (const path of ["/", "/demarches/signalement-voirie", "/suivi", "/qualite", "/agents"]) {
+    for (const path of ["/", "/demarches/signalement-voirie", "/suivi", "/qualite", "/agents", "/compte"]) {
       await phone.page.goto(server.base + path);
       await phone.page.getByRole("heading", { level: 1 }).waitFor();
       await phone.page.waitForLoadState("networkidle");

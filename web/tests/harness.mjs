@@ -3,7 +3,7 @@
 // Debian driven by playwright-core, axe-core run inside each page, and a
 // fake tile server answered inside the browser (no network).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -48,6 +48,8 @@ export async function startServer() {
       'contact_email = "mairie@villeneuve-exemple.fr"',
       'contact_phone = "04 72 00 00 00"',
       'contact_address = "1 place de la Mairie, 69000 Villeneuve-sur-Exemple"',
+      "[mail]",
+      `dev_drop_dir = "${join(dir, "mail")}"`,
       "",
     ].join("\n"),
   );
@@ -125,6 +127,22 @@ export async function startServer() {
     if (!key) throw new Error(`no key in:\n${out}`);
     return key;
   };
+  // The link (path and query) of the newest mail whose text matches `pattern`
+  // (a RegExp with one group around the path), waiting for it to be written.
+  const mailLink = async (pattern) => {
+    const deadline = Date.now() + 10000;
+    for (;;) {
+      const files = existsSync(join(dir, "mail")) ? readdirSync(join(dir, "mail")).filter((f) => f.endsWith(".eml")) : [];
+      for (const f of files.sort().reverse()) {
+        // Quoted-printable soft breaks and « = » undone before matching.
+        const text = readFileSync(join(dir, "mail", f), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+        const m = text.match(pattern);
+        if (m) return m[1];
+      }
+      if (Date.now() > deadline) throw new Error(`no mail matches ${pattern} in ${files.join(", ")}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
   const stop = async () => {
     if (child.exitCode === null) {
       child.kill("SIGTERM");
@@ -132,7 +150,7 @@ export async function startServer() {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  return { base, api, stop, log, createAgent, apiKey };
+  return { base, api, stop, log, createAgent, apiKey, mailLink };
 }
 
 export async function launchBrowser() {

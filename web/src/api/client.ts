@@ -147,6 +147,21 @@ export const agentApi = {
   canned: () => call<{ items: CannedResponse[] }>("GET", "/canned-responses"),
 };
 
+// Citizen accounts: sign-up, the three ways in (password, magic link, the
+// link of the verification mail), « Mes demandes » and preferences.
+export type CitizenProfile = Schemas["CitizenProfile"];
+export const accountApi = {
+  signup: (body: { email: string; password: string; name?: string }) => call<unknown>("POST", "/auth/signup", body),
+  login: (body: { email: string; password: string }) => call<Session>("POST", "/auth/login", body),
+  magicLink: (email: string) => call<unknown>("POST", "/auth/magic-link", { email }),
+  consumeMagicLink: (token: string) => call<Session>("POST", "/auth/magic-link/consume", { token }),
+  verify: (token: string) => call<Session>("POST", "/auth/verify", { token }),
+  me: () => call<CitizenProfile>("GET", "/me"),
+  updateMe: (body: { name?: string; phone?: string; postal_address?: string; preferred_channel?: "email" | "sms" | "postal" }) =>
+    call<CitizenProfile>("PATCH", "/me", body),
+  requests: () => call<Schemas["RequestPage"]>("GET", "/requests?limit=100"),
+};
+
 // Sends a file with progress events (fetch has none for uploads): the raw
 // bytes as the body, the name in the query string.
 export function uploadFile(file: File, onProgress: (fraction: number) => void): Promise<Upload> {
