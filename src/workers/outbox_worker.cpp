@@ -69,7 +69,14 @@ bool OutboxWorker::Bounced(const domain::OutboxMessage& m) {
   std::string address = m.recipient;  // the mail side records addresses in lower case
   std::transform(address.begin(), address.end(), address.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return store_.FindFailingAddress(address).has_value();
+  // The store reads failing addresses in a transaction only (the mail side
+  // writes them there); one short transaction per email sent.
+  bool failing = false;
+  const Status s = store_.WriteSync([&address, &failing](domain::WriteTx& tx) -> Status {
+    failing = tx.FindFailingAddress(address).has_value();
+    return Status::Ok();
+  });
+  return s.ok() && failing;
 }
 
 Result<int> OutboxWorker::RunOnce() {

@@ -25,9 +25,7 @@ class RecordingSender final : public domain::Sender {
 class OutboxWorkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(store_
-                    .WriteSync(domain::SeedGeneralContact)
-                    .ok());
+    ASSERT_TRUE(store_.WriteSync(domain::SeedGeneralContact).ok());
     ASSERT_TRUE(cases_.LoadCatalogue().ok());
   }
 
@@ -82,7 +80,8 @@ TEST_F(OutboxWorkerTest, AnAcknowledgementAnswersTheInboundMessageId) {
 
 TEST_F(OutboxWorkerTest, AnAddressTheMailSideSawBounceFallsBackToSmsWithoutSending) {
   const auto r = NewCase();
-  ASSERT_TRUE(store_.MarkAddressFailing({"jeanne@example.org", "5.1.1 unknown user", 1, kNoon}).ok());
+  ASSERT_TRUE(
+      store_.MarkAddressFailing({"jeanne@example.org", "5.1.1 unknown user", 1, kNoon}).ok());
   QueueEmail(r, R"({"delivery":"pending","to":"Jeanne@Example.org"})");
   ASSERT_TRUE(worker_.RunOnce().ok());
   EXPECT_TRUE(email_.sent.empty());
