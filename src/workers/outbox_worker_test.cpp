@@ -81,7 +81,11 @@ TEST_F(OutboxWorkerTest, AnAcknowledgementAnswersTheInboundMessageId) {
 TEST_F(OutboxWorkerTest, AnAddressTheMailSideSawBounceFallsBackToSmsWithoutSending) {
   const auto r = NewCase();
   ASSERT_TRUE(
-      store_.MarkAddressFailing({"jeanne@example.org", "5.1.1 unknown user", 1, kNoon}).ok());
+      store_
+          .WriteSync([](domain::WriteTx& tx) {
+            return tx.MarkAddressFailing({"jeanne@example.org", "5.1.1 unknown user", 1, kNoon});
+          })
+          .ok());
   QueueEmail(r, R"({"delivery":"pending","to":"Jeanne@Example.org"})");
   ASSERT_TRUE(worker_.RunOnce().ok());
   EXPECT_TRUE(email_.sent.empty());
