@@ -369,7 +369,7 @@ TEST_P(OutboxE2eTest, AnEmailAnsweredBySmsAndRepliedToBySmsIsOneTimeline) {
   ASSERT_TRUE(sms.is_object());
   EXPECT_EQ(sms["To"], "+33612345678");
   ASSERT_TRUE(WaitOutbox(ref, "sent", 2));
-  EXPECT_EQ(WaitMailsTo(*smtp_, email, 3).size(), 2u);  // no email for the answer
+  EXPECT_EQ(WaitMailsTo(*smtp_, email, 0).size(), 2u);  // no email for the answer (no wait)
 
   // 4. The citizen replies by SMS: it lands on the same request.
   auto in = PostSms("From=%2B33612345678&To=MAIRIE&Body=Merci+beaucoup+%21&MessageSid=SM0100");
