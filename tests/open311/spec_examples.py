@@ -102,6 +102,11 @@ def check_json(text, name, problems, notes):
 
 
 def main():
+    if not SPEC.is_file():
+        # The reference folder sits beside the repository (../shared); a
+        # checkout without it cannot run these vectors: ctest reports a skip.
+        print(f"spécification introuvable : {SPEC}")
+        return 77
     spec = SPEC.read_text()
     checked = failed = 0
     for section in re.split(r"^### ", spec, flags=re.M)[1:]:
