@@ -104,7 +104,13 @@ class OutboxE2eTest : public ::testing::TestWithParam<bool> {
   }
 
   json Outbox(const std::string& query) {
+    // A request written by another process (guichet mailgate) reaches the
+    // server's SQLite read snapshot within its 50 ms age limit: retry briefly.
     auto res = Http(port(), "GET", "/api/v1/outbox" + query);
+    for (int i = 0; i < 40 && res.status == 400; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      res = Http(port(), "GET", "/api/v1/outbox" + query);
+    }
     EXPECT_EQ(res.status, 200) << res.body;
     return res.Json()["items"];
   }
