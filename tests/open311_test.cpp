@@ -638,10 +638,15 @@ TEST_P(Open311Test, UnknownPathsAnswerOpen311Errors) {
     EXPECT_EQ(res.status, 404) << path;
     ExpectJson(res, "errors");
   }
-  // A known path with another method is still a 405 with its Allow header.
+  // A known path with another method: a 405 with its Allow header, as an
+  // Open311 error in the path's format.
   auto del = Http(server_->port(), "DELETE", std::string(kPrefix) + "/services.xml");
-  EXPECT_EQ(del.status, 405);
   EXPECT_EQ(del.Header("allow"), "GET");
+  EXPECT_EQ(XmlErrors(del, 405).size(), 1u);
+  auto put = Http(server_->port(), "PUT", std::string(kPrefix) + "/requests.json", "{}");
+  EXPECT_EQ(put.status, 405);
+  EXPECT_EQ(put.Header("allow"), "GET, POST");
+  ExpectJson(put, "errors");
   // Outside the prefix, API v1's problem details as before.
   auto v1 = Http(server_->port(), "GET", "/api/v1/inconnu");
   EXPECT_EQ(v1.status, 404);

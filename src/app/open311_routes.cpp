@@ -118,11 +118,21 @@ void RegisterOpen311(http::Router& router, const o311::Endpoint& endpoint, std::
                  return ep->GetRequest(f, id, QueryOf(ctx));
                });
              });
-  // Any other path under the prefix: an Open311 error, not API v1's problem+json.
-  router.AddFallback(kOpen311Prefix, [](Context& ctx) -> http::asio::awaitable<Response> {
-    co_return Send(ctx, o311::Endpoint::Errors(FormatOfPath(ctx.path), 404,
-                                               {"Aucune ressource Open311 à cette adresse."}));
-  });
+  // Any other path or method under the prefix: an Open311 error, not API
+  // v1's problem+json (the server adds the Allow header to a 405).
+  router.AddFallback(
+      kOpen311Prefix,
+      [](Context& ctx) -> http::asio::awaitable<Response> {
+        if (!ctx.allowed_methods.empty()) {
+          co_return Send(
+              ctx, o311::Endpoint::Errors(FormatOfPath(ctx.path), 405,
+                                          {"La méthode " + std::string(ctx.req.method_string()) +
+                                           " n’est pas permise sur cette ressource Open311."}));
+        }
+        co_return Send(ctx, o311::Endpoint::Errors(FormatOfPath(ctx.path), 404,
+                                                   {"Aucune ressource Open311 à cette adresse."}));
+      },
+      http::Router::FallbackScope::kUnmatchedPathsAndMethods);
   router.Add(verb::get, std::string(kOpen311Prefix) + "/tokens/{file}",
              [ep](Context& ctx) -> http::asio::awaitable<Response> {
                co_return WithFile(ctx, ctx.Param("file"), [&](auto token, auto f) {

@@ -149,25 +149,33 @@ Router::Match Router::Find(bhttp::verb method, std::string_view path) const {
     m.allowed.push_back(e.method);
     if (m.pattern.empty()) m.pattern = e.pattern;
   }
-  if (!m.allowed.empty()) return m;
-  const std::pair<std::string, Handler>* best = nullptr;
-  for (const auto& fb : fallbacks_) {
-    const std::string& prefix = fb.first;
-    // On a segment boundary: "/open311/v2" covers "/open311/v2/x", not "/open311/v2x".
-    const bool under = path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
-                       path[prefix.size()] == '/';
-    if ((under || path == prefix) && (!best || prefix.size() > best->first.size())) best = &fb;
+  if (!m.allowed.empty()) {
+    if (const Fallback* fb = FallbackFor(path, true)) m.wrong_method = &fb->handler;
+    return m;
   }
-  if (best) {
-    m.handler = &best->second;
-    m.pattern = best->first + "/*";
+  if (const Fallback* fb = FallbackFor(path, false)) {
+    m.handler = &fb->handler;
+    m.pattern = fb->prefix + "/*";
   }
   return m;
 }
 
-void Router::AddFallback(std::string prefix, Handler handler) {
+const Router::Fallback* Router::FallbackFor(std::string_view path, bool for_methods) const {
+  const Fallback* best = nullptr;
+  for (const auto& fb : fallbacks_) {
+    if (for_methods && fb.scope != FallbackScope::kUnmatchedPathsAndMethods) continue;
+    const std::string& prefix = fb.prefix;
+    // On a segment boundary: "/open311/v2" covers "/open311/v2/x", not "/open311/v2x".
+    const bool under = path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
+                       path[prefix.size()] == '/';
+    if ((under || path == prefix) && (!best || prefix.size() > best->prefix.size())) best = &fb;
+  }
+  return best;
+}
+
+void Router::AddFallback(std::string prefix, Handler handler, FallbackScope scope) {
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-  fallbacks_.emplace_back(std::move(prefix), std::move(handler));
+  fallbacks_.push_back({std::move(prefix), std::move(handler), scope});
 }
 
 std::vector<Router::Route> Router::Routes() const {

@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -58,6 +59,17 @@ struct Context {
   std::string session_hash;                     // set for a cookie session
   std::string csrf_token;                       // the cookie session's CSRF token
   std::string api_scope;                        // set for an API key
+  // The last request VisibleRequest resolved for this call, so the audit hook
+  // records it without reading it again. Mutable: helpers get a const Context.
+  struct Subject {
+    std::int64_t request_id = 0;
+    std::optional<std::int64_t> citizen_id;
+    std::string reference;
+  };
+  mutable std::optional<Subject> subject;
+  // Set only when a fallback answers a method the path does not allow: the
+  // methods it does (for the 405 and its Allow header).
+  std::vector<bhttp::verb> allowed_methods;
 
   // The first value of a query parameter.
   std::optional<std::string> Query(std::string_view name) const;
@@ -87,8 +99,12 @@ class Router {
   // Answers every method on the paths under `prefix` ("/open311/v2") that
   // no route matches at all, so a standard API can answer its own way; the
   // longest prefix wins. A path some route matches with another method stays
-  // a 405. The match's pattern is `prefix` + "/*". Not listed by Routes().
-  void AddFallback(std::string prefix, Handler handler);
+  // the server's 405 — unless the scope says the fallback answers those too
+  // (it then sees Context::allowed_methods, and the server adds Allow). The
+  // match's pattern is `prefix` + "/*". Not listed by Routes().
+  enum class FallbackScope { kUnmatchedPaths, kUnmatchedPathsAndMethods };
+  void AddFallback(std::string prefix, Handler handler,
+                   FallbackScope scope = FallbackScope::kUnmatchedPaths);
 
   struct Match {
     const Handler* handler = nullptr;  // null: no route for this method
@@ -96,6 +112,8 @@ class Router {
     std::string pattern;
     std::unordered_map<std::string, std::string> params;
     std::vector<bhttp::verb> allowed;  // methods of the path when handler is null
+    // When `allowed` is not empty: the fallback that answers the 405, if any.
+    const Handler* wrong_method = nullptr;
   };
   Match Find(bhttp::verb method, std::string_view path) const;
 
@@ -116,7 +134,15 @@ class Router {
   };
   std::vector<Entry> entries_;
   Guard guard_;
-  std::vector<std::pair<std::string, Handler>> fallbacks_;  // (prefix, handler)
+  struct Fallback {
+    std::string prefix;
+    Handler handler;
+    FallbackScope scope;
+  };
+  // The longest fallback covering `path`; with `for_methods`, only those
+  // answering 405s too.
+  const Fallback* FallbackFor(std::string_view path, bool for_methods) const;
+  std::vector<Fallback> fallbacks_;
 };
 
 // Percent-decoding; nullopt on a malformed escape.

@@ -22,6 +22,8 @@ class RouterFallbackTest : public ::testing::Test {
     router_.Add(verb::get, "/api/v1/requests", Noop());
     router_.AddFallback("/open311/v2/", Noop());
     router_.AddFallback("/open311/v2/private", Noop());
+    router_.AddFallback("/open311/v2/requests", Noop(),
+                        Router::FallbackScope::kUnmatchedPathsAndMethods);
   }
   Router router_;
 };
@@ -43,7 +45,7 @@ TEST_F(RouterFallbackTest, AnswersEveryUnmatchedPathUnderItsPrefix) {
   } kCases[] = {
       {verb::get, "/open311/v2/inconnu.json", "/open311/v2/*"},
       {verb::post, "/open311/v2/a/b/c", "/open311/v2/*"},
-      {verb::delete_, "/open311/v2/requests/x/y.xml", "/open311/v2/*"},
+      {verb::delete_, "/open311/v2/requests/x/y.xml", "/open311/v2/requests/*"},
       {verb::get, "/open311/v2", "/open311/v2/*"},
       {verb::get, "/open311/v2/", "/open311/v2/*"},
       {verb::get, "/open311/v2/private/x", "/open311/v2/private/*"},  // the longest prefix
@@ -67,6 +69,21 @@ TEST_F(RouterFallbackTest, AnotherMethodOnARouteStaysA405) {
   auto m = router_.Find(verb::post, "/open311/v2/services.xml");
   EXPECT_EQ(m.handler, nullptr);
   EXPECT_EQ(m.allowed, std::vector<verb>{verb::get});
+  EXPECT_EQ(m.wrong_method, nullptr);  // "/open311/v2" answers unmatched paths only
+  m = router_.Find(verb::delete_, "/api/v1/requests");
+  EXPECT_EQ(m.handler, nullptr);
+  EXPECT_EQ(m.wrong_method, nullptr);
+}
+
+TEST_F(RouterFallbackTest, AFallbackScopedToMethodsAnswersTheirWrongMethods) {
+  auto m = router_.Find(verb::post, "/open311/v2/requests/GU-1.json");
+  EXPECT_EQ(m.handler, nullptr);
+  EXPECT_EQ(m.allowed, std::vector<verb>{verb::get});
+  ASSERT_NE(m.wrong_method, nullptr);
+  // Paths it covers that no route matches: answered as before.
+  m = router_.Find(verb::get, "/open311/v2/requests/a/b");
+  EXPECT_NE(m.handler, nullptr);
+  EXPECT_EQ(m.pattern, "/open311/v2/requests/*");
 }
 
 TEST_F(RouterFallbackTest, FallbacksAreNotRoutes) {

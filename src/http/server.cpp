@@ -270,9 +270,15 @@ asio::awaitable<Response> Server::Dispatch(Request& req, const std::string& remo
         res = ctx.Problem(bhttp::status::internal_server_error, "Une erreur interne est survenue.");
       }
     } else if (!match.allowed.empty()) {
-      res = ctx.Problem(bhttp::status::method_not_allowed,
-                        "La méthode " + std::string(req.method_string()) +
-                            " n’est pas permise sur cette ressource.");
+      if (match.wrong_method) {
+        // A standard API under its own prefix answers in its own format.
+        ctx.allowed_methods = match.allowed;
+        res = co_await (*match.wrong_method)(ctx);
+      } else {
+        res = ctx.Problem(bhttp::status::method_not_allowed,
+                          "La méthode " + std::string(req.method_string()) +
+                              " n’est pas permise sur cette ressource.");
+      }
       std::string allow;
       for (auto m : match.allowed) {
         if (!allow.empty()) allow += ", ";
