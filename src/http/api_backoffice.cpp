@@ -745,11 +745,17 @@ void BackofficeApi::Audit(const Context& ctx, const Response& res) {
     }
   }
   if (!key.empty()) {
-    auto r = cases_.Get(key);
-    if (r.ok()) {
-      e.request_id = r->id;
-      e.citizen_id = r->citizen_id;
-      if (e.purpose.empty()) e.purpose = "Traitement de la demande " + r->reference;
+    // The handler resolved it already (VisibleRequest), unless it was created.
+    std::optional<Context::Subject> subject = ctx.subject;
+    if (!subject || (key != std::to_string(subject->request_id) && key != subject->reference)) {
+      subject.reset();
+      auto r = cases_.Get(key);
+      if (r.ok()) subject = Context::Subject{r->id, r->citizen_id, r->reference};
+    }
+    if (subject) {
+      e.request_id = subject->request_id;
+      e.citizen_id = subject->citizen_id;
+      if (e.purpose.empty()) e.purpose = "Traitement de la demande " + subject->reference;
     }
   }
   if (route == "/api/v1/search" || route == "/api/v1/inbox" || route == "/api/v1/requests") {

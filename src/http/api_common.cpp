@@ -78,6 +78,7 @@ Result<domain::Request> VisibleRequest(const Context& ctx, const domain::CaseSer
   if (!domain::ScopeOf(ctx.actor).Allows(*r)) {
     return Error::NotFound("Aucune demande ne correspond à « " + id_or_reference + " ».");
   }
+  ctx.subject = Context::Subject{r->id, r->citizen_id, r->reference};
   return r;
 }
 
