@@ -258,6 +258,10 @@ constexpr std::int64_t kAuditChainLock = 0x6775696368657432;  // "guichet2"
 
 // An FTS5 query matching every word of `text` (each quoted: the user's
 // punctuation is never FTS5 syntax). Empty when `text` has no word.
+// How many of the newest request documents, and of the newest messages, a
+// full-text search ranks when a query matches more (see SqlStore::Search).
+constexpr int kSearchWindow = 1000;
+
 std::string Fts5Query(const std::string& text) {
   std::string out, word;
   const auto flush = [&] {
@@ -1145,25 +1149,48 @@ Result<std::vector<domain::SearchHit>> SqlStore::Search(const std::string& text,
   } else {
     const std::string match = Fts5Query(text);
     if (match.empty()) return std::vector<domain::SearchHit>();
+    // Ranking every match of a common word costs a score and a request
+    // lookup per document, and FTS5's bm25() counts all the documents of
+    // each word first: half a second among 2M documents. So the newest
+    // kSearchWindow request documents (rowid -id: the newest is the most
+    // negative) and the newest kSearchWindow messages (rowid: event id) are
+    // ranked, by guichet_rank (BM25 without IDF, french_tokenizer.cpp). A
+    // rarer query — a name, a street — is ranked over all its matches.
     sql = std::string("SELECT ") + kRequestColumns +
-          ", snippet(search_fts, 1, '<mark>', '</mark>', '…', 16), -search_fts.rank FROM "
-          "search_fts JOIN requests ON requests.id = search_fts.request_id WHERE search_fts "
-          "MATCH ?";
-    params.emplace_back(match);
+          ", hits.doc, -hits.score FROM (SELECT * FROM (SELECT rowid AS doc, request_id, "
+          "guichet_rank(search_fts) AS score FROM search_fts WHERE search_fts MATCH ? AND rowid "
+          "< 0 ORDER BY rowid LIMIT ?) UNION ALL SELECT * FROM (SELECT rowid AS doc, request_id, "
+          "guichet_rank(search_fts) AS score FROM search_fts WHERE search_fts MATCH ? AND rowid "
+          "> 0 ORDER BY rowid DESC LIMIT ?)) hits "
+          "JOIN requests ON requests.id = hits.request_id WHERE 1 = 1";
+    params = {match, std::int64_t{kSearchWindow}, match, std::int64_t{kSearchWindow}};
     AppendScope(sql, params, scope, "requests.");
-    sql += " ORDER BY search_fts.rank LIMIT ?";
+    sql += " ORDER BY hits.score, hits.doc LIMIT ?";
   }
   // A request may match by several messages: fetch more, keep its best.
   params.emplace_back(std::int64_t{limit * 4});
+  const bool sqlite = dialect_ != sql::Dialect::kPostgres;
   return Read<std::vector<domain::SearchHit>>([&](sql::Connection& c) {
     std::vector<domain::SearchHit> out;
+    std::vector<std::int64_t> docs;  // SQLite: the document of each hit, for its snippet
     auto rows = c.Query(sql, params);
     while (rows->Next() && static_cast<int>(out.size()) < limit) {
-      domain::SearchHit hit{RequestFromRow(*rows), rows->Text(24), rows->Real(25)};
+      domain::SearchHit hit{RequestFromRow(*rows), sqlite ? "" : rows->Text(24), rows->Real(25)};
       const bool seen = std::any_of(out.begin(), out.end(), [&](const domain::SearchHit& h) {
         return h.request.id == hit.request.id;
       });
-      if (!seen) out.push_back(std::move(hit));
+      if (seen) continue;
+      if (sqlite) docs.push_back(rows->Int(24));
+      out.push_back(std::move(hit));
+    }
+    // The snippets of the page only: an auxiliary function runs per row.
+    for (size_t i = 0; i < docs.size(); ++i) {
+      const Value p[] = {params[0], docs[i]};
+      auto snippet = c.Query(
+          "SELECT snippet(search_fts, 1, '<mark>', '</mark>', '…', 16) FROM search_fts WHERE "
+          "search_fts MATCH ? AND rowid = ?",
+          p);
+      if (snippet->Next()) out[i].snippet = snippet->Text(0);
     }
     return out;
   });

@@ -15,6 +15,10 @@ namespace guichet::storage::sqlite {
 // write the search table). Returns an SQLite error code.
 int RegisterFrenchTokenizer(sqlite3* db);
 
+// Registers guichet_rank(search_fts), a ranking that costs only the row it
+// ranks (see french_tokenizer.cpp); SqlStore::Search orders by it.
+int RegisterSearchRank(sqlite3* db);
+
 // The tokens `text` indexes as, in order (for tests and diagnostics).
 std::vector<std::string> FrenchTokens(sqlite3* db, const std::string& text);
 

@@ -11,6 +11,7 @@ class FrenchTokenizerTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_EQ(sqlite3_open(":memory:", &db_), SQLITE_OK);
     ASSERT_EQ(RegisterFrenchTokenizer(db_), SQLITE_OK);
+    ASSERT_EQ(RegisterSearchRank(db_), SQLITE_OK);
   }
   void TearDown() override { sqlite3_close(db_); }
 
@@ -18,12 +19,12 @@ class FrenchTokenizerTest : public ::testing::Test {
     char* err = nullptr;
     ASSERT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << err;
   }
-  std::vector<std::int64_t> Match(const std::string& query) {
+  std::vector<std::int64_t> Match(const std::string& query,
+                                  const std::string& order = "rank") {
     std::vector<std::int64_t> out;
     sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db_, "SELECT rowid FROM t WHERE t MATCH ? ORDER BY rank", -1,
-                                 &stmt, nullptr),
-              SQLITE_OK);
+    const std::string sql = "SELECT rowid FROM t WHERE t MATCH ? ORDER BY " + order + ", rowid";
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
     sqlite3_bind_text(stmt, 1, query.c_str(), -1, SQLITE_TRANSIENT);
     while (sqlite3_step(stmt) == SQLITE_ROW) out.push_back(sqlite3_column_int64(stmt, 0));
     sqlite3_finalize(stmt);
@@ -79,6 +80,21 @@ TEST_F(FrenchTokenizerTest, KeepsOffsetsForSnippets) {
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)),
                "Un lampadaire <mark>éteint</mark> depuis lundi");
   sqlite3_finalize(stmt);
+}
+
+TEST_F(FrenchTokenizerTest, GuichetRankPrefersMoreHitsAndShorterDocuments) {
+  Exec("CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'guichet_french')");
+  Exec("INSERT INTO t (rowid, body) VALUES "
+       "(1, 'Lampadaire éteint rue Pasteur, le trottoir aussi est abîmé depuis des semaines'), "
+       "(2, 'Lampadaire éteint rue Pasteur'), "
+       "(3, 'Lampadaire éteint, lampadaires éteints'), "
+       "(4, 'Trottoir abîmé')");
+  // Every word is required; at the same length two hits of each beat one, and
+  // with the same hits a short passage beats a long one.
+  EXPECT_EQ(Match("lampadaires eteints", "guichet_rank(t)"), (std::vector<std::int64_t>{3, 2, 1}));
+  // Not a constant: the order differs from the rowid order, and a row without
+  // the words is not ranked at all.
+  EXPECT_EQ(Match("trottoir", "guichet_rank(t)"), (std::vector<std::int64_t>{4, 1}));
 }
 
 }  // namespace

@@ -82,10 +82,10 @@ SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
   sqlite3_busy_timeout(db_, 5000);
   // The search table's tokenizer (006_backoffice.sql) must exist before any
   // statement touches it, writers and readers alike.
-  if (RegisterFrenchTokenizer(db_) != SQLITE_OK) {
+  if (RegisterFrenchTokenizer(db_) != SQLITE_OK || RegisterSearchRank(db_) != SQLITE_OK) {
     sqlite3_close(db_);
     db_ = nullptr;
-    throw sql::DbError("cannot register the French full-text tokenizer");
+    throw sql::DbError("cannot register the French full-text tokenizer and ranking");
   }
   sqlite3_extended_result_codes(db_, 1);
   // Checkpoints mostly run on a thread of their own (SqlStore): by the time a
