@@ -28,7 +28,7 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_ready() {
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 1200); do
     curl -fs "http://127.0.0.1:$1/readyz" >/dev/null 2>&1 && return 0
     sleep 0.05
   done
@@ -44,6 +44,9 @@ for _ in $(seq 1 100); do grep -q ready "$TMP/smtp.log" 2>/dev/null && break; sl
 export GUICHET_DATABASE="sqlite:$TMP/guichet.db" GUICHET_CATALOGUE="$ROOT/catalogue"
 export GUICHET_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" GUICHET_ACCESS_LOG=false GUICHET_LOG_LEVEL=warn
 PORT=$(free_port)
+# The API needs credentials (issue #4): a key made for the run.
+"$BIN" migrate >"$TMP/migrate.log" 2>&1 || { cat "$TMP/migrate.log" >&2; exit 1; }
+KEY=$("$BIN" api-key create --name bench-outbox --scope api | tail -n1)
 # 1. Queue the notifications with the worker asleep (one pass at start, then an hour).
 GUICHET_LISTEN="127.0.0.1:$PORT" GUICHET_OUTBOX_INTERVAL_MS=3600000 "$BIN" serve >"$TMP/serve1.log" 2>&1 &
 SERVER=$!
@@ -52,8 +55,9 @@ wait_ready "$PORT"
 sleep 0.2
 for i in $(seq 1 "$N"); do
   printf '{"service":"question-generale","description":"Question %d","channel":"api","contact":{"email":"citoyen%d@example.org"}}\n' "$i" "$i"
-done | xargs -d '\n' -P 8 -I{} curl -fs -o /dev/null -X POST -H 'Content-Type: application/json' \
-  -d {} "http://127.0.0.1:$PORT/api/v1/requests"
+done | xargs -d '\n' -P 8 -I{} curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' \
+  -H "Authorization: Bearer $KEY" -d {} "http://127.0.0.1:$PORT/api/v1/requests" ||
+  { echo "bench: queueing the notifications failed (see $TMP/serve1.log)" >&2; exit 1; }
 kill -TERM "$SERVER"
 wait "$SERVER" || true
 
@@ -62,7 +66,11 @@ PORT=$(free_port)
 start=$(date +%s.%N)
 GUICHET_LISTEN="127.0.0.1:$PORT" GUICHET_OUTBOX_INTERVAL_MS=20 "$BIN" serve >"$TMP/serve2.log" 2>&1 &
 PIDS+=($!)
-while (($(find "$TMP/smtp" -name '*.eml' | wc -l) < N)); do sleep 0.05; done
+deadline=$((SECONDS + 600))
+while (($(find "$TMP/smtp" -name '*.eml' | wc -l) < N)); do
+  ((SECONDS < deadline)) || { echo "bench: not every notification delivered in 600 s" >&2; exit 1; }
+  sleep 0.05
+done
 end=$(date +%s.%N)
 python3 - "$N" "$start" "$end" <<'PY'
 import sys
