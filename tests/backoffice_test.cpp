@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <string>
@@ -172,6 +173,15 @@ TEST_P(BackofficeTest, SearchFoldsAccentsAndStemsFrenchWords) {
   EXPECT_EQ(hits[0]["request"]["reference"], Ref(bins));
 
   EXPECT_TRUE(Get("/api/v1/search?q=piscine%20municipale")["items"].empty());
+  // What Guichet wrote itself — the acknowledgement on every timeline — is
+  // not searched: it would match every request.
+  const json events = Get("/api/v1/requests/" + IdOf(lamp) + "/events")["items"];
+  const bool acknowledged = std::any_of(events.begin(), events.end(), [](const json& e) {
+    return e["author"] == "system" &&
+           e["body"].get<std::string>().find("bien reçu") != std::string::npos;
+  });
+  ASSERT_TRUE(acknowledged) << events.dump();
+  EXPECT_TRUE(Get("/api/v1/search?q=avons%20bien%20re%C3%A7u")["items"].empty());
   // The inbox filters on the same index.
   const json inbox = Get("/api/v1/inbox?q=lampadaires%20eglise&team=voirie")["items"];
   ASSERT_EQ(inbox.size(), 1u) << inbox.dump();
