@@ -19,8 +19,7 @@ class FrenchTokenizerTest : public ::testing::Test {
     char* err = nullptr;
     ASSERT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << err;
   }
-  std::vector<std::int64_t> Match(const std::string& query,
-                                  const std::string& order = "rank") {
+  std::vector<std::int64_t> Match(const std::string& query, const std::string& order = "rank") {
     std::vector<std::int64_t> out;
     sqlite3_stmt* stmt = nullptr;
     const std::string sql = "SELECT rowid FROM t WHERE t MATCH ? ORDER BY " + order + ", rowid";
@@ -84,11 +83,12 @@ TEST_F(FrenchTokenizerTest, KeepsOffsetsForSnippets) {
 
 TEST_F(FrenchTokenizerTest, GuichetRankPrefersMoreHitsAndShorterDocuments) {
   Exec("CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'guichet_french')");
-  Exec("INSERT INTO t (rowid, body) VALUES "
-       "(1, 'Lampadaire éteint rue Pasteur, le trottoir aussi est abîmé depuis des semaines'), "
-       "(2, 'Lampadaire éteint rue Pasteur'), "
-       "(3, 'Lampadaire éteint, lampadaires éteints'), "
-       "(4, 'Trottoir abîmé')");
+  Exec(
+      "INSERT INTO t (rowid, body) VALUES "
+      "(1, 'Lampadaire éteint rue Pasteur, le trottoir aussi est abîmé depuis des semaines'), "
+      "(2, 'Lampadaire éteint rue Pasteur'), "
+      "(3, 'Lampadaire éteint, lampadaires éteints'), "
+      "(4, 'Trottoir abîmé')");
   // Every word is required; at the same length two hits of each beat one, and
   // with the same hits a short passage beats a long one.
   EXPECT_EQ(Match("lampadaires eteints", "guichet_rank(t)"), (std::vector<std::int64_t>{3, 2, 1}));
