@@ -169,6 +169,7 @@ HttpResponse Http(unsigned short port, const std::string& method, const std::str
     std::string name(f.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     out.headers[name] = std::string(f.value());
+    if (name == "set-cookie") out.set_cookies.emplace_back(f.value());
   }
   out.body = std::move(res.body());
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);

@@ -54,7 +54,8 @@ unsigned short FreePort();
 
 struct HttpResponse {
   int status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
+  std::map<std::string, std::string> headers;  // lower-case names; the last of a repeated one
+  std::vector<std::string> set_cookies;        // every Set-Cookie, in order
   std::string body;
   nlohmann::json Json() const { return nlohmann::json::parse(body, nullptr, false); }
   std::string Header(const std::string& lower_name) const {
