@@ -34,23 +34,9 @@ class Provider {
     if (!std::filesystem::exists(dir + "/node_modules/oidc-provider")) {
       throw std::runtime_error("oidc-provider absent: run `npm ci` in tests/oidc");
     }
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      if (chdir(dir.c_str()) != 0) _exit(127);
-      const std::string port = std::to_string(port_);
-      execlp("node", "node", "provider.mjs", port.c_str(), kRedirectUri,
-             static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
     std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    close(out[0]);
+    pid_ = SpawnAndReadFirstLine({"node", "provider.mjs", std::to_string(port_), kRedirectUri}, dir,
+                                 line);
     if (line != "ready") {
       Stop();
       throw std::runtime_error("provider.mjs did not start: " + line);

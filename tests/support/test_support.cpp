@@ -312,4 +312,27 @@ int ServerProcess::Stop(int sig) {
   return code;
 }
 
+pid_t SpawnAndReadFirstLine(const std::vector<std::string>& argv, const std::string& cwd,
+                            std::string& first_line) {
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(127);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  close(out[1]);
+  first_line.clear();
+  char c;
+  while (read(out[0], &c, 1) == 1 && c != '\n') first_line += c;
+  close(out[0]);
+  return pid;
+}
+
 }  // namespace guichet::testing

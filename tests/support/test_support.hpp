@@ -116,4 +116,10 @@ int RunGuichet(const std::vector<std::string>& args, const std::map<std::string,
 
 std::string GuichetBinary();
 
+// Starts `argv` (argv[0] an absolute path or looked up in PATH) in `cwd`
+// with its stdout piped, and reads its first line (a helper server's
+// "ready"). Returns the child's pid; the caller stops it (SIGTERM, waitpid).
+pid_t SpawnAndReadFirstLine(const std::vector<std::string>& argv, const std::string& cwd,
+                            std::string& first_line);
+
 }  // namespace guichet::testing

@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "channels/curl_body.hpp"
 #include "core/digest.hpp"
 
 namespace guichet::channels::oidc {
@@ -29,14 +30,6 @@ Error Refused(std::string cause) {
                std::move(cause));
 }
 
-size_t Collect(char* data, size_t size, size_t n, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  const size_t len = size * n;
-  if (out->size() + len > kMaxAnswer) return 0;  // aborts the transfer
-  out->append(data, len);
-  return len;
-}
-
 struct Answer {
   long status = 0;
   std::string body;
@@ -53,7 +46,7 @@ Result<Answer> Fetch(const std::string& url, const std::string* form = nullptr,
   curl_easy_setopt(h.get(), CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h.get(), CURLOPT_TIMEOUT, kTimeoutSeconds);
   curl_easy_setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, &CollectUpTo<kMaxAnswer>);
   curl_easy_setopt(h.get(), CURLOPT_WRITEDATA, &a.body);
   if (form) {
     curl_easy_setopt(h.get(), CURLOPT_POSTFIELDS, form->c_str());
