@@ -50,7 +50,9 @@ TEST_P(DurabilityTest, EveryAcknowledgedRequestSurvivesSigkill) {
     });
   }
   // Let the load build up, then kill without warning while writes are in flight.
-  for (int i = 0; i < 100; ++i) {
+  // Up to 30 s: a loaded machine (CI, or a build beside the tests) may need
+  // them to reach a few hundred acknowledged writes.
+  for (int i = 0; i < 1500; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     std::lock_guard lock(mu);
     if (acknowledged.size() >= 300) break;

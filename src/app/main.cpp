@@ -92,6 +92,17 @@ domain::IdentityOptions IdentityOptionsOf(const app::Config& c) {
   return o;
 }
 
+// Account emails go through the outbox (SMTP, retries, dead letters) when
+// SMTP is configured; otherwise into the file drop (development, tests).
+// Throws std::runtime_error when the drop directory cannot be created.
+std::unique_ptr<domain::AccountMailer> AccountMailerOf(const app::Config& c, domain::Store& store,
+                                                       const Clock& clock) {
+  if (!c.outbox.smtp_url.empty()) {
+    return std::make_unique<domain::OutboxAccountMailer>(store, clock);
+  }
+  return std::make_unique<app::MailDrop>(c.mail_drop_dir);
+}
+
 int Migrate(const app::Config& c, bool quiet) {
   try {
     for (const auto& name : storage::MigrateDatabase(UrlOf(c))) {
@@ -157,9 +168,9 @@ int Serve(const app::Config& c) {
   procedures.Register(router);
   domain::ApiKeyService api_keys(*store, clock);
   // Identity: sessions, accounts, and the guard that checks every route.
-  std::unique_ptr<app::MailDrop> mailer;
+  std::unique_ptr<domain::AccountMailer> mailer;
   try {
-    mailer = std::make_unique<app::MailDrop>(c.mail_drop_dir);
+    mailer = AccountMailerOf(c, *store, clock);
   } catch (const std::exception& e) {
     http::LogEvent(spdlog::level::critical, "dépôt des courriels impossible",
                    {{"dir", c.mail_drop_dir}, {"cause", e.what()}});
@@ -313,9 +324,9 @@ int Agents(const app::Config& c, const std::function<int(domain::IdentityService
   try {
     auto store = storage::OpenStore(UrlOf(c), 1);
     SystemClock clock;
-    app::MailDrop mailer(c.mail_drop_dir);
+    auto mailer = AccountMailerOf(c, *store, clock);
     storage::SqlIdentityStore identities(*store);
-    domain::IdentityService identity(identities, *store, mailer, clock, IdentityOptionsOf(c));
+    domain::IdentityService identity(identities, *store, *mailer, clock, IdentityOptionsOf(c));
     return run(identity);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "guichet: %s\n", e.what());

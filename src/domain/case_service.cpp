@@ -332,6 +332,15 @@ void CaseService::Create(NewRequest in, Actor actor, std::optional<Idempotency> 
        in_same_tx = std::move(in.in_same_tx)](WriteTx& tx) -> Status {
         // The op may run twice (see Store::Write): start from the captured request.
         Request r = base;
+        if (r.citizen_id) {
+          // A known citizen's request carries their details, so an answer can go out on
+          // the channel they prefer whatever channel they wrote on (an email → an SMS).
+          if (auto c = tx.FindCitizen(*r.citizen_id)) {
+            if (r.contact.name.empty()) r.contact.name = c->name;
+            if (r.contact.email.empty()) r.contact.email = c->email;
+            if (r.contact.phone.empty()) r.contact.phone = c->phone;
+          }
+        }
         if (idem) {
           std::int64_t existing = 0;
           GUICHET_TRY(CheckIdempotency(tx, kRequestsScope, *idem, existing));

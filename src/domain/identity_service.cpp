@@ -180,18 +180,27 @@ Status IdentityService::SignUp(const std::string& raw_email, const std::string& 
                           "\n\nSi vous n’avez rien demandé, ignorez ce message.\n");
 }
 
-Result<IssuedSession> IdentityService::VerifyEmail(const std::string& token) {
+Result<std::int64_t> IdentityService::ClaimLink(const std::string& token,
+                                                AccountToken::Purpose purpose) {
   if (token.empty() || token.size() > 100) return BadLink();
   const Timestamp now = clock_.Now();
   const std::string hash = Sha256Hex(token);
   std::int64_t citizen_id = 0;
   auto claimed = identities_.WriteSync([&](IdentityTx& tx) -> Status {
-    auto t = tx.ClaimToken(hash, AccountToken::Purpose::kVerify, now);
+    auto t = tx.ClaimToken(hash, purpose, now);
     if (!t.ok()) return t.error();
     citizen_id = t->citizen_id;
     return Status::Ok();
   });
   if (!claimed.ok()) return BadLink();
+  return citizen_id;
+}
+
+Result<IssuedSession> IdentityService::VerifyEmail(const std::string& token) {
+  auto claimed = ClaimLink(token, AccountToken::Purpose::kVerify);
+  if (!claimed.ok()) return claimed.error();
+  const std::int64_t citizen_id = *claimed;
+  const Timestamp now = clock_.Now();
   auto acc = identities_.GetCitizen(citizen_id);
   if (!acc.ok()) return acc.error();
   acc->email_verified_at = now;
@@ -244,17 +253,10 @@ Status IdentityService::SendMagicLink(const std::string& raw_email) {
 }
 
 Result<IssuedSession> IdentityService::ConsumeMagicLink(const std::string& token) {
-  if (token.empty() || token.size() > 100) return BadLink();
+  auto claimed = ClaimLink(token, AccountToken::Purpose::kMagic);
+  if (!claimed.ok()) return claimed.error();
+  const std::int64_t citizen_id = *claimed;
   const Timestamp now = clock_.Now();
-  const std::string hash = Sha256Hex(token);
-  std::int64_t citizen_id = 0;
-  auto claimed = identities_.WriteSync([&](IdentityTx& tx) -> Status {
-    auto t = tx.ClaimToken(hash, AccountToken::Purpose::kMagic, now);
-    if (!t.ok()) return t.error();
-    citizen_id = t->citizen_id;
-    return Status::Ok();
-  });
-  if (!claimed.ok()) return BadLink();
   auto acc = identities_.GetCitizen(citizen_id);
   if (!acc.ok()) return acc.error();
   if (!acc->email_verified_at) {

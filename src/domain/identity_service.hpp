@@ -159,6 +159,9 @@ class IdentityService {
 
  private:
   Result<IssuedSession> OpenSession(SessionKind kind, std::int64_t subject, Actor actor);
+  // Claims a single-use link token of `purpose`: the citizen it was issued
+  // to, or BadLink() (unknown, used, expired or malformed alike).
+  Result<std::int64_t> ClaimLink(const std::string& token, AccountToken::Purpose purpose);
   Result<Actor> ActorOf(const Session& s);
   std::string IssueToken(AccountToken::Purpose purpose, std::int64_t citizen_id, Timestamp ttl,
                          Status& status);

@@ -737,4 +737,10 @@ Result<Request> MemoryStore::FindOpenRequestByPhone(const std::string& phone) {
 }
 // --- end outbox --------------------------------------------------------------
 
+Status SeedGeneralContact(WriteTx& tx) {
+  GUICHET_TRY(tx.UpsertTeam({"accueil", "Accueil", ""}));
+  GUICHET_TRY(tx.UpsertService({"question-generale", "Question", "", "accueil", 15, true}));
+  return Status::Ok();
+}
+
 }  // namespace guichet::domain

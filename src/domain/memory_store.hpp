@@ -96,4 +96,8 @@ class MemoryStore final : public Store {
   State state_;  // GUARDED_BY(mu_)
 };
 
+// For unit tests: the `accueil` team and its general-contact service
+// `question-generale` (a 15-day delay), which mail, SMS and outbox tests use.
+Status SeedGeneralContact(WriteTx& tx);
+
 }  // namespace guichet::domain

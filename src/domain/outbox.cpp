@@ -65,9 +65,16 @@ std::vector<Channel> SplitChannels(std::string_view text) {
   return out;
 }
 
-std::string MessageIdOf(const OutboxMessage& m, std::string_view domain) {
-  return "guichet." + std::to_string(m.id) + "." + std::to_string(m.created_at) + "@" +
-         std::string(domain);
+std::string MessageIdOf(const OutboxMessage& m, std::string_view reference,
+                        std::string_view domain) {
+  const std::string tail =
+      reference.empty() ? std::to_string(m.created_at) : std::string(reference);
+  return "outbox-" + std::to_string(m.id) + "." + tail + "@" + std::string(domain);
+}
+
+std::string InReplyToOf(const Event& e) {
+  const auto data = nlohmann::json::parse(e.data_json, nullptr, false);
+  return data.is_object() ? StringField(data, "in_reply_to") : std::string();
 }
 
 std::string AddressOn(Channel c, const Request& r) {

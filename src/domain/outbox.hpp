@@ -45,6 +45,9 @@ struct OutboxMessage {
   Timestamp created_at = 0;
   Timestamp updated_at = 0;
   std::optional<Timestamp> sent_at;
+  // Not stored: the Message-ID this message answers (an acknowledgement's
+  // `data.in_reply_to`), filled by the worker from the row's event.
+  std::string in_reply_to;
 };
 
 // The outbox rule: the row an appended event (with its id set) must add, or
@@ -57,7 +60,13 @@ std::vector<Channel> SplitChannels(std::string_view text);
 
 // The stable Message-ID of a row (without angle brackets): the same for
 // every attempt, so a receiver can drop a copy sent again after a crash.
-std::string MessageIdOf(const OutboxMessage& m, std::string_view domain);
+// `outbox-ID.REFERENCE@domain` when the row belongs to a request, so that a
+// citizen's reply (In-Reply-To/References) or a bounce threads onto it — the
+// form channels/mail/intake reads; `outbox-ID.CREATED@domain` otherwise.
+std::string MessageIdOf(const OutboxMessage& m, std::string_view reference,
+                        std::string_view domain);
+// The Message-ID an event's data says it answers (`in_reply_to`), or empty.
+std::string InReplyToOf(const Event& e);
 
 // Where the next attempt goes after `m.channel` failed for good: the first
 // channel of `chain` not tried yet for which the request has an address.

@@ -199,4 +199,22 @@ void OutboxService::Retry(std::int64_t id, Actor actor, Done<OutboxMessage> done
       Deliver(out, std::move(done)));
 }
 
+OutboxAccountMailer::OutboxAccountMailer(Store& store, const Clock& clock)
+    : store_(store), clock_(clock) {}
+
+Status OutboxAccountMailer::Send(const std::string& to, const std::string& subject,
+                                 const std::string& text) {
+  OutboxMessage m;
+  m.channel = Channel::kEmail;
+  m.recipient = to;
+  m.subject = subject;
+  m.body = text;
+  m.state = OutboxState::kPending;
+  m.created_at = m.updated_at = m.next_attempt_at = clock_.Now();
+  return store_.WriteSync([&m](WriteTx& tx) -> Status {
+    GUICHET_TRY(tx.InsertOutbox(m));
+    return Status::Ok();
+  });
+}
+
 }  // namespace guichet::domain

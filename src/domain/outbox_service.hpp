@@ -13,6 +13,7 @@
 #include "core/result.hpp"
 #include "domain/access.hpp"
 #include "domain/case_service.hpp"
+#include "domain/identity.hpp"
 #include "domain/outbox.hpp"
 #include "domain/store.hpp"
 
@@ -60,6 +61,21 @@ class OutboxService {
   Store& store_;
   const Clock& clock_;
   const OutboxPolicy policy_;
+};
+
+// Account emails (invitations, password resets, address checks) as outbox
+// rows without a request, so they go out over SMTP with retries and dead
+// letters like every other message. Used when SMTP is configured; without
+// it app::MailDrop writes files instead. Thread-safe (the store is).
+class OutboxAccountMailer final : public AccountMailer {
+ public:
+  OutboxAccountMailer(Store& store, const Clock& clock);
+  // kUnavailable etc. when the row cannot be written; Ok once it is queued.
+  Status Send(const std::string& to, const std::string& subject, const std::string& text) override;
+
+ private:
+  Store& store_;
+  const Clock& clock_;
 };
 
 }  // namespace guichet::domain

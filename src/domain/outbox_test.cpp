@@ -23,14 +23,7 @@ Result<T> Sync(const std::function<void(Done<T>)>& start) {
 class OutboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(store_
-                    .WriteSync([](WriteTx& tx) -> Status {
-                      GUICHET_TRY(tx.UpsertTeam({"accueil", "Accueil", ""}));
-                      GUICHET_TRY(tx.UpsertService(
-                          {"question-generale", "Question", "", "accueil", 15, true}));
-                      return Status::Ok();
-                    })
-                    .ok());
+    ASSERT_TRUE(store_.WriteSync(SeedGeneralContact).ok());
     ASSERT_TRUE(cases_.LoadCatalogue().ok());
   }
 
@@ -239,6 +232,21 @@ TEST_F(OutboxTest, ALostClaimIsNotMarked) {
   EXPECT_TRUE(Complete(second[0], Delivery::Sent()).ok());
 }
 
+TEST_F(OutboxTest, AnAccountMailIsQueuedWithoutARequestAndClaimedLikeAnyOther) {
+  OutboxAccountMailer mailer(store_, clock_);
+  ASSERT_TRUE(mailer.Send("agent@ville.example", "Votre compte", "Bienvenue.").ok());
+  const auto claimed = Claim();
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_FALSE(claimed[0].request_id);
+  EXPECT_EQ(claimed[0].channel, Channel::kEmail);
+  EXPECT_EQ(claimed[0].recipient, "agent@ville.example");
+  EXPECT_EQ(claimed[0].subject, "Votre compte");
+  EXPECT_EQ(claimed[0].body, "Bienvenue.");
+  auto done = Complete(claimed[0], Delivery::Sent("x"));
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->state, OutboxState::kSent);
+}
+
 TEST(NextRoute, SkipsTriedChannelsAndChannelsWithoutAddress) {
   Request r;
   r.contact = {"Jeanne", "", "+33612345678"};
@@ -269,7 +277,19 @@ TEST(MessageIdOf, IsStablePerRow) {
   OutboxMessage m;
   m.id = 7;
   m.created_at = 123;
-  EXPECT_EQ(MessageIdOf(m, "ville.example"), "guichet.7.123@ville.example");
+  EXPECT_EQ(MessageIdOf(m, "GU-2026-7KQ4MX", "ville.example"),
+            "outbox-7.GU-2026-7KQ4MX@ville.example");
+  EXPECT_EQ(MessageIdOf(m, "", "ville.example"), "outbox-7.123@ville.example");
+}
+
+TEST(InReplyToOf, ReadsTheAnsweredMessageIdFromTheEventData) {
+  Event e;
+  e.data_json = R"({"delivery":"pending","in_reply_to":"m1@x"})";
+  EXPECT_EQ(InReplyToOf(e), "m1@x");
+  e.data_json = "{}";
+  EXPECT_EQ(InReplyToOf(e), "");
+  e.data_json = "not json";
+  EXPECT_EQ(InReplyToOf(e), "");
 }
 
 }  // namespace

@@ -36,8 +36,9 @@ bool IsReserved(std::string_view path) {
 
 bool IsClientRoute(std::string_view path) {
   if (path == "/" || path == "/index.html") return true;
-  for (std::string_view p :
-       {"/demarches", "/suivi", "/qualite", "/agents", "/accessibilite", "/mentions-legales"}) {
+  // /compte/verifier and /connexion/lien are the links of the account mails.
+  for (std::string_view p : {"/demarches", "/suivi", "/qualite", "/agents", "/compte", "/connexion",
+                             "/accessibilite", "/mentions-legales"}) {
     if (StartsWithSegment(path, p)) return true;
   }
   return false;

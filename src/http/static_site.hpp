@@ -2,10 +2,10 @@
 // content type, an ETag (size and modification time) and 304 answers;
 // Vite's hashed assets (/assets/…) cached for a year as immutable,
 // everything else revalidated (index.html: no-cache); the portal's client
-// routes (/, /demarches/…, /suivi, /qualite, /agents/…) answered with
-// index.html. It never answers for the API or the probes: under /api/,
-// /open311/, /healthz, /readyz and /metrics an unknown path stays a 404
-// problem. Every answer carries the security headers (CSP without any
+// routes (/, /demarches/…, /suivi, /qualite, /agents/…, /compte/…,
+// /connexion/…) answered with index.html. It never answers for the API or
+// the probes: under /api/, /open311/, /healthz, /readyz and /metrics an
+// unknown path stays a 404 problem. Every answer carries the security headers (CSP without any
 // third-party host but the configured tile server).
 #pragma once
 

@@ -1,5 +1,7 @@
 #include "workers/outbox_worker.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <future>
 #include <stdexcept>
 
@@ -50,6 +52,33 @@ void OutboxWorker::Nudge() {
   cv_.notify_all();
 }
 
+std::string OutboxWorker::InReplyTo(const domain::OutboxMessage& m) {
+  if (!m.request_id || !m.event_id) return {};
+  auto events = store_.ListEvents(*m.request_id);
+  if (!events.ok()) return {};
+  for (const auto& e : *events) {
+    if (e.id == *m.event_id) return domain::InReplyToOf(e);
+  }
+  return {};
+}
+
+bool OutboxWorker::Bounced(const domain::OutboxMessage& m) {
+  // The mail side records bounces of our mail; sending there again would
+  // only bounce again, so the fallback chain takes over at once.
+  if (m.channel != domain::Channel::kEmail) return false;
+  std::string address = m.recipient;  // the mail side records addresses in lower case
+  std::transform(address.begin(), address.end(), address.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  // The store reads failing addresses in a transaction only (the mail side
+  // writes them there); one short transaction per email sent.
+  bool failing = false;
+  const Status s = store_.WriteSync([&address, &failing](domain::WriteTx& tx) -> Status {
+    failing = tx.FindFailingAddress(address).has_value();
+    return Status::Ok();
+  });
+  return s.ok() && failing;
+}
+
 Result<int> OutboxWorker::RunOnce() {
   std::promise<Result<std::vector<domain::OutboxMessage>>> claimed_p;
   auto claimed_f = claimed_p.get_future();
@@ -58,17 +87,21 @@ Result<int> OutboxWorker::RunOnce() {
   if (!claimed.ok()) return claimed.error();
   int sent = 0;
   std::vector<std::future<Result<domain::OutboxMessage>>> marks;
-  for (const auto& m : *claimed) {
+  for (const auto& claimed_row : *claimed) {
+    domain::OutboxMessage m = claimed_row;
     std::optional<domain::Request> request;
     if (m.request_id) {
       auto r = store_.GetRequest(*m.request_id);
       if (r.ok()) request = std::move(*r);
     }
+    if (m.channel == domain::Channel::kEmail) m.in_reply_to = InReplyTo(m);
     auto it = senders_.find(m.channel);
-    domain::Delivery d = it == senders_.end()
-                             ? domain::Delivery::Permanent("canal sans moyen d’envoi : " +
+    domain::Delivery d =
+        it == senders_.end() ? domain::Delivery::Permanent("canal sans moyen d’envoi : " +
                                                            std::string(ToString(m.channel)))
-                             : it->second->Send(m, request ? &*request : nullptr);
+        : Bounced(m)
+            ? domain::Delivery::Permanent("adresse en échec (rebonds reçus) : " + m.recipient)
+            : it->second->Send(m, request ? &*request : nullptr);
     if (d.outcome == domain::Delivery::Outcome::kSent) ++sent;
     // Marks are group-committed while the next message goes out.
     auto p = std::make_shared<std::promise<Result<domain::OutboxMessage>>>();

@@ -37,6 +37,11 @@ class OutboxWorker {
   Result<int> RunOnce();
 
  private:
+  // The Message-ID the row's event answers (an acknowledgement), or empty.
+  std::string InReplyTo(const domain::OutboxMessage& m);
+  // Whether the mail side recorded bounces for this email address.
+  bool Bounced(const domain::OutboxMessage& m);
+
   domain::OutboxService& outbox_;
   domain::Store& store_;
   std::map<domain::Channel, domain::Sender*> senders_;

@@ -9,6 +9,7 @@ import { ProcedurePage } from "./pages/ProcedurePage";
 import { TrackPage } from "./pages/TrackPage";
 import { QualityPage } from "./pages/QualityPage";
 import { AgentsPage } from "./pages/AgentsPage";
+import { AccountPage, MailLinkPage } from "./pages/AccountPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 
 function Layout() {
@@ -46,6 +47,7 @@ function Layout() {
           { text: "Démarches", linkProps: { to: "/" }, isActive: path === "/" || path.startsWith("/demarches") },
           { text: "Suivre ma demande", linkProps: { to: "/suivi" }, isActive: path.startsWith("/suivi") },
           { text: "Qualité du service", linkProps: { to: "/qualite" }, isActive: path.startsWith("/qualite") },
+          { text: "Mon compte", linkProps: { to: "/compte" }, isActive: path.startsWith("/compte") || path.startsWith("/connexion") },
           { text: "Espace agents", linkProps: { to: "/agents" }, isActive: path.startsWith("/agents") },
         ]}
       />
@@ -56,6 +58,9 @@ function Layout() {
           <Route path="/suivi" element={<TrackPage />} />
           <Route path="/qualite" element={<QualityPage />} />
           <Route path="/agents/*" element={<AgentsPage />} />
+          <Route path="/compte" element={<AccountPage />} />
+          <Route path="/compte/verifier" element={<MailLinkPage kind="verify" />} />
+          <Route path="/connexion/lien" element={<MailLinkPage kind="magic" />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </main>

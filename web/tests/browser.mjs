@@ -1,15 +1,20 @@
 // The browser tests of the portal (issue #7), run by ctest (`web_browser`):
 // (1) a citizen without an account reports a pothole with a photo and a map
-// position, then follows it by reference; (3) once the town hall closes it
-// (through the API here: the agents' back-office waits for identity), rates
-// the answer; (4) the quality page shows the new figures. axe-core runs on
+// position, then follows it by reference; (2) an agent logs in with a TOTP
+// code, finds it in the inbox, answers it and moves it to resolved; (3) the
+// citizen sees the answer and rates it; (4) the quality page shows the new
+// figures. axe-core runs on
 // every page visited, which must show no violation; no request may leave
 // for another host; the phone-sized viewport and the keyboard are checked.
 // Prints one line per step; exits 1 at the first failure.
 import assert from "node:assert/strict";
+import { Secret, TOTP } from "otpauth";
 import { axe, launchBrowser, newPage, PNG, startServer } from "./harness.mjs";
 
 const EMAIL = "jeanne.martin@example.org";
+const AGENT = "paul.voirie@mairie-exemple.fr";
+const AGENT_PASSWORD = "Chaussee-Bitume-Rouleau-2026!";
+let agent = null; // the agent's own browser context
 let step = 0;
 let failed = false;
 let current = null; // the page of the step, for a screenshot when it fails
@@ -114,7 +119,7 @@ try {
     assert.match(await page.locator("main").innerText(), /au plus tard le \d{1,2} \S+ \d{4}/);
     await accessible(page, "the receipt");
     // What the server stored: the position and the photo.
-    const stored = await server.api("GET", `/api/v1/requests/${reference}`);
+    const stored = await server.api("GET", `/api/v1/requests/${reference}`, undefined, await server.apiKey());
     assert.equal(stored.status, 200);
     assert.ok(stored.json.location && Number.isFinite(stored.json.location.lat), "the request has a position");
     assert.equal(stored.json.location.address, "12 rue de la République");
@@ -148,16 +153,78 @@ try {
     assert.match(await page.getByTestId("historique").innerText(), /Le trou s’est agrandi depuis hier\./);
   });
 
-  await check("once the town hall has fixed it, the citizen rates the answer", async () => {
-    const moved = await server.api("POST", `/api/v1/requests/${reference}/transitions`, {
-      to: "resolu",
-      comment: "Le nid-de-poule a été rebouché.",
-    });
-    assert.equal(moved.status, 200, moved.text);
+  await check("an agent logs in with a TOTP code and finds the pothole in the inbox", async () => {
+    const secret = await server.createAgent({ name: "Paul Voirie", email: AGENT, password: AGENT_PASSWORD, team: "voirie:supervisor" });
+    assert.ok(secret, "a supervisor gets a TOTP secret");
+    agent = await newPage(browser, server.base);
+    const a = agent.page;
+    current = a;
+    await a.goto(server.base + "/agents");
+    await a.getByRole("heading", { level: 1, name: "Espace agents" }).waitFor();
+    await accessible(a, "the agents' login");
+    await a.getByLabel("Adresse électronique").fill(AGENT);
+    await a.getByLabel("Mot de passe").fill(AGENT_PASSWORD);
+    // Without the second factor the login is refused, and it says so.
+    await a.getByRole("button", { name: "Se connecter" }).click();
+    await a.locator("[aria-live=assertive] .fr-alert--error").waitFor();
+    const totp = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 });
+    await a.getByLabel(/Code de vérification/).fill(totp.generate());
+    await a.getByRole("button", { name: "Se connecter" }).click();
+    await a.getByRole("heading", { level: 1, name: "Boîte de réception" }).waitFor();
+    const row = a.getByTestId("boite").getByRole("row", { name: new RegExp(reference) });
+    await row.waitFor();
+    assert.match(await row.innerText(), /Site web/);
+    await a.getByRole("button", { name: /^Toutes : \d+/ }).waitFor();
+    await accessible(a, "the inbox");
+    // Keyboard: the row's link takes the focus, the arrows keep it on a row, Enter opens it.
+    await a.getByRole("link", { name: reference }).focus();
+    await a.keyboard.press("ArrowDown");
+    assert.equal(await a.evaluate(() => document.activeElement?.textContent?.trim()), reference);
+    await a.keyboard.press("Enter");
+    await a.getByRole("heading", { level: 1, name: `Demande ${reference}` }).waitFor();
+  });
+
+  await check("the agent answers the citizen and moves the request to resolved", async () => {
+    const a = agent.page;
+    await a.getByTestId("historique-agent").getByText("Un trou profond sur la voie cyclable", { exact: false }).waitFor();
+    await accessible(a, "the request page");
+    await a.getByLabel("Canal de la réponse").selectOption("email");
+    await a.getByLabel("Message au citoyen").fill("Bonjour, l’équipe voirie rebouche le trou cette semaine.");
+    await a.getByRole("button", { name: "Envoyer la réponse" }).click();
+    await a.getByText("La réponse est enregistrée et part vers le citoyen.").waitFor();
+    assert.match(await a.getByTestId("historique-agent").innerText(), /Réponse envoyée[\s\S]*l’équipe voirie rebouche le trou/);
+    await a.getByLabel("Note (jamais montrée au citoyen)").fill("Équipe de Paul, mardi matin.");
+    await a.getByRole("button", { name: "Ajouter la note" }).click();
+    await a.getByText("La note interne est ajoutée.").waitFor();
+    await a.getByRole("button", { name: "Me l’affecter" }).click();
+    await a.getByText("L’affectation est enregistrée.").waitFor();
+    await a.getByLabel("Nouveau statut").selectOption({ label: "Marquer comme résolu" });
+    await a.getByLabel(/Commentaire au citoyen/).fill("Le nid-de-poule a été rebouché.");
+    await a.getByRole("button", { name: "Appliquer" }).click();
+    await a.getByText("Le statut de la demande a changé.").waitFor();
+    assert.equal((await a.getByTestId("statut-agent").textContent()).trim(), "resolu");
+    await accessible(a, "the resolved request");
+    // Search finds it, the words highlighted.
+    await a.getByRole("link", { name: "Rechercher" }).click();
+    await a.getByLabel("Mots cherchés").fill("trou profond");
+    await a.getByRole("button", { name: "Rechercher", exact: true }).click();
+    await a.getByTestId("resultats").getByRole("link", { name: new RegExp(reference) }).waitFor();
+    assert.ok((await a.getByTestId("resultats").locator("mark").count()) > 0, "the matches are highlighted");
+    await accessible(a, "the search results");
+    await a.getByRole("button", { name: "Se déconnecter" }).click();
+    await a.getByRole("button", { name: "Se connecter" }).waitFor();
+    const after = await a.evaluate(async () => (await fetch("/api/v1/inbox")).status);
+    assert.equal(after, 401, "the session is closed");
+    await agent.context.close();
+    current = page;
+  });
+
+  await check("the citizen sees the answer and rates it", async () => {
     await page.getByRole("button", { name: "Suivre une autre demande" }).click();
     await page.getByLabel(/Adresse électronique ou téléphone/).fill(EMAIL);
     await page.getByRole("button", { name: "Afficher ma demande" }).click();
     await page.getByTestId("statut").getByText("Résolu").waitFor();
+    assert.match(await page.getByTestId("historique").innerText(), /l’équipe voirie rebouche le trou cette semaine/);
     await page.getByRole("heading", { level: 3, name: "Votre avis sur la réponse" }).waitFor();
     await accessible(page, "the rating form");
     await page.getByLabel("4 — Satisfait").check({ force: true });
@@ -191,10 +258,40 @@ try {
     assert.match(csv.text, /signalement-voirie,Signaler un problème sur la voie publique,30j,1,1,/);
   });
 
-  await check("the agents' space says it waits for identity (no pretend login)", async () => {
-    await page.goto(server.base + "/agents");
-    await page.getByText("Connexion pas encore disponible").waitFor();
-    await accessible(page, "the agents' page");
+  await check("the citizen creates an account, sees « Mes demandes » (empty: the earlier report is not attached), sets preferences, logs out and back in by a magic link", async () => {
+    await page.getByRole("link", { name: "Mon compte" }).first().click();
+    await page.getByRole("heading", { level: 1, name: "Mon compte" }).waitFor();
+    await accessible(page, "the account login");
+    await page.getByRole("button", { name: "Créer un compte" }).click();
+    await page.getByLabel("Nom et prénom (facultatif)").fill("Jeanne Martin");
+    await page.getByLabel("Adresse électronique").fill(EMAIL);
+    await page.getByLabel("Mot de passe").fill("Pavés-Trottoir-Lampadaire-2026");
+    await accessible(page, "the sign-up form");
+    await page.getByRole("button", { name: "Créer mon compte" }).click();
+    await page.getByText("Un message de confirmation vient d’être envoyé", { exact: false }).waitFor();
+    const verify = await server.mailLink(/https?:\/\/[^\s/]+(\/compte\/verifier\?token=[A-Za-z0-9_-]+)/);
+    await page.goto(server.base + verify);
+    await page.getByRole("heading", { level: 2, name: "Mes demandes" }).waitFor();
+    await page.getByText(`Connecté en tant que`, { exact: false }).waitFor();
+    await accessible(page, "the account page");
+    // The pothole was reported without an account: the server does not attach
+    // it to the new account, so « Mes demandes » says there is none yet.
+    await page.getByText("Aucune demande pour l’instant.", { exact: false }).waitFor();
+    await page.getByLabel("Être prévenu par").selectOption("sms");
+    await page.getByLabel("Téléphone (pour les SMS)").fill("06 12 34 56 78");
+    await page.getByRole("button", { name: "Enregistrer mes préférences" }).click();
+    await page.getByText("Vos préférences sont enregistrées.").waitFor();
+    await page.getByRole("button", { name: "Se déconnecter" }).click();
+    await page.getByRole("button", { name: "Lien par courriel" }).click();
+    await page.getByLabel("Adresse électronique").fill(EMAIL);
+    await page.getByRole("button", { name: "Recevoir un lien de connexion" }).click();
+    await page.getByText("un lien de connexion vient d’y être envoyé", { exact: false }).waitFor();
+    const magic = await server.mailLink(/https?:\/\/[^\s/]+(\/connexion\/lien\?token=[A-Za-z0-9_-]+)/);
+    await page.goto(server.base + magic);
+    await page.getByRole("heading", { level: 2, name: "Mes préférences de notification" }).waitFor();
+    assert.equal(await page.getByLabel("Être prévenu par").inputValue(), "sms");
+    await page.getByRole("button", { name: "Se déconnecter" }).click();
+    await page.getByRole("button", { name: "Mot de passe" }).waitFor();
   });
 
   await check("no request left for another host and the CSP blocked nothing", async () => {
@@ -213,7 +310,7 @@ try {
 
   await check("on a 360 px phone the pages fit the screen and stay accessible", async () => {
     const phone = await newPage(browser, server.base, { width: 360, height: 740 });
-    for (const path of ["/", "/demarches/signalement-voirie", "/suivi", "/qualite"]) {
+    for (const path of ["/", "/demarches/signalement-voirie", "/suivi", "/qualite", "/agents", "/compte"]) {
       await phone.page.goto(server.base + path);
       await phone.page.getByRole("heading", { level: 1 }).waitFor();
       await phone.page.waitForLoadState("networkidle");

@@ -3,7 +3,7 @@
 // Debian driven by playwright-core, axe-core run inside each page, and a
 // fake tile server answered inside the browser (no network).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -48,6 +48,8 @@ export async function startServer() {
       'contact_email = "mairie@villeneuve-exemple.fr"',
       'contact_phone = "04 72 00 00 00"',
       'contact_address = "1 place de la Mairie, 69000 Villeneuve-sur-Exemple"',
+      "[mail]",
+      `dev_drop_dir = "${join(dir, "mail")}"`,
       "",
     ].join("\n"),
   );
@@ -81,10 +83,11 @@ export async function startServer() {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const api = async (method, path, body) => {
+  // `key`: an API key sent as a bearer token (anonymous without).
+  const api = async (method, path, body, key) => {
     const r = await fetch(base + path, {
       method,
-      headers: body ? { "Content-Type": "application/json" } : {},
+      headers: { ...(body ? { "Content-Type": "application/json" } : {}), ...(key ? { Authorization: `Bearer ${key}` } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await r.text();
@@ -96,6 +99,50 @@ export async function startServer() {
     }
     return { status: r.status, headers: r.headers, json, text };
   };
+  // Runs a `guichet` command on the server's database (stdin given); its output.
+  const cli = async (args, stdin = "") => {
+    const out = [];
+    const cmd = spawn(bin, [...args, "--config", config], {
+      env: { ...process.env, GUICHET_DATABASE: `sqlite:${join(dir, "guichet.db")}`, GUICHET_CATALOGUE: join(root, "catalogue") },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    cmd.stdout.on("data", (d) => out.push(String(d)));
+    cmd.stderr.on("data", (d) => out.push(String(d)));
+    cmd.stdin.end(stdin);
+    const code = await new Promise((r) => cmd.once("exit", r));
+    if (code !== 0) throw new Error(`guichet ${args.join(" ")} failed (${code}):\n${out.join("")}`);
+    return out.join("");
+  };
+  // An agent created the way an installation does (password on standard
+  // input); returns the TOTP secret printed once in the otpauth:// URI
+  // (empty for a plain agent).
+  const createAgent = async ({ name, email, password, team }) => {
+    const out = await cli(["agent", "create", "--name", name, "--email", email, "--team", team], password + "\n");
+    return decodeURIComponent(out.match(/secret=([A-Z2-7]+)/)?.[1] ?? "");
+  };
+  // An `admin` API key, for the checks the tests make behind the UI's back.
+  const apiKey = async () => {
+    const out = await cli(["api-key", "create", "--name", "Tests du navigateur", "--scope", "admin"]);
+    const key = out.match(/gk_[A-Za-z0-9_-]+/)?.[0];
+    if (!key) throw new Error(`no key in:\n${out}`);
+    return key;
+  };
+  // The link (path and query) of the newest mail whose text matches `pattern`
+  // (a RegExp with one group around the path), waiting for it to be written.
+  const mailLink = async (pattern) => {
+    const deadline = Date.now() + 10000;
+    for (;;) {
+      const files = existsSync(join(dir, "mail")) ? readdirSync(join(dir, "mail")).filter((f) => f.endsWith(".eml")) : [];
+      for (const f of files.sort().reverse()) {
+        // Quoted-printable soft breaks and « = » undone before matching.
+        const text = readFileSync(join(dir, "mail", f), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+        const m = text.match(pattern);
+        if (m) return m[1];
+      }
+      if (Date.now() > deadline) throw new Error(`no mail matches ${pattern} in ${files.join(", ")}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
   const stop = async () => {
     if (child.exitCode === null) {
       child.kill("SIGTERM");
@@ -103,7 +150,7 @@ export async function startServer() {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  return { base, api, stop, log };
+  return { base, api, stop, log, createAgent, apiKey, mailLink };
 }
 
 export async function launchBrowser() {

@@ -31,9 +31,7 @@ class IntakeTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(store_
                     .WriteSync([](domain::WriteTx& tx) -> Status {
-                      GUICHET_TRY(tx.UpsertTeam({"accueil", "Accueil", ""}));
-                      GUICHET_TRY(tx.UpsertService(
-                          {"question-generale", "Question", "", "accueil", 15, true}));
+                      GUICHET_TRY(domain::SeedGeneralContact(tx));
                       domain::Citizen c;
                       c.name = "Jeanne";
                       c.email = "Jeanne@Example.org";

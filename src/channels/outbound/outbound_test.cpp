@@ -49,8 +49,9 @@ TEST(BuildEmail, WritesUtf8HeadersAStableMessageIdAndThePlusAddress) {
   o.reply_local = "demarches";
   o.reply_domain = "ville.example";
   const std::string text = BuildEmail(m, &r, o);
-  EXPECT_NE(text.find("Message-Id: <guichet.42.1780000000000000@ville.example>"), std::string::npos)
+  EXPECT_NE(text.find("Message-Id: <outbox-42.GU-2026-7KQ4MX@ville.example>"), std::string::npos)
       << text;
+  EXPECT_EQ(text.find("In-Reply-To"), std::string::npos);
   EXPECT_NE(text.find("demarches+GU-2026-7KQ4MX@ville.example"), std::string::npos);
   const auto subject = text.substr(text.find("Subject: "), 80);
   EXPECT_NE(subject.find("=?UTF-8?"), std::string::npos) << subject;           // RFC 2047
@@ -62,6 +63,19 @@ TEST(BuildEmail, WritesUtf8HeadersAStableMessageIdAndThePlusAddress) {
   EXPECT_NE(text.find("\r\n\r\n"), std::string::npos);
   // The same row gives the same Message-ID at every attempt.
   EXPECT_EQ(BuildEmail(m, &r, o).find("Message-Id"), text.find("Message-Id"));
+}
+
+TEST(BuildEmail, AnswersTheInboundMailItAcknowledges) {
+  domain::OutboxMessage m;
+  m.id = 3;
+  m.recipient = "jeanne@example.org";
+  m.body = "Bien reçu.";
+  m.in_reply_to = "m1@citoyen.example";
+  domain::Request r;
+  r.reference = "GU-2026-7KQ4MX";
+  const std::string text = BuildEmail(m, &r, SmtpOptions{});
+  EXPECT_NE(text.find("In-Reply-To: <m1@citoyen.example>"), std::string::npos) << text;
+  EXPECT_NE(text.find("References: <m1@citoyen.example>"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -45,6 +45,12 @@ bool LooksLikeAddress(const std::string& a) {
          a.find_first_of(" <>\r\n\",;") == std::string::npos;
 }
 
+std::string MessageIdFor(const domain::OutboxMessage& m, const domain::Request* request,
+                         const SmtpOptions& options) {
+  return domain::MessageIdOf(m, request ? std::string_view(request->reference) : "",
+                             options.reply_domain);
+}
+
 }  // namespace
 
 std::string BuildEmail(const domain::OutboxMessage& m, const domain::Request* request,
@@ -63,7 +69,13 @@ std::string BuildEmail(const domain::OutboxMessage& m, const domain::Request* re
   const std::string subject =
       m.subject.empty() && request ? "Votre demande " + request->reference : m.subject;
   g_mime_message_set_subject(message.p, subject.c_str(), "utf-8");
-  g_mime_message_set_message_id(message.p, domain::MessageIdOf(m, options.reply_domain).c_str());
+  g_mime_message_set_message_id(message.p, MessageIdFor(m, request, options).c_str());
+  if (!m.in_reply_to.empty()) {
+    // RFC 5322 §3.6.4: the citizen's mail client threads the answer under theirs.
+    const std::string id = "<" + m.in_reply_to + ">";
+    g_mime_object_set_header(GMIME_OBJECT(message.p), "In-Reply-To", id.c_str(), nullptr);
+    g_mime_object_set_header(GMIME_OBJECT(message.p), "References", id.c_str(), nullptr);
+  }
   GDateTime* date = g_date_time_new_from_unix_utc(m.created_at / 1'000'000);
   g_mime_message_set_date(message.p, date);
   g_date_time_unref(date);
@@ -133,7 +145,7 @@ domain::Delivery SmtpSender::Send(const domain::OutboxMessage& m, const domain::
   curl_slist_free_all(rcpt);
   long code = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-  if (rc == CURLE_OK) return domain::Delivery::Sent(domain::MessageIdOf(m, options_.reply_domain));
+  if (rc == CURLE_OK) return domain::Delivery::Sent(MessageIdFor(m, request, options_));
   const std::string why =
       std::string(curl_easy_strerror(rc)) + (code ? " (SMTP " + std::to_string(code) + ")" : "");
   // A refused login is our configuration's fault, not the recipient's.

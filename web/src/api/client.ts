@@ -16,6 +16,13 @@ export type Service = Schemas["Service"];
 export type SavedDraft = Schemas["SavedDraft"];
 export type Draft = Schemas["Draft"];
 export type Rating = Schemas["Rating"];
+export type Session = Schemas["Session"];
+export type InboxCounts = Schemas["InboxCounts"];
+export type ApiEvent = Schemas["Event"];
+export type Transition = Schemas["Transition"];
+export type CannedResponse = Schemas["CannedResponse"];
+export type SearchHit = Schemas["SearchHit"];
+export type Channel = Schemas["Channel"];
 
 const BASE = "/api/v1";
 
@@ -59,8 +66,16 @@ async function send(method: string, path: string, body: unknown, headers: Record
   }
 }
 
+// The anti-CSRF token of the session cookie, sent with every write made
+// with it (docs/security.md); set at login and when the session is read.
+let csrfToken = "";
+export const setCsrfToken = (token: string | undefined) => {
+  csrfToken = token ?? "";
+};
+
 async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const res = await send(method, path, body, headers);
+  const withCsrf = method !== "GET" && csrfToken ? { "X-CSRF-Token": csrfToken, ...headers } : headers;
+  const res = await send(method, path, body, withCsrf);
   if (!res.ok) {
     let problem: Problem | null = null;
     try {
@@ -101,6 +116,50 @@ export const api = {
   trackMessage: (body: Schemas["TrackMessage"]) => call<Schemas["TrackMessageAdded"]>("POST", "/track/messages", body),
   rate: (body: Schemas["NewRating"]) => call<Rating>("POST", "/track/rating", body),
   quality: () => call<QualityReport>("GET", "/quality"),
+};
+
+const ref = (id: string) => encodeURIComponent(id);
+const query = (params: Record<string, string | undefined>) => {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : "";
+};
+
+// The agents' back-office: a session cookie opened by agent-login, the
+// CSRF token of that session on every write.
+export const agentApi = {
+  session: () => call<Session>("GET", "/auth/session"),
+  login: (body: { email: string; password: string; totp?: string }) => call<Session>("POST", "/auth/agent-login", body),
+  logout: () => call<void>("POST", "/auth/logout"),
+  inbox: (params: Record<string, string | undefined>) => call<Schemas["InboxPage"]>("GET", `/inbox${query(params)}`),
+  counts: () => call<InboxCounts>("GET", "/inbox/counts"),
+  search: (q: string) => call<{ items: SearchHit[] }>("GET", `/search${query({ q })}`),
+  request: (id: string) => call<Request>("GET", `/requests/${ref(id)}`),
+  events: (id: string) => call<Schemas["EventList"]>("GET", `/requests/${ref(id)}/events`),
+  transitions: (id: string) => call<Schemas["TransitionList"]>("GET", `/requests/${ref(id)}/transitions`),
+  transition: (id: string, to: string, comment?: string) =>
+    call<Request>("POST", `/requests/${ref(id)}/transitions`, comment ? { to, comment } : { to }),
+  reply: (id: string, body: Schemas["Reply"]) => call<ApiEvent>("POST", `/requests/${ref(id)}/replies`, body),
+  note: (id: string, body: string) => call<ApiEvent>("POST", `/requests/${ref(id)}/notes`, { body }),
+  assign: (id: string, body: { team?: string; agent_id?: number | "me" | null }) =>
+    call<Request>("POST", `/requests/${ref(id)}/assign`, body),
+  canned: () => call<{ items: CannedResponse[] }>("GET", "/canned-responses"),
+};
+
+// Citizen accounts: sign-up, the three ways in (password, magic link, the
+// link of the verification mail), « Mes demandes » and preferences.
+export type CitizenProfile = Schemas["CitizenProfile"];
+export const accountApi = {
+  signup: (body: { email: string; password: string; name?: string }) => call<unknown>("POST", "/auth/signup", body),
+  login: (body: { email: string; password: string }) => call<Session>("POST", "/auth/login", body),
+  magicLink: (email: string) => call<unknown>("POST", "/auth/magic-link", { email }),
+  consumeMagicLink: (token: string) => call<Session>("POST", "/auth/magic-link/consume", { token }),
+  verify: (token: string) => call<Session>("POST", "/auth/verify", { token }),
+  me: () => call<CitizenProfile>("GET", "/me"),
+  updateMe: (body: { name?: string; phone?: string; postal_address?: string; preferred_channel?: "email" | "sms" | "postal" }) =>
+    call<CitizenProfile>("PATCH", "/me", body),
+  requests: () => call<Schemas["RequestPage"]>("GET", "/requests?limit=100"),
 };
 
 // Sends a file with progress events (fetch has none for uploads): the raw

@@ -1,20 +1,696 @@
+// The agents' back-office (/agents): login with the second factor, the
+// unified inbox (filters, counts, cursor pagination, keyboard navigation),
+// a request (timeline of every channel, reply, notes, transitions,
+// assignment) and full-text search. Everything goes through the API v1 with
+// the session cookie and its CSRF token.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { Link, Route, Routes, useNavigate, useParams } from "react-router-dom";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { Badge } from "@codegouvfr/react-dsfr/Badge";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Input } from "@codegouvfr/react-dsfr/Input";
+import { Select } from "@codegouvfr/react-dsfr/Select";
+import {
+  agentApi,
+  ApiError,
+  setCsrfToken,
+  type ApiEvent,
+  type CannedResponse,
+  type Channel,
+  type InboxCounts,
+  type Request,
+  type SearchHit,
+  type Session,
+  type Transition,
+} from "../api/client";
+import { formatDateTime, formatLastDay, frenchTypography } from "../format";
 import { useTitle } from "../useTitle";
 
-// The agents' back-office needs identity (accounts, sessions, second
-// factor), which is being built separately: until it lands this page says
-// so, and no login is pretended.
+const channelLabel: Record<Channel, string> = {
+  web: "Site web",
+  api: "Application partenaire",
+  email: "Courriel",
+  sms: "SMS",
+  phone: "Téléphone",
+  counter: "Accueil",
+  postal: "Courrier",
+  open311: "Open311",
+};
+const channelIcon: Record<Channel, string> = {
+  web: "fr-icon-global-line",
+  api: "fr-icon-code-s-slash-line",
+  email: "fr-icon-mail-line",
+  sms: "fr-icon-chat-3-line",
+  phone: "fr-icon-phone-line",
+  counter: "fr-icon-user-line",
+  postal: "fr-icon-article-line",
+  open311: "fr-icon-map-pin-2-line",
+};
+const categoryLabel: Record<string, string> = {
+  new: "Nouvelles",
+  open: "En cours",
+  waiting_citizen: "En attente du citoyen",
+  resolved: "Résolues",
+  rejected: "Refusées",
+  closed: "Clôturées",
+};
+const kindLabel: Record<string, string> = {
+  message_in: "Message reçu",
+  message_out: "Réponse envoyée",
+  note: "Note interne",
+  status_change: "Changement de statut",
+  assignment: "Affectation",
+  attachment: "Pièce jointe",
+  delivery: "Remise",
+};
+const replyChannels: Channel[] = ["email", "sms", "postal"];
+
+const messageOf = (err: unknown) =>
+  err instanceof ApiError ? err.message : "Le serveur n’a pas pu être joint. Vérifiez votre connexion et réessayez.";
+
+const isOverdue = (r: Request) =>
+  !!r.due_at && !["resolved", "rejected", "closed"].includes(r.category) && new Date(r.due_at).getTime() < Date.now();
+
+function ChannelIcon({ channel }: { channel: Channel }) {
+  return (
+    <span className="guichet-channel">
+      <span className={channelIcon[channel]} aria-hidden="true" /> {channelLabel[channel]}
+    </span>
+  );
+}
+
+// Only <mark> survives from a search snippet: everything else is escaped.
+function highlighted(snippet: string) {
+  const escaped = snippet.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return { __html: escaped.replace(/&lt;mark&gt;/g, "<mark>").replace(/&lt;\/mark&gt;/g, "</mark>") };
+}
+
 export function AgentsPage() {
-  useTitle("Espace agents");
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  useEffect(() => {
+    agentApi
+      .session()
+      .then((s) => {
+        setCsrfToken(s.csrf_token);
+        setSession(s.kind === "agent" ? s : null);
+      })
+      .catch(() => setSession(null));
+  }, []);
+  if (session === undefined) {
+    return (
+      <>
+        <h1>Espace agents</h1>
+        <p>Chargement…</p>
+      </>
+    );
+  }
+  if (!session) return <LoginForm onLogin={setSession} />;
+  return (
+    <>
+      <nav aria-label="Espace agents" className="fr-mb-3w guichet-agent-nav">
+        <ul className="fr-btns-group fr-btns-group--inline-sm fr-btns-group--sm">
+          <li>
+            <Link className="fr-btn fr-btn--tertiary" to="/agents">
+              Boîte de réception
+            </Link>
+          </li>
+          <li>
+            <Link className="fr-btn fr-btn--tertiary" to="/agents/recherche">
+              Rechercher
+            </Link>
+          </li>
+          <li>
+            <Button
+              priority="tertiary"
+              iconId="fr-icon-logout-box-r-line"
+              onClick={() => {
+                agentApi.logout().finally(() => {
+                  setCsrfToken(undefined);
+                  setSession(null);
+                });
+              }}
+            >
+              Se déconnecter
+            </Button>
+          </li>
+        </ul>
+      </nav>
+      <Routes>
+        <Route index element={<InboxView />} />
+        <Route path="recherche" element={<SearchView />} />
+        <Route path="demandes/:reference" element={<RequestView />} />
+      </Routes>
+    </>
+  );
+}
+
+function LoginForm({ onLogin }: { onLogin: (s: Session) => void }) {
+  useTitle("Connexion des agents");
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [totp, setTotp] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    setErrors({});
+    setProblem(undefined);
+    setBusy(true);
+    try {
+      const s = await agentApi.login({ email: email.trim(), password, ...(totp.trim() ? { totp: totp.trim() } : {}) });
+      setCsrfToken(s.csrf_token);
+      onLogin(s);
+    } catch (err) {
+      if (err instanceof ApiError) setErrors(err.fieldErrors());
+      setProblem(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
   return (
     <>
       <h1>Espace agents</h1>
-      <Alert
-        as="h2"
-        severity="info"
-        title="Connexion pas encore disponible"
-        description="L’espace des agents (boîte de réception, historique des demandes, réponses) ouvrira avec l’identification des agents et leur second facteur. En attendant, les agents passent par l’API sur le poste de la mairie."
-      />
+      <p>Connectez-vous avec votre adresse professionnelle, votre mot de passe et, si votre rôle l’exige, le code à six chiffres de votre application d’authentification.</p>
+      <div aria-live="assertive">{problem && <Alert severity="error" small description={problem} className="fr-mb-3w" />}</div>
+      <form onSubmit={submit} noValidate className="fr-col-12 fr-col-md-6">
+        <Input
+          label="Adresse électronique"
+          state={errors.email ? "error" : "default"}
+          stateRelatedMessage={errors.email}
+          nativeInputProps={{ type: "email", autoComplete: "username", value: email, onChange: (e) => setEmail(e.target.value) }}
+        />
+        <Input
+          label="Mot de passe"
+          state={errors.password ? "error" : "default"}
+          stateRelatedMessage={errors.password}
+          nativeInputProps={{
+            type: "password",
+            autoComplete: "current-password",
+            value: password,
+            onChange: (e) => setPassword(e.target.value),
+          }}
+        />
+        <Input
+          label="Code de vérification (6 chiffres)"
+          hintText="Demandé aux superviseurs et administrateurs, et aux agents enrôlés."
+          state={errors.totp ? "error" : "default"}
+          stateRelatedMessage={errors.totp}
+          nativeInputProps={{
+            inputMode: "numeric",
+            autoComplete: "one-time-code",
+            pattern: "[0-9]{6}",
+            maxLength: 6,
+            value: totp,
+            onChange: (e) => setTotp(e.target.value),
+          }}
+        />
+        <Button type="submit" disabled={busy}>
+          Se connecter
+        </Button>
+      </form>
     </>
+  );
+}
+
+type Filters = { category: string; channel: string; assignee: string; overdue: string };
+const noFilters: Filters = { category: "", channel: "", assignee: "", overdue: "" };
+
+function InboxView() {
+  useTitle("Boîte de réception");
+  const [filters, setFilters] = useState<Filters>(noFilters);
+  const [cursors, setCursors] = useState<string[]>([""]); // the cursor of each page seen
+  const [items, setItems] = useState<Request[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [counts, setCounts] = useState<InboxCounts | null>(null);
+  const [problem, setProblem] = useState<string>();
+  const list = useRef<HTMLTableSectionElement>(null);
+  const navigate = useNavigate();
+  const cursor = cursors[cursors.length - 1];
+
+  useEffect(() => {
+    agentApi.counts().then(setCounts, (e) => setProblem(messageOf(e)));
+  }, []);
+  useEffect(() => {
+    let live = true;
+    agentApi
+      .inbox({ ...filters, cursor, limit: "25" })
+      .then((page) => {
+        if (!live) return;
+        setItems(page.items);
+        setNext(page.next_cursor);
+      })
+      .catch((e) => live && setProblem(messageOf(e)));
+    return () => {
+      live = false;
+    };
+  }, [filters, cursor]);
+
+  const set = (k: keyof Filters) => (v: string) => {
+    setFilters((f) => ({ ...f, [k]: v }));
+    setCursors([""]);
+  };
+
+  // ↑/↓ (or j/k) move between the rows' links; Enter opens one.
+  const onKeyDown = useCallback((e: React.KeyboardEvent) => {
+    const links = Array.from(list.current?.querySelectorAll<HTMLAnchorElement>("a[data-row]") ?? []);
+    const at = links.indexOf(document.activeElement as HTMLAnchorElement);
+    let to = -1;
+    if (e.key === "ArrowDown" || e.key === "j") to = Math.min(links.length - 1, at + 1);
+    else if (e.key === "ArrowUp" || e.key === "k") to = Math.max(0, at - 1);
+    if (to >= 0 && links[to]) {
+      e.preventDefault();
+      links[to].focus();
+    }
+  }, []);
+
+  return (
+    <>
+      <h1>Boîte de réception</h1>
+      <div aria-live="assertive">{problem && <Alert severity="error" small description={problem} className="fr-mb-3w" />}</div>
+      {counts && (
+        <ul className="guichet-counts fr-tags-group" aria-label="Compteurs">
+          <li>
+            <Button priority="tertiary" size="small" onClick={() => setFilters(noFilters)}>
+              {`Toutes : ${counts.total}`}
+            </Button>
+          </li>
+          <li>
+            <Button priority="tertiary" size="small" onClick={() => setFilters({ ...noFilters, assignee: "me" })}>
+              {`Affectées à moi : ${counts.mine}`}
+            </Button>
+          </li>
+          <li>
+            <Button priority="tertiary" size="small" onClick={() => setFilters({ ...noFilters, assignee: "unassigned" })}>
+              {`Non affectées : ${counts.unassigned}`}
+            </Button>
+          </li>
+          <li>
+            <Button priority="tertiary" size="small" onClick={() => setFilters({ ...noFilters, overdue: "true" })}>
+              {`En retard : ${counts.overdue}`}
+            </Button>
+          </li>
+          {Object.entries(counts.by_category).map(([c, n]) => (
+            <li key={c}>
+              <Button priority="tertiary" size="small" onClick={() => setFilters({ ...noFilters, category: c })}>
+                {`${categoryLabel[c] ?? c} : ${n}`}
+              </Button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="fr-grid-row fr-grid-row--gutters">
+        <div className="fr-col-12 fr-col-md-3">
+          <Select
+            label="Statut"
+            nativeSelectProps={{ value: filters.category, onChange: (e) => set("category")(e.target.value) }}
+          >
+            <option value="">Tous</option>
+            {Object.entries(categoryLabel).map(([c, l]) => (
+              <option key={c} value={c}>
+                {l}
+              </option>
+            ))}
+          </Select>
+        </div>
+        <div className="fr-col-12 fr-col-md-3">
+          <Select label="Canal" nativeSelectProps={{ value: filters.channel, onChange: (e) => set("channel")(e.target.value) }}>
+            <option value="">Tous</option>
+            {Object.entries(channelLabel).map(([c, l]) => (
+              <option key={c} value={c}>
+                {l}
+              </option>
+            ))}
+          </Select>
+        </div>
+        <div className="fr-col-12 fr-col-md-3">
+          <Select
+            label="Affectation"
+            nativeSelectProps={{ value: filters.assignee, onChange: (e) => set("assignee")(e.target.value) }}
+          >
+            <option value="">Toutes</option>
+            <option value="me">À moi</option>
+            <option value="unassigned">Non affectées</option>
+          </Select>
+        </div>
+        <div className="fr-col-12 fr-col-md-3">
+          <Select label="Échéance" nativeSelectProps={{ value: filters.overdue, onChange: (e) => set("overdue")(e.target.value) }}>
+            <option value="">Toutes</option>
+            <option value="true">En retard</option>
+            <option value="false">Dans les temps</option>
+          </Select>
+        </div>
+      </div>
+      <p className="fr-hint-text">Flèches haut et bas pour passer d’une demande à l’autre, Entrée pour l’ouvrir.</p>
+      {items && items.length === 0 && <p>Aucune demande ne correspond à ces filtres.</p>}
+      {items && items.length > 0 && (
+        <div className="fr-table fr-table--no-caption guichet-inbox" data-testid="boite">
+          <div className="fr-table__wrapper">
+            <div className="fr-table__container">
+              <div className="fr-table__content">
+                <table>
+                  <caption>Demandes</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Demande</th>
+                      <th scope="col">Canal</th>
+                      <th scope="col">Statut</th>
+                      <th scope="col">Échéance</th>
+                    </tr>
+                  </thead>
+                  <tbody ref={list} onKeyDown={onKeyDown}>
+                    {items.map((r) => (
+                      <tr key={r.id}>
+                        <td>
+                          <Link data-row to={`/agents/demandes/${r.reference}`} onDoubleClick={() => navigate(`/agents/demandes/${r.reference}`)}>
+                            {r.reference}
+                          </Link>
+                          <br />
+                          {frenchTypography(r.title)}
+                        </td>
+                        <td>
+                          <ChannelIcon channel={r.channel} />
+                        </td>
+                        <td>{r.status}</td>
+                        <td>
+                          {r.due_at ? formatLastDay(r.due_at) : "—"}
+                          {isOverdue(r) && (
+                            <>
+                              {" "}
+                              <Badge severity="error" small>
+                                En retard
+                              </Badge>
+                            </>
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </div>
+          </div>
+        </div>
+      )}
+      <nav aria-label="Pagination de la boîte de réception" className="fr-mt-2w">
+        <ul className="fr-btns-group fr-btns-group--inline-sm">
+          <li>
+            <Button priority="secondary" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
+              Page précédente
+            </Button>
+          </li>
+          <li>
+            <Button priority="secondary" disabled={!next} onClick={() => next && setCursors((c) => [...c, next])}>
+              Page suivante
+            </Button>
+          </li>
+        </ul>
+      </nav>
+    </>
+  );
+}
+
+function SearchView() {
+  useTitle("Rechercher une demande");
+  const [q, setQ] = useState("");
+  const [hits, setHits] = useState<SearchHit[] | null>(null);
+  const [problem, setProblem] = useState<string>();
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    setProblem(undefined);
+    if (!q.trim()) return;
+    try {
+      setHits((await agentApi.search(q.trim())).items);
+    } catch (err) {
+      setProblem(messageOf(err));
+    }
+  }
+
+  return (
+    <>
+      <h1>Rechercher une demande</h1>
+      <form onSubmit={submit} className="fr-col-12 fr-col-md-8">
+        <Input label="Mots cherchés" hintText="Référence, titre, description, messages et notes." nativeInputProps={{ type: "search", value: q, onChange: (e) => setQ(e.target.value) }} />
+        <Button type="submit">Rechercher</Button>
+      </form>
+      <div aria-live="polite">
+        {problem && <Alert severity="error" small description={problem} className="fr-mt-3w" />}
+        {hits && <p className="fr-mt-3w">{hits.length === 0 ? "Aucune demande trouvée." : `${hits.length} demande${hits.length > 1 ? "s" : ""} trouvée${hits.length > 1 ? "s" : ""}.`}</p>}
+      </div>
+      {hits && hits.length > 0 && (
+        <ul className="guichet-hits" data-testid="resultats">
+          {hits.map((h) => (
+            <li key={h.request.id} className="fr-mb-2w">
+              <Link to={`/agents/demandes/${h.request.reference}`}>
+                {h.request.reference} — {frenchTypography(h.request.title)}
+              </Link>
+              <p className="fr-mb-0" dangerouslySetInnerHTML={highlighted(h.snippet)} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+function RequestView() {
+  const { reference = "" } = useParams();
+  useTitle(`Demande ${reference}`);
+  const [request, setRequest] = useState<Request | null>(null);
+  const [events, setEvents] = useState<ApiEvent[]>([]);
+  const [transitions, setTransitions] = useState<Transition[]>([]);
+  const [canned, setCanned] = useState<CannedResponse[]>([]);
+  const [problem, setProblem] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+
+  const load = useCallback(async () => {
+    const [r, ev, tr] = await Promise.all([agentApi.request(reference), agentApi.events(reference), agentApi.transitions(reference)]);
+    setRequest(r);
+    setEvents(ev.items);
+    setTransitions(tr.items.filter((t) => t.roles.some((role) => role !== "system" && role !== "citizen")));
+  }, [reference]);
+
+  useEffect(() => {
+    load().catch((e) => setProblem(messageOf(e)));
+    agentApi.canned().then(
+      (c) => setCanned(c.items),
+      () => setCanned([]),
+    );
+  }, [load]);
+
+  // Runs one action, then reloads the request and says what happened.
+  const act = async (what: () => Promise<unknown>, done: string) => {
+    setProblem(undefined);
+    setNotice(undefined);
+    try {
+      await what();
+      await load();
+      setNotice(done);
+      return true;
+    } catch (err) {
+      setProblem(messageOf(err));
+      return false;
+    }
+  };
+
+  return (
+    <>
+      <h1>Demande {reference}</h1>
+      <div aria-live="assertive">
+        {problem && <Alert severity="error" small description={problem} className="fr-mb-3w" />}
+        {notice && <Alert severity="success" small description={notice} className="fr-mb-3w" />}
+      </div>
+      {request && (
+        <>
+          <h2>{frenchTypography(request.title)}</h2>
+          <ul className="guichet-facts">
+            <li>
+              Statut : <strong data-testid="statut-agent">{request.status}</strong>
+            </li>
+            <li>
+              Canal : <ChannelIcon channel={request.channel} />
+            </li>
+            <li>Équipe : {request.team}</li>
+            <li>Agent : {request.agent_id ?? "non affectée"}</li>
+            <li>
+              Échéance : {request.due_at ? formatLastDay(request.due_at) : "aucune"}
+              {isOverdue(request) && (
+                <>
+                  {" "}
+                  <Badge severity="error" small>
+                    En retard
+                  </Badge>
+                </>
+              )}
+            </li>
+            <li>
+              Citoyen : {request.contact.name || "anonyme"} {request.contact.email} {request.contact.phone}
+            </li>
+          </ul>
+          <p>{frenchTypography(request.description)}</p>
+          <div className="fr-grid-row fr-grid-row--gutters">
+            <div className="fr-col-12 fr-col-md-6">
+              <ReplyForm channel={request.channel} canned={canned} onSend={(body) => act(() => agentApi.reply(reference, body), "La réponse est enregistrée et part vers le citoyen.")} />
+              <NoteForm onSend={(body) => act(() => agentApi.note(reference, body), "La note interne est ajoutée.")} />
+            </div>
+            <div className="fr-col-12 fr-col-md-6">
+              <TransitionForm
+                transitions={transitions}
+                onSend={(to, comment) => act(() => agentApi.transition(reference, to, comment), "Le statut de la demande a changé.")}
+              />
+              <AssignForm team={request.team} onSend={(body) => act(() => agentApi.assign(reference, body), "L’affectation est enregistrée.")} />
+            </div>
+          </div>
+          <h2>Historique</h2>
+          <ol className="guichet-timeline" data-testid="historique-agent">
+            {events.map((e) => (
+              <li key={e.id} className="fr-mb-2w">
+                <p className="fr-mb-0">
+                  <strong>{kindLabel[e.kind] ?? e.kind}</strong>
+                  {e.channel && (
+                    <>
+                      {" — "}
+                      <ChannelIcon channel={e.channel} />
+                    </>
+                  )}{" "}
+                  — {formatDateTime(e.created_at)} — {e.author}
+                </p>
+                {e.body && <p className="fr-mb-0 guichet-body">{frenchTypography(e.body)}</p>}
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </>
+  );
+}
+
+function ReplyForm({ channel, canned, onSend }: { channel: Channel; canned: CannedResponse[]; onSend: (b: { body?: string; channel?: Channel; canned_response_id?: number }) => Promise<boolean> }) {
+  const [body, setBody] = useState("");
+  const [via, setVia] = useState("");
+  const [template, setTemplate] = useState("");
+  return (
+    <form
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const ok = await onSend({
+          ...(body.trim() ? { body: body.trim() } : {}),
+          ...(via ? { channel: via as Channel } : {}),
+          ...(template ? { canned_response_id: Number(template) } : {}),
+        });
+        if (ok) {
+          setBody("");
+          setTemplate("");
+        }
+      }}
+    >
+      <h2>Répondre au citoyen</h2>
+      <Select label="Canal de la réponse" nativeSelectProps={{ value: via, onChange: (e) => setVia(e.target.value) }}>
+        <option value="">{`Automatique (préférence du citoyen, sinon ${channelLabel[channel].toLowerCase()})`}</option>
+        {replyChannels.map((c) => (
+          <option key={c} value={c}>
+            {channelLabel[c]}
+          </option>
+        ))}
+      </Select>
+      {canned.length > 0 && (
+        <Select label="Réponse type" nativeSelectProps={{ value: template, onChange: (e) => setTemplate(e.target.value) }}>
+          <option value="">Aucune</option>
+          {canned.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.title}
+            </option>
+          ))}
+        </Select>
+      )}
+      <Input label="Message au citoyen" textArea nativeTextAreaProps={{ rows: 5, value: body, onChange: (e) => setBody(e.target.value) }} />
+      <Button type="submit">Envoyer la réponse</Button>
+    </form>
+  );
+}
+
+function NoteForm({ onSend }: { onSend: (body: string) => Promise<boolean> }) {
+  const [body, setBody] = useState("");
+  return (
+    <form
+      className="fr-mt-4w"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (body.trim() && (await onSend(body.trim()))) setBody("");
+      }}
+    >
+      <h2>Note interne</h2>
+      <Input label="Note (jamais montrée au citoyen)" textArea nativeTextAreaProps={{ rows: 3, value: body, onChange: (e) => setBody(e.target.value) }} />
+      <Button type="submit" priority="secondary">
+        Ajouter la note
+      </Button>
+    </form>
+  );
+}
+
+function TransitionForm({ transitions, onSend }: { transitions: Transition[]; onSend: (to: string, comment?: string) => Promise<boolean> }) {
+  const [to, setTo] = useState("");
+  const [comment, setComment] = useState("");
+  const chosen = transitions.find((t) => t.name === to);
+  if (transitions.length === 0) return <p>Aucun changement de statut possible depuis ce statut.</p>;
+  return (
+    <form
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (!to) return;
+        if (await onSend(to, comment.trim() || undefined)) {
+          setTo("");
+          setComment("");
+        }
+      }}
+    >
+      <h2>Changer le statut</h2>
+      <Select label="Nouveau statut" nativeSelectProps={{ value: to, onChange: (e) => setTo(e.target.value) }}>
+        <option value="">Choisir</option>
+        {transitions.map((t) => (
+          <option key={t.name} value={t.name}>
+            {t.label}
+          </option>
+        ))}
+      </Select>
+      <Input
+        label={chosen?.comment_required ? "Commentaire au citoyen (obligatoire)" : "Commentaire au citoyen (facultatif)"}
+        textArea
+        nativeTextAreaProps={{ rows: 2, value: comment, onChange: (e) => setComment(e.target.value) }}
+      />
+      <Button type="submit" priority="secondary">
+        Appliquer
+      </Button>
+    </form>
+  );
+}
+
+function AssignForm({ team, onSend }: { team: string; onSend: (b: { team?: string; agent_id?: number | "me" | null }) => Promise<boolean> }) {
+  const [toTeam, setToTeam] = useState(team);
+  const [agent, setAgent] = useState("");
+  return (
+    <section className="fr-mt-4w">
+      <h2>Affectation</h2>
+      <Button priority="secondary" onClick={() => onSend({ agent_id: "me" })}>
+        Me l’affecter
+      </Button>
+      <form
+        className="fr-mt-2w"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const id = Number(agent);
+          void onSend({ team: toTeam.trim() || undefined, ...(agent ? { agent_id: Number.isInteger(id) && id > 0 ? id : null } : {}) });
+        }}
+      >
+        <Input label="Équipe (code)" nativeInputProps={{ value: toTeam, onChange: (e) => setToTeam(e.target.value) }} />
+        <Input label="Numéro de l’agent (facultatif)" nativeInputProps={{ inputMode: "numeric", value: agent, onChange: (e) => setAgent(e.target.value) }} />
+        <Button type="submit" priority="secondary">
+          Affecter
+        </Button>
+      </form>
+    </section>
   );
 }

@@ -1,0 +1,281 @@
+// Citizen accounts (/compte): sign-up, login by password or magic link,
+// then « Mes demandes » (status, deadline, timeline without internal
+// notes, as the server filters them), notification preferences and logout.
+// /connexion/lien and /compte/verifier open a session from a mail's link.
+import { useEffect, useState } from "react";
+import { Link, useNavigate, useSearchParams } from "react-router-dom";
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Input } from "@codegouvfr/react-dsfr/Input";
+import { Select } from "@codegouvfr/react-dsfr/Select";
+import {
+  accountApi,
+  agentApi,
+  ApiError,
+  setCsrfToken,
+  type ApiEvent,
+  type CitizenProfile,
+  type Request,
+} from "../api/client";
+import { formatDateTime, formatLastDay, frenchTypography } from "../format";
+import { useTitle } from "../useTitle";
+
+const messageOf = (err: unknown) =>
+  err instanceof ApiError ? err.message : "Le serveur n’a pas pu être joint. Vérifiez votre connexion et réessayez.";
+
+const kindLabel: Record<string, string> = {
+  message_in: "Votre message",
+  message_out: "Message de la mairie",
+  status_change: "Changement de statut",
+  attachment: "Document joint",
+};
+
+export function AccountPage() {
+  useTitle("Mon compte");
+  const [profile, setProfile] = useState<CitizenProfile | null | undefined>(undefined);
+  const refresh = () =>
+    agentApi
+      .session()
+      .then(async (s) => {
+        setCsrfToken(s.csrf_token);
+        setProfile(s.kind === "citizen" ? await accountApi.me() : null);
+      })
+      .catch(() => setProfile(null));
+  useEffect(() => {
+    void refresh();
+  }, []);
+  return (
+    <>
+      <h1>Mon compte</h1>
+      {profile === undefined && <p>Chargement…</p>}
+      {profile === null && <SignIn onSignedIn={refresh} />}
+      {profile && (
+        <SignedIn
+          profile={profile}
+          onProfile={setProfile}
+          onLogout={() => {
+            agentApi.logout().finally(() => {
+              setCsrfToken(undefined);
+              setProfile(null);
+            });
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [name, setName] = useState("");
+  const [mode, setMode] = useState<"login" | "magic" | "signup">("login");
+  const [problem, setProblem] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+  const [errors, setErrors] = useState<Record<string, string>>({});
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    setProblem(undefined);
+    setNotice(undefined);
+    setErrors({});
+    try {
+      if (mode === "login") {
+        const s = await accountApi.login({ email: email.trim(), password });
+        setCsrfToken(s.csrf_token);
+        onSignedIn();
+      } else if (mode === "magic") {
+        await accountApi.magicLink(email.trim());
+        setNotice("Si l’adresse correspond à un compte, un lien de connexion vient d’y être envoyé (valable 15 minutes).");
+      } else {
+        await accountApi.signup({ email: email.trim(), password, ...(name.trim() ? { name: name.trim() } : {}) });
+        setNotice("Un message de confirmation vient d’être envoyé : ouvrez son lien pour activer votre compte.");
+      }
+    } catch (err) {
+      if (err instanceof ApiError) setErrors(err.fieldErrors());
+      setProblem(messageOf(err));
+    }
+  }
+
+  const submitLabel = mode === "login" ? "Se connecter" : mode === "magic" ? "Recevoir un lien de connexion" : "Créer mon compte";
+  return (
+    <>
+      <p>Un compte permet de retrouver toutes vos demandes et de choisir comment la mairie vous prévient. Il n’est pas nécessaire pour suivre une demande.</p>
+      <ul className="fr-btns-group fr-btns-group--inline-sm fr-btns-group--sm">
+        <li>
+          <Button priority={mode === "login" ? "primary" : "tertiary"} onClick={() => setMode("login")} nativeButtonProps={{ "aria-pressed": mode === "login" }}>
+            Mot de passe
+          </Button>
+        </li>
+        <li>
+          <Button priority={mode === "magic" ? "primary" : "tertiary"} onClick={() => setMode("magic")} nativeButtonProps={{ "aria-pressed": mode === "magic" }}>
+            Lien par courriel
+          </Button>
+        </li>
+        <li>
+          <Button priority={mode === "signup" ? "primary" : "tertiary"} onClick={() => setMode("signup")} nativeButtonProps={{ "aria-pressed": mode === "signup" }}>
+            Créer un compte
+          </Button>
+        </li>
+      </ul>
+      <div aria-live="assertive">
+        {problem && <Alert severity="error" small description={problem} className="fr-mb-3w" />}
+        {notice && <Alert severity="success" small description={notice} className="fr-mb-3w" />}
+      </div>
+      <form onSubmit={submit} noValidate className="fr-col-12 fr-col-md-6">
+        {mode === "signup" && (
+          <Input label="Nom et prénom (facultatif)" nativeInputProps={{ autoComplete: "name", value: name, onChange: (e) => setName(e.target.value) }} />
+        )}
+        <Input
+          label="Adresse électronique"
+          state={errors.email ? "error" : "default"}
+          stateRelatedMessage={errors.email}
+          nativeInputProps={{ type: "email", autoComplete: "email", value: email, onChange: (e) => setEmail(e.target.value) }}
+        />
+        {mode !== "magic" && (
+          <Input
+            label="Mot de passe"
+            hintText={mode === "signup" ? "Au moins 12 caractères, sans votre nom ni votre adresse." : undefined}
+            state={errors.password ? "error" : "default"}
+            stateRelatedMessage={errors.password}
+            nativeInputProps={{
+              type: "password",
+              autoComplete: mode === "signup" ? "new-password" : "current-password",
+              value: password,
+              onChange: (e) => setPassword(e.target.value),
+            }}
+          />
+        )}
+        <Button type="submit">{submitLabel}</Button>
+      </form>
+    </>
+  );
+}
+
+function SignedIn({ profile, onProfile, onLogout }: { profile: CitizenProfile; onProfile: (p: CitizenProfile) => void; onLogout: () => void }) {
+  const [requests, setRequests] = useState<Request[] | null>(null);
+  const [open, setOpen] = useState<string>();
+  const [events, setEvents] = useState<ApiEvent[]>([]);
+  const [channel, setChannel] = useState(profile.preferred_channel);
+  const [phone, setPhone] = useState(profile.phone ?? "");
+  const [postal, setPostal] = useState(profile.postal_address ?? "");
+  const [problem, setProblem] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+
+  useEffect(() => {
+    accountApi.requests().then((p) => setRequests(p.items), (e) => setProblem(messageOf(e)));
+  }, []);
+
+  async function show(reference: string) {
+    if (open === reference) return setOpen(undefined);
+    try {
+      setEvents((await agentApi.events(reference)).items);
+      setOpen(reference);
+    } catch (err) {
+      setProblem(messageOf(err));
+    }
+  }
+
+  async function save(e: React.FormEvent) {
+    e.preventDefault();
+    setProblem(undefined);
+    setNotice(undefined);
+    try {
+      onProfile(await accountApi.updateMe({ preferred_channel: channel, phone: phone.trim(), postal_address: postal.trim() }));
+      setNotice("Vos préférences sont enregistrées.");
+    } catch (err) {
+      setProblem(messageOf(err));
+    }
+  }
+
+  return (
+    <>
+      <p>
+        Connecté en tant que <strong>{profile.name || profile.email}</strong> ({profile.email}).{" "}
+        <Button priority="tertiary" size="small" onClick={onLogout}>
+          Se déconnecter
+        </Button>
+      </p>
+      <div aria-live="assertive">
+        {problem && <Alert severity="error" small description={problem} className="fr-mb-3w" />}
+        {notice && <Alert severity="success" small description={notice} className="fr-mb-3w" />}
+      </div>
+      <h2>Mes demandes</h2>
+      {requests && requests.length === 0 && (
+        <p>
+          Aucune demande pour l’instant. <Link to="/">Faire une démarche</Link>
+        </p>
+      )}
+      {requests && requests.length > 0 && (
+        <ul data-testid="mes-demandes">
+          {requests.map((r) => (
+            <li key={r.id} className="fr-mb-2w">
+              <strong>{r.reference}</strong> — {frenchTypography(r.title)} — statut : {r.status}
+              {r.due_at && <> — au plus tard le {formatLastDay(r.due_at)}</>}{" "}
+              <Button priority="tertiary" size="small" onClick={() => show(r.reference)} nativeButtonProps={{ "aria-expanded": open === r.reference }}>
+                {open === r.reference ? "Masquer l’historique" : "Voir l’historique"}
+              </Button>
+              {open === r.reference && (
+                <ol>
+                  {events.map((e) => (
+                    <li key={e.id}>
+                      {formatDateTime(e.created_at)} — {kindLabel[e.kind] ?? e.kind}
+                      {e.body && <> : {frenchTypography(e.body)}</>}
+                    </li>
+                  ))}
+                </ol>
+              )}
+              {" "}
+              <Link to={`/suivi?reference=${encodeURIComponent(r.reference)}`}>Répondre ou donner mon avis</Link>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>Mes préférences de notification</h2>
+      <form onSubmit={save} className="fr-col-12 fr-col-md-6">
+        <Select label="Être prévenu par" nativeSelectProps={{ value: channel, onChange: (e) => setChannel(e.target.value as typeof channel) }}>
+          <option value="email">Courriel</option>
+          <option value="sms">SMS</option>
+          <option value="postal">Courrier</option>
+        </Select>
+        <Input label="Téléphone (pour les SMS)" nativeInputProps={{ type: "tel", autoComplete: "tel", value: phone, onChange: (e) => setPhone(e.target.value) }} />
+        <Input label="Adresse postale (pour les courriers)" nativeInputProps={{ autoComplete: "street-address", value: postal, onChange: (e) => setPostal(e.target.value) }} />
+        <Button type="submit">Enregistrer mes préférences</Button>
+      </form>
+    </>
+  );
+}
+
+// /connexion/lien?token=… and /compte/verifier?token=…: the link of a mail
+// opens a session, then the account page.
+export function MailLinkPage({ kind }: { kind: "magic" | "verify" }) {
+  useTitle(kind === "magic" ? "Connexion par lien" : "Confirmation du compte");
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const [problem, setProblem] = useState<string>();
+  useEffect(() => {
+    const token = params.get("token") ?? "";
+    (kind === "magic" ? accountApi.consumeMagicLink(token) : accountApi.verify(token)).then(
+      (s) => {
+        setCsrfToken(s.csrf_token);
+        navigate("/compte", { replace: true });
+      },
+      (e) => setProblem(messageOf(e)),
+    );
+  }, []);
+  return (
+    <>
+      <h1>{kind === "magic" ? "Connexion par lien" : "Confirmation du compte"}</h1>
+      <div aria-live="assertive">
+        {problem ? (
+          <Alert severity="error" small description={`${problem} Demandez un nouveau lien depuis « Mon compte ».`} />
+        ) : (
+          <p>Vérification du lien…</p>
+        )}
+      </div>
+      <p>
+        <Link to="/compte">Aller à « Mon compte »</Link>
+      </p>
+    </>
+  );
+}
