@@ -118,7 +118,8 @@ std::string GuichetBinary();
 
 // Starts `argv` (argv[0] an absolute path or looked up in PATH) in `cwd`
 // with its stdout piped, and reads its first line (a helper server's
-// "ready"). Returns the child's pid; the caller stops it (SIGTERM, waitpid).
+// "ready"); what the child prints afterwards is copied to the test's stderr
+// until it exits. Returns the child's pid; the caller stops it (SIGTERM, waitpid).
 pid_t SpawnAndReadFirstLine(const std::vector<std::string>& argv, const std::string& cwd,
                             std::string& first_line);
 
