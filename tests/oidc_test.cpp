@@ -168,7 +168,7 @@ class OidcTest : public ::testing::TestWithParam<bool> {
 TEST_P(OidcTest, ASuccessfulLoginCreatesTheCitizenAndOpensASessionWithCsrf) {
   auto res = Callback(SignInAtProvider());
   ASSERT_EQ(res.status, 303) << res.body;
-  EXPECT_EQ(res.Header("location"), "/");
+  EXPECT_EQ(res.Header("location"), "/compte");  // the account page shows who signed in
   const std::string cookie = SessionCookieOf(res);
   ASSERT_FALSE(cookie.empty());
   for (const auto& c : res.set_cookies) {
@@ -263,6 +263,19 @@ TEST_P(OidcTest, AnAnswerBroughtToAnotherBrowserIsRefused) {
   ExpectRefused(Callback(elsewhere));
   elsewhere.state_cookie = "guichet_oidc_state=" + std::string(43, 'A');
   ExpectRefused(Callback(elsewhere));
+  // A browser is sent back to the portal's account page, which explains the
+  // code, instead of being shown JSON; still no session.
+  auto browser = Http(port(), "GET", "/api/v1/auth/oidc/callback?" + a.query, "",
+                      {{"Authorization", ""}, {"Accept", "text/html,application/xhtml+xml"}});
+  EXPECT_EQ(browser.status, 303) << browser.body;
+  EXPECT_EQ(browser.Header("location"), "/compte?oidc_error=navigateur");
+  EXPECT_EQ(SessionCookieOf(browser), "");
+}
+
+TEST_P(OidcTest, ThePortalOffersTheLoginWhenConfigured) {
+  auto portal = Http(port(), "GET", "/api/v1/portal", "", kAnonymous);
+  ASSERT_EQ(portal.status, 200) << portal.body;
+  EXPECT_EQ(portal.Json()["oidc_login"], true);
 }
 
 TEST_P(OidcTest, ForgedExpiredAndMisdirectedIdTokensAreRefused) {
@@ -301,7 +314,14 @@ TEST(OidcNotConfigured, TheRoutesAnswer503WithAFrenchProblem) {
     auto res = Http(server.port(), "GET", path, "", kAnonymous);
     EXPECT_EQ(res.status, 503) << path;
     EXPECT_NE(res.Json().value("detail", "").find("FranceConnect"), std::string::npos);
+    auto browser =
+        Http(server.port(), "GET", path, "", {{"Authorization", ""}, {"Accept", "text/html"}});
+    EXPECT_EQ(browser.status, 303) << path;
+    EXPECT_EQ(browser.Header("location"), "/compte?oidc_error=indisponible") << path;
   }
+  auto portal = Http(server.port(), "GET", "/api/v1/portal", "", kAnonymous);
+  ASSERT_EQ(portal.status, 200) << portal.body;
+  EXPECT_EQ(portal.Json()["oidc_login"], false);
   EXPECT_EQ(server.Stop(SIGTERM), 0);
 }
 

@@ -68,8 +68,8 @@ struct Config {
   std::string oidc_issuer;
   std::string oidc_client_id;
   std::string oidc_client_secret;
-  std::string oidc_redirect_uri;       // public URL of /api/v1/auth/oidc/callback
-  std::string oidc_after_login = "/";  // the portal page the browser lands on once signed in
+  std::string oidc_redirect_uri;             // public URL of /api/v1/auth/oidc/callback
+  std::string oidc_after_login = "/compte";  // the portal page the browser lands on once signed in
 };
 
 // `path` empty: defaults then environment. `env` is injected for tests.

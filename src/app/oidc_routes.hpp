@@ -3,7 +3,8 @@
 //                                     binding the flow's state to this browser
 //   GET /api/v1/auth/oidc/callback  → the provider's answer: a session opened
 //                                     exactly as by password login, then 303 to
-//                                     the portal; a French problem otherwise.
+//                                     the portal; a French problem otherwise
+//                                     (a browser: 303 to kOidcErrorPage).
 // Without [oidc] both answer 503. The provider is called on `pool`.
 #pragma once
 
@@ -18,10 +19,14 @@ namespace guichet::app {
 
 // Holds the state between start and callback; Path-scoped to the callback.
 inline constexpr std::string_view kOidcStateCookie = "guichet_oidc_state";
+// Where a browser is sent when the login fails, with ?oidc_error=CODE
+// (indisponible, annulee, navigateur, incomplete, refusee): the portal's
+// account page, which explains the code.
+inline constexpr std::string_view kOidcErrorPage = "/compte";
 
 struct OidcRoutesOptions {
-  std::string after_login = "/";   // a local path of the portal
-  Timestamp session_absolute = 0;  // the session cookie's Max-Age (micros)
+  std::string after_login = "/compte";  // a local path of the portal
+  Timestamp session_absolute = 0;       // the session cookie's Max-Age (micros)
 };
 
 // `client` null: [oidc] is not configured.
