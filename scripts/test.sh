@@ -12,6 +12,8 @@ scripts/install-deps || exit 1
 scripts/build.sh "$BUILD" || exit 1
 # The portal the browser tests drive (web/dist).
 scripts/build-web || exit 1
+# The OpenID provider the OIDC login tests start on loopback (oidc-provider).
+(cd tests/oidc && npm ci --no-audit --no-fund) || exit 1
 
 # PostgreSQL: a private cluster under build/, stopped on exit.
 PG_DIR=$ROOT/$BUILD/pg

@@ -26,25 +26,13 @@ class ScriptServer {
   // Runs `python3 tests/outbox/<script> PORT DIR` and waits for its "ready".
   ScriptServer(const std::string& script, const std::string& dir) : dir_(dir), port_(FreePort()) {
     std::filesystem::create_directories(dir_);
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      const std::string path = std::string(GUICHET_SOURCE_DIR) + "/tests/outbox/" + script;
-      const std::string port = std::to_string(port_);
-      // Debian's interpreter: python3-aiosmtpd is installed for it, not for
-      // another python3 that may come first in PATH.
-      execl("/usr/bin/python3", "python3", path.c_str(), port.c_str(), dir_.c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
+    // Debian's interpreter: python3-aiosmtpd is installed for it, not for
+    // another python3 that may come first in PATH.
     std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    close(out[0]);
+    pid_ = SpawnAndReadFirstLine(
+        {"/usr/bin/python3", std::string(GUICHET_SOURCE_DIR) + "/tests/outbox/" + script,
+         std::to_string(port_), dir_},
+        "", line);
     if (line != "ready") {
       Stop();
       throw std::runtime_error(script + " did not start (is python3-aiosmtpd installed?)");

@@ -203,6 +203,29 @@ Status Apply(const std::string& key, const std::string& value, Config& c) {
   }
   if (key == "identity.hash_threads") return ParseInt(key, value, 1, 64, c.hash_threads);
   if (key == "identity.hash_queue") return ParseInt(key, value, 1, 100'000, c.hash_queue);
+  if (key == "oidc.issuer" || key == "oidc.redirect_uri") {
+    if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+      return ConfigError(key, "« " + value + " » n’est pas une adresse http:// ou https://");
+    }
+    (key == "oidc.issuer" ? c.oidc_issuer : c.oidc_redirect_uri) = value;
+    return Status::Ok();
+  }
+  if (key == "oidc.client_id") {
+    c.oidc_client_id = value;
+    return Status::Ok();
+  }
+  if (key == "oidc.client_secret") {
+    c.oidc_client_secret = value;
+    return Status::Ok();
+  }
+  if (key == "oidc.after_login") {
+    // A local path only: the landing page must not become an open redirect.
+    if (value.empty() || value[0] != '/' || value.rfind("//", 0) == 0) {
+      return ConfigError(key, "un chemin du portail commençant par / est attendu");
+    }
+    c.oidc_after_login = value;
+    return Status::Ok();
+  }
   if (key == "log.level") {
     GUICHET_TRY(CheckLevel(key, value));
     c.log_level = value;
@@ -284,6 +307,10 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
       {"GUICHET_WEB_DIST", "web.dist"},
       {"GUICHET_MAIL_DROP_DIR", "mail.dev_drop_dir"},
       {"GUICHET_PUBLIC_URL", "identity.public_url"},
+      {"GUICHET_OIDC_ISSUER", "oidc.issuer"},
+      {"GUICHET_OIDC_CLIENT_ID", "oidc.client_id"},
+      {"GUICHET_OIDC_CLIENT_SECRET", "oidc.client_secret"},
+      {"GUICHET_OIDC_REDIRECT_URI", "oidc.redirect_uri"},
   };
   for (const auto& [var, key] : kEnv) {
     auto it = env.find(var);
@@ -294,6 +321,13 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
     }
   }
   GUICHET_TRY(ApplyOutboxEnvironment(env, c.outbox));
+  if (!c.oidc_issuer.empty()) {
+    for (const auto& [key, v] : {std::pair{"oidc.client_id", &c.oidc_client_id},
+                                 std::pair{"oidc.client_secret", &c.oidc_client_secret},
+                                 std::pair{"oidc.redirect_uri", &c.oidc_redirect_uri}}) {
+      if (v->empty()) return ConfigError(key, "obligatoire quand oidc.issuer est donné");
+    }
+  }
   return c;
 }
 

@@ -62,6 +62,14 @@ struct Config {
   int session_absolute_hours = 12;
   int hash_threads = 2;
   int hash_queue = 64;
+  // [oidc]: the OpenID provider of the FranceConnect-style login; the login
+  // routes answer 503 while issuer is empty. The secret is never logged
+  // (GUICHET_OIDC_CLIENT_SECRET keeps it out of the file).
+  std::string oidc_issuer;
+  std::string oidc_client_id;
+  std::string oidc_client_secret;
+  std::string oidc_redirect_uri;             // public URL of /api/v1/auth/oidc/callback
+  std::string oidc_after_login = "/compte";  // the portal page the browser lands on once signed in
 };
 
 // `path` empty: defaults then environment. `env` is injected for tests.

@@ -15,6 +15,7 @@
 #include "app/identity_cli.hpp"
 #include "app/mail_cli.hpp"
 #include "app/mail_drop.hpp"
+#include "app/oidc_routes.hpp"
 #include "app/open311_routes.hpp"
 #include "app/outbox_wiring.hpp"
 #include "app/sms_routes.hpp"
@@ -49,6 +50,10 @@ using namespace guichet;
 constexpr int kExitConfig = 2;
 constexpr int kExitDatabase = 3;
 constexpr int kExitCatalogue = 4;
+// Calls to the OpenID provider wait on the network (10 s at most each): a few
+// threads suffice, and a full queue answers 503 rather than piling up logins.
+constexpr size_t kOidcThreads = 4;
+constexpr size_t kOidcQueue = 256;
 // Free memory above this is returned to the kernel; allocations above the
 // mmap threshold get their own mapping (large list pages, uploads).
 constexpr int kMallocTrimThreshold = 128 << 20;
@@ -179,6 +184,15 @@ int Serve(const app::Config& c) {
   http::IdentityApi identity_api(identity, *store, identity_pool,
                                  identity_options.session_absolute);
   identity_api.Register(router);
+  // FranceConnect-style login: the provider is called on its own pool, not the hashing one.
+  std::unique_ptr<channels::oidc::Client> oidc;
+  if (!c.oidc_issuer.empty()) {
+    oidc = std::make_unique<channels::oidc::Client>(channels::oidc::Options{
+        c.oidc_issuer, c.oidc_client_id, c.oidc_client_secret, c.oidc_redirect_uri});
+  }
+  http::BlockingPool oidc_pool(kOidcThreads, kOidcQueue);
+  app::RegisterOidcRoutes(router, oidc.get(), identity, oidc_pool,
+                          {c.oidc_after_login, identity_options.session_absolute});
   http::Authenticator authenticator(identity, api_keys);
   router.SetGuard([&authenticator](http::Context& ctx, http::Access access) {
     return authenticator(ctx, access);

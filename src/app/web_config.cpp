@@ -12,6 +12,7 @@ http::PortalInfo PortalInfoOf(const Config& c) {
   p.map_lat = c.web_map_lat;
   p.map_lon = c.web_map_lon;
   p.map_zoom = c.web_map_zoom;
+  p.oidc_login = !c.oidc_issuer.empty();
   return p;
 }
 

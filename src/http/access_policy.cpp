@@ -59,6 +59,9 @@ constexpr auto kPolicy = std::to_array<Rule>({
     {verb::post, "/api/v1/auth/password-reset", Access::kPublic},
     {verb::post, "/api/v1/auth/password-reset/confirm", Access::kPublic},
     {verb::post, "/api/v1/auth/agent-login", Access::kPublic},
+    // FranceConnect-style login: the browser arrives signed out, by redirects.
+    {verb::get, "/api/v1/auth/oidc/start", Access::kPublic},
+    {verb::get, "/api/v1/auth/oidc/callback", Access::kPublic},
     {verb::get, "/api/v1/auth/session", Access::kSignedIn},
     {verb::post, "/api/v1/auth/logout", Access::kSignedIn},
     {verb::post, "/api/v1/auth/logout-all", Access::kSignedIn},

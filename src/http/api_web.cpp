@@ -148,7 +148,8 @@ void WebApi::Register(Router& router) {
                   {{"tile_url", portal_.tile_url.empty() ? json(nullptr) : json(portal_.tile_url)},
                    {"attribution", portal_.tile_attribution},
                    {"center", {{"lat", portal_.map_lat}, {"lon", portal_.map_lon}}},
-                   {"zoom", portal_.map_zoom}}}};
+                   {"zoom", portal_.map_zoom}}},
+                 {"oidc_login", portal_.oidc_login}};
     co_return ctx.Json(status::ok, body.dump());
   });
 

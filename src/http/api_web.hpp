@@ -24,6 +24,7 @@ struct PortalInfo {
   double map_lat = 46.6;         // where the map opens
   double map_lon = 2.4;
   int map_zoom = 13;
+  bool oidc_login = false;  // [oidc] is configured: the portal offers the FranceConnect button
 };
 
 // Calls of the tracking routes allowed per client address and minute.

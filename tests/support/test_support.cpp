@@ -147,7 +147,8 @@ HttpResponse Http(unsigned short port, const std::string& method, const std::str
   stream.expires_after(std::chrono::seconds(30));
   stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), target, 11);
-  req.set(bhttp::field::host, "127.0.0.1");
+  // RFC 9110 §7.2: the port is part of Host when it is not the default one.
+  req.set(bhttp::field::host, "127.0.0.1:" + std::to_string(port));
   for (const auto& [k, v] : headers) req.set(k, v);
   req.body() = body;
   if (!body.empty() || method == "POST" || method == "PATCH") req.prepare_payload();
@@ -169,6 +170,7 @@ HttpResponse Http(unsigned short port, const std::string& method, const std::str
     std::string name(f.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     out.headers[name] = std::string(f.value());
+    if (name == "set-cookie") out.set_cookies.emplace_back(f.value());
   }
   out.body = std::move(res.body());
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
@@ -309,6 +311,40 @@ int ServerProcess::Stop(int sig) {
                  ss.str().c_str());
   }
   return code;
+}
+
+pid_t SpawnAndReadFirstLine(const std::vector<std::string>& argv, const std::string& cwd,
+                            std::string& first_line) {
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(127);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  close(out[1]);
+  first_line.clear();
+  char c;
+  while (read(out[0], &c, 1) == 1 && c != '\n') first_line += c;
+  // Keep reading what the child writes after its first line, into the test's
+  // log: closing the pipe here would kill it with EPIPE (or SIGPIPE) at its
+  // next write — oidc-provider prints notices on stdout at its first token
+  // request, and died then, which the server reported as a 503.
+  std::thread([fd = out[0]] {
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+      if (write(2, buf, static_cast<size_t>(n)) < 0) break;
+    }
+    close(fd);
+  }).detach();
+  return pid;
 }
 
 }  // namespace guichet::testing

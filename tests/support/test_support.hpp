@@ -54,7 +54,8 @@ unsigned short FreePort();
 
 struct HttpResponse {
   int status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
+  std::map<std::string, std::string> headers;  // lower-case names; the last of a repeated one
+  std::vector<std::string> set_cookies;        // every Set-Cookie, in order
   std::string body;
   nlohmann::json Json() const { return nlohmann::json::parse(body, nullptr, false); }
   std::string Header(const std::string& lower_name) const {
@@ -114,5 +115,12 @@ int RunGuichet(const std::vector<std::string>& args, const std::map<std::string,
                std::string& output);
 
 std::string GuichetBinary();
+
+// Starts `argv` (argv[0] an absolute path or looked up in PATH) in `cwd`
+// with its stdout piped, and reads its first line (a helper server's
+// "ready"); what the child prints afterwards is copied to the test's stderr
+// until it exits. Returns the child's pid; the caller stops it (SIGTERM, waitpid).
+pid_t SpawnAndReadFirstLine(const std::vector<std::string>& argv, const std::string& cwd,
+                            std::string& first_line);
 
 }  // namespace guichet::testing

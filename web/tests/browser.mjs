@@ -3,7 +3,8 @@
 // position, then follows it by reference; (2) an agent logs in with a TOTP
 // code, finds it in the inbox, answers it and moves it to resolved; (3) the
 // citizen sees the answer and rates it; (4) the quality page shows the new
-// figures. axe-core runs on
+// figures; (5) a citizen signs in with the FranceConnect button through a
+// real OpenID provider (oidc-provider) on loopback. axe-core runs on
 // every page visited, which must show no violation; no request may leave
 // for another host; the phone-sized viewport and the keyboard are checked.
 // Prints one line per step; exits 1 at the first failure.
@@ -43,7 +44,7 @@ async function accessible(page, what) {
   assert.deepEqual(violations, [], `axe-core violations on ${what}:\n${JSON.stringify(violations, null, 2)}`);
 }
 
-const server = await startServer();
+const server = await startServer({ oidc: true });
 const browser = await launchBrowser();
 try {
   const { page, offsite, cspErrors } = await newPage(browser, server.base);
@@ -292,6 +293,31 @@ try {
     assert.equal(await page.getByLabel("Être prévenu par").inputValue(), "sms");
     await page.getByRole("button", { name: "Se déconnecter" }).click();
     await page.getByRole("button", { name: "Mot de passe" }).waitFor();
+  });
+
+  await check("a citizen signs in with the FranceConnect button through the real OpenID provider", async () => {
+    // A browser of its own: the provider lives on another port of 127.0.0.1.
+    const fc = await newPage(browser, server.base);
+    current = fc.page;
+    const p = fc.page;
+    // A refused login comes back as ?oidc_error=… and is shown as an alert.
+    await p.goto(server.base + "/compte?oidc_error=annulee");
+    await p.getByRole("heading", { level: 1, name: "Mon compte" }).waitFor();
+    assert.match(await p.locator(".fr-alert--error").innerText(), /FranceConnect a été annulée/);
+    const button = p.getByRole("link", { name: /S’identifier avec\s*FranceConnect/ });
+    await button.waitFor();
+    assert.equal(await button.getAttribute("href"), "/api/v1/auth/oidc/start");
+    await accessible(p, "the account page with the FranceConnect button and an error");
+    await button.click();
+    // /start → the provider (which signs Léa Martin in) → /callback → /compte, signed in.
+    await p.waitForURL(server.base + "/compte", { timeout: 30000 });
+    await p.getByText("Connecté en tant que", { exact: false }).waitFor();
+    assert.match(await p.locator("main").innerText(), /Connecté en tant que Léa Martin \(lea@example\.org\)/);
+    const session = await p.evaluate(async () => (await fetch("/api/v1/auth/session")).json());
+    assert.equal(session.kind, "citizen");
+    await accessible(p, "the account page after the FranceConnect login");
+    await fc.context.close();
+    current = page;
   });
 
   await check("no request left for another host and the CSP blocked nothing", async () => {

@@ -32,12 +32,58 @@ async function freePort() {
   });
 }
 
-// Starts `guichet serve`; returns { base, stop, api }.
-export async function startServer() {
+// The real OpenID provider of the OIDC tests (tests/oidc/provider.mjs, the
+// npm oidc-provider installed by `npm ci` in tests/oidc) on loopback, sending
+// browsers back to `redirectUri`; signs in its preset citizen, Léa Martin,
+// without a form. Returns { issuer, stop }; its output is kept in `log` and
+// read to the end, so that it never dies writing to a closed pipe.
+async function startProvider(root, redirectUri, log) {
+  const dir = join(root, "tests", "oidc");
+  if (!existsSync(join(dir, "node_modules", "oidc-provider"))) {
+    throw new Error("oidc-provider absent: run `npm ci` in tests/oidc");
+  }
+  const port = await freePort();
+  const child = spawn(process.execPath, ["provider.mjs", String(port), redirectUri], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
+  };
+  let out = "";
+  let timer;
+  child.stderr.on("data", (d) => log.push(`[provider] ${d}`));
+  const ready = new Promise((ok, fail) => {
+    child.stdout.on("data", (d) => {
+      out += String(d);
+      log.push(`[provider] ${d}`);
+      if (out.startsWith("ready\n")) ok();
+    });
+    child.once("exit", (code) => fail(new Error(`provider.mjs exited (${code}):\n${log.join("")}`)));
+    timer = setTimeout(() => fail(new Error(`provider.mjs did not start:\n${log.join("")}`)), 15000);
+  });
+  try {
+    await ready;
+  } catch (e) {
+    await stop();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { issuer: `http://127.0.0.1:${port}`, stop };
+}
+
+// Starts `guichet serve`, and with `oidc` the OpenID provider it logs
+// citizens in with; returns { base, stop, api, … }. stop() stops both.
+export async function startServer({ oidc = false } = {}) {
   const bin = process.env.GUICHET_BIN;
   if (!bin) throw new Error("GUICHET_BIN is not set (ctest sets it)");
   const dir = mkdtempSync(join(tmpdir(), "guichet-web-"));
   const port = await freePort();
+  const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../..");
+  const log = [];
+  const base = `http://127.0.0.1:${port}`;
+  const provider = oidc ? await startProvider(root, `${base}/api/v1/auth/oidc/callback`, log) : null;
   const config = join(dir, "guichet.toml");
   writeFileSync(
     config,
@@ -53,11 +99,17 @@ export async function startServer() {
       "",
     ].join("\n"),
   );
-  const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../..");
-  const log = [];
   const child = spawn(bin, ["serve", "--config", config], {
     env: {
       ...process.env,
+      ...(provider
+        ? {
+            GUICHET_OIDC_ISSUER: provider.issuer,
+            GUICHET_OIDC_CLIENT_ID: "guichet",
+            GUICHET_OIDC_CLIENT_SECRET: "secret-de-test-guichet",
+            GUICHET_OIDC_REDIRECT_URI: `${base}/api/v1/auth/oidc/callback`,
+          }
+        : {}),
       GUICHET_DATABASE: `sqlite:${join(dir, "guichet.db")}`,
       GUICHET_LISTEN: `127.0.0.1:${port}`,
       GUICHET_CATALOGUE: join(root, "catalogue"),
@@ -68,7 +120,6 @@ export async function startServer() {
   });
   child.stdout.on("data", (d) => log.push(String(d)));
   child.stderr.on("data", (d) => log.push(String(d)));
-  const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15000;
   for (;;) {
     try {
@@ -78,6 +129,8 @@ export async function startServer() {
       /* not yet */
     }
     if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGTERM");
+      await provider?.stop();
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`the server did not start:\n${log.join("")}`);
     }
@@ -148,6 +201,7 @@ export async function startServer() {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
     }
+    await provider?.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   return { base, api, stop, log, createAgent, apiKey, mailLink };

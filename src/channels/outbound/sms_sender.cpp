@@ -4,20 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "channels/curl_body.hpp"
 #include "channels/sms/gsm7.hpp"
 
 namespace guichet::channels::outbound {
 namespace {
 
 constexpr size_t kMaxAnswer = 64 * 1024;  // a gateway's answer is a small JSON object
-
-size_t Collect(char* data, size_t size, size_t n, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  const size_t len = size * n;
-  if (out->size() + len > kMaxAnswer) return 0;  // aborts the transfer
-  out->append(data, len);
-  return len;
-}
 
 std::string Escape(CURL* h, const std::string& s) {
   char* e = curl_easy_escape(h, s.c_str(), static_cast<int>(s.size()));
@@ -79,7 +72,7 @@ domain::Delivery SmsSender::Send(const domain::OutboxMessage& m, const domain::R
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
   curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &CollectUpTo<kMaxAnswer>);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);

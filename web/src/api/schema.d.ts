@@ -1385,6 +1385,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/oidc/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Connexion par FranceConnect : départ vers le fournisseur
+         * @description Redirige le navigateur vers le point d’autorisation du fournisseur OpenID Connect configuré (`[oidc]`), avec `state`, `nonce` (aléatoires, 43 caractères, usage unique) et PKCE (`S256`). Le serveur garde l’empreinte du `state`, le `nonce` et le vérificateur PKCE dix minutes ; le cookie `guichet_oidc_state` lie le parcours à ce navigateur (défense contre le CSRF de connexion). 503 quand `[oidc]` n’est pas configuré ou que le fournisseur ne répond pas ; un navigateur (`Accept: text/html`) est alors renvoyé (303) vers `/compte?oidc_error=indisponible`. Le portail n’affiche le bouton que si `GET /api/v1/portal` donne `oidc_login: true`. Accès : public.
+         */
+        get: operations["startOidcLogin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Connexion par FranceConnect : retour du fournisseur
+         * @description Le fournisseur y renvoie le navigateur. Le `state` doit être celui du cookie `guichet_oidc_state` et d’un parcours en cours (usage unique) ; le code est échangé au point de jeton avec le secret du client et le vérificateur PKCE ; la signature du jeton d’identité est vérifiée avec les clés (JWKS) du fournisseur, ainsi que `iss`, `aud`, `exp`, `iat` et `nonce`. L’usager est retrouvé par son sujet, ou rattaché au compte de même adresse quand le fournisseur certifie l’adresse vérifiée, ou créé (prénom, nom, date de naissance, adresse). La session s’ouvre comme à la connexion par mot de passe (cookie `guichet_session` ; le jeton anti-CSRF se lit sur `GET /api/v1/auth/session`) et le navigateur part vers le portail. Un code ou un `state` rejoué, un jeton falsifié, expiré, d’un autre émetteur, d’une autre audience ou d’un autre `nonce` sont refusés (401). Un navigateur (`Accept: text/html`) ne reçoit pas le problème JSON mais part (303) vers `/compte?oidc_error=CODE`, que la page explique : `annulee` (le fournisseur n’a pas authentifié l’usager), `navigateur` (parcours commencé ailleurs : cookie `guichet_oidc_state` absent ou différent), `incomplete` (code ou `state` absent), `refusee` (parcours inconnu, rejoué ou expiré, code refusé, jeton invalide), `indisponible` (fournisseur injoignable ou `[oidc]` absent). Accès : public.
+         */
+        get: operations["completeOidcLogin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/session": {
         parameters: {
             query?: never;
@@ -2375,6 +2415,8 @@ export interface components {
         Portal: {
             /** @description Le nom de la mairie (catalogue). */
             town: string;
+            /** @description La connexion par FranceConnect (`[oidc]`) est configurée : le portail en montre le bouton. */
+            oidc_login: boolean;
             /** @description Les démarches ouvertes, pour la recherche et les rubriques de l’accueil. */
             procedures: {
                 slug: string;
@@ -5367,6 +5409,60 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Session"];
                 };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    startOidcLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Vers le fournisseur d’identité. */
+            302: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Le point d’autorisation du fournisseur, avec ses paramètres. */
+                    Location?: string;
+                    /** @description guichet_oidc_state=…; Path=/api/v1/auth/oidc; Max-Age=600; HttpOnly; Secure; SameSite=Lax */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    completeOidcLogin: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+                /** @description Erreur renvoyée par le fournisseur (annulation…). */
+                error?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Session ouverte ; vers le portail (`[oidc] after_login`, `/compte` par défaut). Pour un navigateur, aussi un refus : vers `/compte?oidc_error=CODE`. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description La page du portail. */
+                    Location?: string;
+                    /** @description guichet_session=…; Path=/; Max-Age=…; HttpOnly; Secure; SameSite=Lax (et l’effacement de guichet_oidc_state) */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             default: components["responses"]["Error"];

@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
+import { FranceConnectButton } from "@codegouvfr/react-dsfr/FranceConnectButton";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import {
@@ -18,10 +19,22 @@ import {
   type Request,
 } from "../api/client";
 import { formatDateTime, formatLastDay, frenchTypography } from "../format";
+import { usePortal } from "../PortalContext";
 import { useTitle } from "../useTitle";
 
 const messageOf = (err: unknown) =>
   err instanceof ApiError ? err.message : "Le serveur n’a pas pu être joint. Vérifiez votre connexion et réessayez.";
+
+// The server sends a browser back here with ?oidc_error=CODE when the
+// FranceConnect login fails (see /api/v1/auth/oidc/callback in the OpenAPI document).
+const oidcErrors: Record<string, string> = {
+  annulee: "La connexion avec FranceConnect a été annulée ; vous n’êtes pas connecté.",
+  navigateur: "Cette connexion avec FranceConnect n’a pas été commencée depuis ce navigateur ; veuillez recommencer.",
+  incomplete: "La réponse de FranceConnect était incomplète ; veuillez recommencer.",
+  refusee: "La connexion avec FranceConnect a échoué ; veuillez recommencer.",
+  indisponible: "La connexion avec FranceConnect est indisponible pour le moment ; réessayez plus tard ou connectez-vous autrement.",
+};
+const oidcStart = "/api/v1/auth/oidc/start";
 
 const kindLabel: Record<string, string> = {
   message_in: "Votre message",
@@ -66,6 +79,9 @@ export function AccountPage() {
 }
 
 function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
+  const portal = usePortal();
+  const [params] = useSearchParams();
+  const oidcError = params.get("oidc_error");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [name, setName] = useState("");
@@ -101,6 +117,25 @@ function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   return (
     <>
       <p>Un compte permet de retrouver toutes vos demandes et de choisir comment la mairie vous prévient. Il n’est pas nécessaire pour suivre une demande.</p>
+      {oidcError && (
+        <Alert
+          severity="error"
+          small
+          description={oidcErrors[oidcError] ?? oidcErrors.refusee}
+          className="fr-mb-3w"
+          role="alert"
+        />
+      )}
+      {portal?.oidc_login && (
+        <section aria-labelledby="franceconnect-titre" className="fr-mb-4w">
+          <h2 id="franceconnect-titre" className="fr-h5">
+            Avec FranceConnect
+          </h2>
+          <p>FranceConnect vous connecte avec un compte que vous avez déjà (impots.gouv.fr, ameli.fr, l’Identité Numérique La Poste…).</p>
+          <FranceConnectButton url={oidcStart} />
+        </section>
+      )}
+      {portal?.oidc_login && <h2 className="fr-h5">Ou avec votre adresse électronique</h2>}
       <ul className="fr-btns-group fr-btns-group--inline-sm fr-btns-group--sm">
         <li>
           <Button priority={mode === "login" ? "primary" : "tertiary"} onClick={() => setMode("login")} nativeButtonProps={{ "aria-pressed": mode === "login" }}>
