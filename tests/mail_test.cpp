@@ -219,8 +219,7 @@ TEST_P(MailTest, EveryCorpusMailIsStoredAndAutomaticOnesAreNotAnswered) {
 TEST_P(MailTest, AnUnreachableDatabaseAsksTheMtaToRetry) {
   if (ViaServer()) GTEST_SKIP() << "the server's answers: MailgateThroughTheServer";
   std::string out;
-  const std::string down = Postgres() ? "postgresql://postgres@127.0.0.1:1/absent?connect_timeout=2"
-                                      : "sqlite:" + db_->dir() + "/absent/dir/guichet.db";
+  const std::string down = Unreachable(Postgres(), db_->dir());
   EXPECT_EQ(Mailgate(down, ReadFile(kCorpus + "/plain.eml"), out), 75) << out;
   // A general-contact service missing from the catalogue is a mistake to fix, not a bounce.
   EXPECT_EQ(Mailgate(db_->url(), ReadFile(kCorpus + "/plain.eml"), out,
@@ -257,9 +256,9 @@ TEST_P(MailTest, MaildirMessagesMoveToCurOnlyOnceStored) {
   EXPECT_EQ(in_cur, n);
   // The database down: every message stays in new/.
   fs::rename(maildir.path() + "/cur/170000000.M1P1.host:2,S", maildir.path() + "/new/again");
-  XX, maildir.path()
-}, {{"GUICHET_DATABASE", down}}, out), 75) << out;
-EXPECT_TRUE(fs::exists(maildir.path() + "/new/again"));
+  const std::string down = Unreachable(Postgres(), db_->dir());
+  EXPECT_EQ(RunGuichet({"maildir", maildir.path()}, {{"GUICHET_DATABASE", down}}, out), 75) << out;
+  EXPECT_TRUE(fs::exists(maildir.path() + "/new/again"));
 }
 
 TEST_P(MailTest, AMaildirMessageCommittedButNotMovedIsStoredOnce) {
