@@ -59,11 +59,9 @@ make_messages() {
 
 count() { sqlite3 "$1" "SELECT COUNT(*) FROM mail_messages"; }
 
-# One process per message, PARALLEL at a time, as an MTA's delivery agents.
-mailgate_all() {
-  find "$1" -type f -print0 |
-    xargs -0 -P "$PARALLEL" -I{} sh -c '"$0" mailgate < "$1" > /dev/null' "$BIN" {}
-}
+# One process per message, PARALLEL at a time, as an MTA's delivery agents
+# (executed directly, without a shell: bench/mailgate_spawn.py).
+mailgate_all() { python3 "$ROOT/bench/mailgate_spawn.py" "$BIN" "$1" "$PARALLEL" || true; }
 status=0
 
 # mailgate through the server: the front posts each message to `guichet serve`.
