@@ -1,14 +1,22 @@
 // Inbound email end to end, on SQLite and PostgreSQL: `guichet mailgate` as
 // an MTA runs it (one process per message, the message on stdin) and
 // `guichet maildir`, next to a running server whose API shows the result.
+// mailgate runs both ways: writing to the database itself (no [mail]
+// ingest_secret) and posting to the server (the secret shared), with the
+// same results on the timeline.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "support/test_support.hpp"
 
@@ -59,12 +67,31 @@ std::string ReferenceIn(const std::string& output) {
   return at == std::string::npos ? "" : output.substr(at, 14);
 }
 
-class MailTest : public ::testing::TestWithParam<bool> {
+constexpr const char* kIngestSecret = "secret-de-test-du-courrier-entrant";
+
+// A database URL nothing answers at.
+std::string Unreachable(bool postgres, const std::string& dir) {
+  return postgres ? "postgresql://postgres@127.0.0.1:1/absent?connect_timeout=2"
+                  : "sqlite:" + dir + "/absent/dir/guichet.db";
+}
+
+// (PostgreSQL rather than SQLite, mailgate through the server rather than direct).
+class MailTest : public ::testing::TestWithParam<std::tuple<bool, bool>> {
  protected:
+  bool Postgres() const { return std::get<0>(GetParam()); }
+  bool ViaServer() const { return std::get<1>(GetParam()); }
   void SetUp() override {
-    db_ = std::make_unique<TestDatabase>(GetParam());
-    server_ = std::make_unique<ServerProcess>(db_->url());
+    db_ = std::make_unique<TestDatabase>(Postgres());
+    std::map<std::string, std::string> env;
+    if (ViaServer()) env["GUICHET_MAIL_INGEST_SECRET"] = kIngestSecret;
+    server_ = std::make_unique<ServerProcess>(db_->url(), env);
     server_->Start();
+    if (ViaServer()) {
+      // mailgate is given no usable database: only the server can store the message.
+      gate_env_ = {{"GUICHET_MAIL_INGEST_SECRET", kIngestSecret},
+                   {"GUICHET_LISTEN", "127.0.0.1:" + std::to_string(server_->port())},
+                   {"GUICHET_DATABASE", Unreachable(Postgres(), db_->dir())}};
+    }
   }
   void TearDown() override {
     if (server_) {
@@ -76,7 +103,7 @@ class MailTest : public ::testing::TestWithParam<bool> {
 
   std::string Ingest(const std::string& raw, const std::string& disposition) {
     std::string out;
-    EXPECT_EQ(Mailgate(db_->url(), raw, out), 0) << out;
+    EXPECT_EQ(Mailgate(db_->url(), raw, out, gate_env_), 0) << out;
     EXPECT_EQ(out.rfind(disposition, 0), 0u) << out;
     return ReferenceIn(out);
   }
@@ -93,7 +120,12 @@ class MailTest : public ::testing::TestWithParam<bool> {
 
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<ServerProcess> server_;
+  std::map<std::string, std::string> gate_env_;  // the server's address and secret, if used
 };
+
+// What only the direct path does (the server's answers are MailgateServerTest's)
+// and the Maildir reader, which writes to the database itself.
+class MailDirectTest : public MailTest {};
 
 TEST_P(MailTest, AMailBecomesARequestWithItsRawMessageAndAnAcknowledgement) {
   const std::string raw = ReadFile(kCorpus + "/plain.eml");
@@ -188,10 +220,9 @@ TEST_P(MailTest, EveryCorpusMailIsStoredAndAutomaticOnesAreNotAnswered) {
   }
 }
 
-TEST_P(MailTest, AnUnreachableDatabaseAsksTheMtaToRetry) {
+TEST_P(MailDirectTest, AnUnreachableDatabaseAsksTheMtaToRetry) {
   std::string out;
-  const std::string down = GetParam() ? "postgresql://postgres@127.0.0.1:1/absent?connect_timeout=2"
-                                      : "sqlite:" + db_->dir() + "/absent/dir/guichet.db";
+  const std::string down = Unreachable(Postgres(), db_->dir());
   EXPECT_EQ(Mailgate(down, ReadFile(kCorpus + "/plain.eml"), out), 75) << out;
   // A general-contact service missing from the catalogue is a mistake to fix, not a bounce.
   EXPECT_EQ(Mailgate(db_->url(), ReadFile(kCorpus + "/plain.eml"), out,
@@ -202,7 +233,7 @@ TEST_P(MailTest, AnUnreachableDatabaseAsksTheMtaToRetry) {
   EXPECT_EQ(Mailgate(db_->url(), std::string(33 * 1024 * 1024, 'a'), out), 65) << out;
 }
 
-TEST_P(MailTest, MaildirMessagesMoveToCurOnlyOnceStored) {
+TEST_P(MailDirectTest, MaildirMessagesMoveToCurOnlyOnceStored) {
   TempDir maildir;
   fs::create_directories(maildir.path() + "/new");
   int n = 0;
@@ -227,14 +258,151 @@ TEST_P(MailTest, MaildirMessagesMoveToCurOnlyOnceStored) {
   EXPECT_EQ(in_cur, n);
   // The database down: every message stays in new/.
   fs::rename(maildir.path() + "/cur/170000000.M1P1.host:2,S", maildir.path() + "/new/again");
-  const std::string down = GetParam() ? "postgresql://postgres@127.0.0.1:1/absent?connect_timeout=2"
-                                      : "sqlite:" + db_->dir() + "/absent/dir/guichet.db";
+  const std::string down = Unreachable(Postgres(), db_->dir());
   EXPECT_EQ(RunGuichet({"maildir", maildir.path()}, {{"GUICHET_DATABASE", down}}, out), 75) << out;
   EXPECT_TRUE(fs::exists(maildir.path() + "/new/again"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Databases, MailTest, ::testing::Values(false, true),
+TEST_P(MailDirectTest, AMaildirMessageCommittedButNotMovedIsStoredOnce) {
+  TempDir maildir;
+  fs::create_directories(maildir.path() + "/new");
+  const std::string name = "1700000001.M1P1.host";
+  fs::copy_file(kCorpus + "/plain.eml", maildir.path() + "/new/" + name);
+  const std::map<std::string, std::string> env = {
+      {"GUICHET_DATABASE", db_->url()},
+      {"GUICHET_MAIL_ADDRESSES", "demarches@mairie-villeneuve.fr"}};
+  auto email_requests = [&] {
+    auto res = Http(server_->port(), "GET", "/api/v1/requests?channel=email&limit=100");
+    for (int i = 0; i < 40 && res.status != 200; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      res = Http(server_->port(), "GET", "/api/v1/requests?channel=email&limit=100");
+    }
+    EXPECT_EQ(res.status, 200) << res.body;
+    return res.Json()["items"];
+  };
+  const auto before = email_requests().size();
+  std::string out;
+  ASSERT_EQ(RunGuichet({"maildir", maildir.path()}, env, out), 0) << out;
+  ASSERT_TRUE(fs::exists(maildir.path() + "/cur/" + name + ":2,S"));
+  // The crash this stands for: committed, then killed before the rename.
+  fs::copy_file(maildir.path() + "/cur/" + name + ":2,S", maildir.path() + "/new/" + name);
+  fs::remove(maildir.path() + "/cur/" + name + ":2,S");
+  ASSERT_EQ(RunGuichet({"maildir", maildir.path()}, env, out), 0) << out;
+  EXPECT_TRUE(fs::is_empty(maildir.path() + "/new"));
+  EXPECT_TRUE(fs::exists(maildir.path() + "/cur/" + name + ":2,S"));
+  // SQLite: the server's read snapshot may lag another process's write by 50 ms.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto items = email_requests();
+  ASSERT_EQ(items.size(), before + 1) << items.dump();
+  const std::string ref = items[0]["reference"];
+  int in = 0;
+  for (const auto& e : Events(ref)) in += e["kind"] == "message_in";
+  EXPECT_EQ(in, 1);
+}
+
+// mailgate posting to the server: what the MTA is told in each case.
+class MailgateServerTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { db_ = std::make_unique<TestDatabase>(GetParam()); }
+  std::map<std::string, std::string> GateEnv(unsigned short port,
+                                             const std::string& secret = kIngestSecret) {
+    return {{"GUICHET_MAIL_INGEST_SECRET", secret},
+            {"GUICHET_LISTEN", "127.0.0.1:" + std::to_string(port)}};
+  }
+  // A message of its own for each step (the same bytes are stored once).
+  std::string Message(int n) {
+    return "X-Test-Step: " + std::to_string(n) + "\r\n" + ReadFile(kCorpus + "/plain.eml");
+  }
+  std::unique_ptr<TestDatabase> db_;
+};
+
+TEST_P(MailgateServerTest, ExitStatusesTellTheMtaWhetherToRetry) {
+  ServerProcess server(db_->url(), {{"GUICHET_MAIL_INGEST_SECRET", kIngestSecret}});
+  server.Start();
+  const std::string down = Unreachable(GetParam(), db_->dir());
+  std::string out;
+  // 0: stored by the server, though mailgate itself could not reach the database.
+  ASSERT_EQ(Mailgate(down, Message(1), out, GateEnv(server.port())), 0) << out;
+  EXPECT_EQ(out.rfind("request GU-", 0), 0u) << out;
+  const std::string ref = ReferenceIn(out);
+  auto req = Http(server.port(), "GET", "/api/v1/requests/" + ref);
+  EXPECT_EQ(req.status, 200) << req.body;
+  // The same message again: stored once.
+  ASSERT_EQ(Mailgate(down, Message(1), out, GateEnv(server.port())), 0) << out;
+  EXPECT_EQ(out, "request " + ref + " (déjà reçu)\n");
+  // 75: a wrong secret is refused, and nothing is stored.
+  EXPECT_EQ(
+      Mailgate(db_->url(), Message(2), out, GateEnv(server.port(), "un-autre-secret-bien-long")),
+      75)
+      << out;
+  EXPECT_NE(out.find("401"), std::string::npos) << out;
+  ASSERT_EQ(Mailgate(down, Message(2), out, GateEnv(server.port())), 0) << out;
+  EXPECT_EQ(out.find("déjà reçu"), std::string::npos) << out;
+  // 65: over the size limit, the MTA bounces it.
+  EXPECT_EQ(Mailgate(down, std::string(33 * 1024 * 1024, 'a'), out, GateEnv(server.port())), 65)
+      << out;
+  // The server stopped: with no database either, retry later…
+  const unsigned short port = server.port();
+  ASSERT_EQ(server.Stop(SIGTERM), 0);
+  EXPECT_EQ(Mailgate(down, Message(3), out, GateEnv(port)), 75) << out;
+  // …and with the database there, mailgate writes to it itself.
+  ASSERT_EQ(Mailgate(db_->url(), Message(3), out, GateEnv(port)), 0) << out;
+  EXPECT_NE(out.find("serveur injoignable"), std::string::npos) << out;
+  const std::string fallback_ref = ReferenceIn(out);
+  ASSERT_FALSE(fallback_ref.empty()) << out;
+  server.Start();
+  auto events = Http(server.port(), "GET", "/api/v1/requests/" + fallback_ref + "/events");
+  ASSERT_EQ(events.status, 200) << events.body;
+  EXPECT_EQ(events.Json()["items"][0]["kind"], "message_in");
+}
+
+TEST_P(MailgateServerTest, AServerThatCannotStoreTheMailMakesTheMtaRetry) {
+  // No general-contact service in the catalogue: the server answers 503.
+  ServerProcess server(db_->url(), {{"GUICHET_MAIL_INGEST_SECRET", kIngestSecret},
+                                    {"GUICHET_MAIL_GENERAL_SERVICE", "absent"}});
+  server.Start();
+  std::string out;
+  EXPECT_EQ(Mailgate(db_->url(), Message(1), out, GateEnv(server.port())), 75) << out;
+  EXPECT_NE(out.find("503"), std::string::npos) << out;
+}
+
+TEST_P(MailgateServerTest, AServerThatDoesNotAnswerInTimeMakesTheMtaRetry) {
+  // A listening socket that never answers: connected, then silence.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 8), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  auto env = GateEnv(ntohs(addr.sin_port));
+  env["GUICHET_MAIL_INGEST_TIMEOUT"] = "1";
+  std::string out;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Mailgate(db_->url(), Message(1), out, env), 75) << out;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_NE(out.find("pas de réponse"), std::string::npos) << out;
+  ::close(fd);
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, MailgateServerTest, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "PostgreSQL" : "SQLite"; });
+
+std::string MailTestName(const ::testing::TestParamInfo<std::tuple<bool, bool>>& info) {
+  return std::string(std::get<0>(info.param) ? "PostgreSQL" : "SQLite") +
+         (std::get<1>(info.param) ? "ViaServer" : "Direct");
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, MailTest,
+                         ::testing::Combine(::testing::Values(false, true),
+                                            ::testing::Values(false, true)),
+                         MailTestName);
+INSTANTIATE_TEST_SUITE_P(Databases, MailDirectTest,
+                         ::testing::Combine(::testing::Values(false, true),
+                                            ::testing::Values(false)),
+                         MailTestName);
 
 }  // namespace
 }  // namespace guichet::testing

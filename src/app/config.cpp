@@ -176,6 +176,17 @@ Status Apply(const std::string& key, const std::string& value, Config& c) {
   if (key == "mail.ack_window_minutes") {
     return ParseInt(key, value, 1, 10'080, c.mail_ack_window_minutes);
   }
+  if (key == "mail.ingest_secret") {
+    if (!value.empty() && value.size() < kMinIngestSecret) {
+      return ConfigError(key, "le secret doit compter au moins " +
+                                  std::to_string(kMinIngestSecret) + " caractères");
+    }
+    c.mail_ingest_secret = value;
+    return Status::Ok();
+  }
+  if (key == "mail.ingest_timeout_seconds") {
+    return ParseInt(key, value, 1, 3600, c.mail_ingest_timeout_seconds);
+  }
   if (key == "mail.maildir.path") {
     c.maildir_path = value;
     return Status::Ok();
@@ -304,6 +315,8 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
       {"GUICHET_MAIL_GENERAL_SERVICE", "mail.general_service"},
       {"GUICHET_MAIL_ADDRESSES", "mail.addresses"},
       {"GUICHET_MAILDIR", "mail.maildir.path"},
+      {"GUICHET_MAIL_INGEST_SECRET", "mail.ingest_secret"},
+      {"GUICHET_MAIL_INGEST_TIMEOUT", "mail.ingest_timeout_seconds"},
       {"GUICHET_WEB_DIST", "web.dist"},
       {"GUICHET_MAIL_DROP_DIR", "mail.dev_drop_dir"},
       {"GUICHET_PUBLIC_URL", "identity.public_url"},

@@ -11,6 +11,9 @@
 
 namespace guichet::app {
 
+// The shortest [mail] ingest_secret accepted: guessing it must be hopeless.
+inline constexpr std::size_t kMinIngestSecret = 16;
+
 struct Config {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;
@@ -35,6 +38,14 @@ struct Config {
   int mail_ack_limit = 5;      // acknowledgements per sender per window
   int mail_ack_window_minutes = 60;
   std::string maildir_path;  // [mail.maildir] path: read by `guichet maildir`
+  // [mail] ingest_secret: shared by the server and `guichet mailgate`, which
+  // then posts each message to the running server (POST
+  // /api/v1/channels/mail/inbound); empty, mailgate writes to the database
+  // itself. At least kMinIngestSecret characters; never logged.
+  std::string mail_ingest_secret;
+  // [mail] ingest_timeout_seconds: how long mailgate waits for the server's
+  // answer before asking the MTA to retry (read by the front, src/front).
+  int mail_ingest_timeout_seconds = 120;
   // ---- end of [mail] ----
   // --- web (issue #7) ---
   // [web]: the built front end (GUICHET_WEB_DIST), the town hall's contact

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "catalogue/loader.hpp"
@@ -58,6 +59,12 @@ class LazySniffer final : public domain::ContentSniffer {
   std::unique_ptr<storage::MagicSniffer> sniffer_;
 };
 
+// The catalogue loaded by the first message that needs it.
+struct CatalogueOnce {
+  std::mutex mu;
+  bool loaded = false;  // GUARDED_BY(mu)
+};
+
 // Everything a mail command needs, opened once.
 struct MailContext {
   std::unique_ptr<storage::SqlStore> store;
@@ -73,23 +80,22 @@ struct MailContext {
 };
 
 // Throws on what the MTA should retry later (database, catalogue, libmagic).
-std::unique_ptr<MailContext> OpenMail(const Config& c) {
+// `readers`: the read connections, one per thread calling Ingest.
+std::unique_ptr<MailContext> OpenMail(const Config& c, std::size_t readers = 1) {
   auto url = storage::ParseDatabaseUrl(c.database);
   if (!url.ok()) throw std::runtime_error(url.error().message());
   auto ctx = std::make_unique<MailContext>();
-  ctx->store = storage::OpenStore(*url, 1);
+  ctx->store = storage::OpenStore(*url, readers);
   ctx->cases = std::make_unique<domain::CaseService>(*ctx->store, ctx->clock);
-  channels::mail::IntakeOptions options;
-  options.general_service = c.mail_general_service;
-  options.own_addresses = SplitAddresses(c.mail_addresses);
-  options.ack_limit = c.mail_ack_limit;
-  options.ack_window = std::chrono::minutes(c.mail_ack_window_minutes);
+  channels::mail::IntakeOptions options = MailIntakeOptionsOf(c);
   // The server installed the catalogue; a mail command only reads it, and
   // only for a new request (parsing its files is most of a mailgate's start).
+  // Once, whichever of the Maildir's parsing threads gets there first.
   options.before_new_request = [cases = ctx->cases.get(), dir = c.catalogue,
                                 service = c.mail_general_service,
-                                loaded = false]() mutable -> Status {
-    if (loaded) return Status::Ok();
+                                once = std::make_shared<CatalogueOnce>()]() -> Status {
+    std::lock_guard lock(once->mu);
+    if (once->loaded) return Status::Ok();
     auto cat = catalogue::LoadCatalogue(dir);
     if (!cat.problems.empty()) {
       return Error::Unavailable("catalogue invalide : " + cat.problems.front().ToString());
@@ -99,7 +105,7 @@ std::unique_ptr<MailContext> OpenMail(const Config& c) {
                                 " » ([mail] general_service) n’est pas au catalogue");
     }
     cases->UseCatalogue(cat.catalogue);
-    loaded = true;
+    once->loaded = true;
     return Status::Ok();
   };
   ctx->intake = std::make_unique<channels::mail::MailIntake>(*ctx->cases, *ctx->store, ctx->sniffer,
@@ -107,10 +113,31 @@ std::unique_ptr<MailContext> OpenMail(const Config& c) {
   return ctx;
 }
 
+// The whole file, or nullopt when it cannot be read.
+std::optional<std::string> ReadWholeFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return std::nullopt;
+  const auto size = in.tellg();
+  if (size < 0) return std::nullopt;
+  std::string raw(static_cast<std::size_t>(size), '\0');
+  in.seekg(0);
+  if (!in.read(raw.data(), size)) return std::nullopt;
+  return raw;
+}
+
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
 
 }  // namespace
+
+channels::mail::IntakeOptions MailIntakeOptionsOf(const Config& c) {
+  channels::mail::IntakeOptions options;
+  options.general_service = c.mail_general_service;
+  options.own_addresses = SplitAddresses(c.mail_addresses);
+  options.ack_limit = c.mail_ack_limit;
+  options.ack_window = std::chrono::minutes(c.mail_ack_window_minutes);
+  return options;
+}
 
 int RunMailgate(const Config& c) {
   std::string raw;
@@ -156,9 +183,10 @@ int RunMaildir(const Config& c, const std::string& dir_arg, bool watch, int inte
   // after every message (madvise/munmap were a tenth of the time).
   mallopt(M_TRIM_THRESHOLD, 128 << 20);
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
   std::unique_ptr<MailContext> ctx;
   try {
-    ctx = OpenMail(c);
+    ctx = OpenMail(c, threads);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "guichet maildir: %s\n", e.what());
     return kExitTempFail;
@@ -182,38 +210,50 @@ int RunMaildir(const Config& c, const std::string& dir_arg, bool watch, int inte
     }
     std::mutex mu;
     std::condition_variable cv;
-    int in_flight = 0;
-    for (const auto& file : files) {
-      if (g_stop) break;
-      std::ifstream in(file, std::ios::binary);
-      std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (!in.good() && !in.eof()) {
-        ++failed;
-        continue;
-      }
-      {
-        std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return in_flight < kMaildirInFlight; });
-        ++in_flight;
-      }
-      ctx->intake->Ingest(std::move(raw), [&, file](Result<channels::mail::IntakeResult> r) {
-        bool ok = r.ok();
-        if (ok) {
-          // Only once stored: the Maildir convention for a message seen.
-          std::error_code rename_ec;
-          fs::rename(file, dir / "cur" / (file.filename().string() + ":2,S"), rename_ec);
-          ok = !rename_ec;
-        } else {
-          std::fprintf(stderr, "guichet maildir: %s laissé dans new/ : %s (%s)\n",
-                       file.filename().c_str(), r.error().message().c_str(),
-                       r.error().cause().c_str());
+    int in_flight = 0;  // GUARDED_BY(mu)
+    std::atomic<std::size_t> next{0};
+    // Each thread reads and parses its share of new/ (GMime, hashing, the
+    // threading look-ups); the store's writer commits them in batches, and
+    // a file moves to cur/ only once its batch is committed.
+    auto work = [&] {
+      for (std::size_t i = next++; i < files.size() && !g_stop; i = next++) {
+        const fs::path& file = files[i];
+        auto raw = ReadWholeFile(file);
+        if (!raw) {
+          std::lock_guard lock(mu);
+          ++failed;
+          continue;
         }
-        std::lock_guard lock(mu);
-        (ok ? stored : failed) += 1;
-        --in_flight;
-        cv.notify_all();
-      });
-    }
+        {
+          std::unique_lock lock(mu);
+          cv.wait(lock, [&] { return in_flight < kMaildirInFlight; });
+          ++in_flight;
+        }
+        ctx->intake->Ingest(std::move(*raw), [&, file](Result<channels::mail::IntakeResult> r) {
+          bool ok = r.ok();
+          if (ok) {
+            // Only once stored: the Maildir convention for a message seen. A
+            // crash before this line leaves it in new/: stored once all the
+            // same next time (its bytes are its identity).
+            std::error_code rename_ec;
+            fs::rename(file, dir / "cur" / (file.filename().string() + ":2,S"), rename_ec);
+            ok = !rename_ec;
+          } else {
+            std::fprintf(stderr, "guichet maildir: %s laissé dans new/ : %s (%s)\n",
+                         file.filename().c_str(), r.error().message().c_str(),
+                         r.error().cause().c_str());
+          }
+          std::lock_guard lock(mu);
+          (ok ? stored : failed) += 1;
+          --in_flight;
+          cv.notify_all();
+        });
+      }
+    };
+    std::vector<std::thread> helpers;
+    for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+    work();
+    for (auto& t : helpers) t.join();
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return in_flight == 0; });
     if (failed) all_stored = false;

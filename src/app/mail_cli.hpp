@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/config.hpp"
+#include "channels/mail/intake.hpp"
 
 namespace guichet::app {
 
@@ -15,6 +16,12 @@ inline constexpr int kExitStored = 0;
 inline constexpr int kExitDataErr = 65;
 inline constexpr int kExitTempFail = 75;
 
+// The intake's options from [mail] (general service, own addresses, acks),
+// shared by the mail commands and the server's ingest endpoint.
+channels::mail::IntakeOptions MailIntakeOptionsOf(const Config& c);
+
+// Stores the message read on stdin straight into the database (the direct
+// path: `guichet-core mailgate`, or the front's fallback when no server answers).
 int RunMailgate(const Config& c);
 
 // Stores each message of `dir`/new and then moves it to `dir`/cur with the

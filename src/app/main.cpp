@@ -6,6 +6,7 @@
 #include <functional>
 #include <iostream>
 #include <mutex>
+#include <thread>
 
 #include "app/api_key_cli.hpp"
 #include "app/audit_cli.hpp"
@@ -16,11 +17,13 @@
 #include "app/mail_cli.hpp"
 #include "app/mail_drop.hpp"
 #include "app/oidc_routes.hpp"
+#include "app/mail_routes.hpp"
 #include "app/open311_routes.hpp"
 #include "app/outbox_wiring.hpp"
 #include "app/sms_routes.hpp"
 #include "app/web_config.hpp"
 #include "catalogue/loader.hpp"
+#include "channels/mail/intake.hpp"
 #include "channels/open311/open311.hpp"
 #include "domain/api_keys.hpp"
 #include "domain/backoffice.hpp"
@@ -58,6 +61,9 @@ constexpr size_t kOidcQueue = 256;
 // mmap threshold get their own mapping (large list pages, uploads).
 constexpr int kMallocTrimThreshold = 128 << 20;
 constexpr int kMallocMmapThreshold = 4 << 20;
+// Messages posted by mailgate waiting for a parser thread; past this the
+// server answers 503 and the MTA retries (each message holds up to 32 MB).
+constexpr std::size_t kMailQueue = 256;
 
 // Reads the catalogue directory and installs it when valid; returns every
 // problem otherwise (the catalogue in use, if any, stays).
@@ -227,6 +233,19 @@ int Serve(const app::Config& c) {
   workers::OutboxWorker outbox_worker(outbox, *store, senders.Map(),
                                       std::chrono::milliseconds(c.outbox.interval_ms));
   // --- end outbox
+  // Inbound mail posted by `guichet mailgate` (one process per message).
+  channels::mail::IntakeOptions mail_options = app::MailIntakeOptionsOf(c);
+  mail_options.before_new_request = [&cases, service = c.mail_general_service]() -> Status {
+    auto cat = cases.catalogue();
+    if (!cat || !cat->FindProcedure(service)) {
+      return Error::Unavailable("le service « " + service +
+                                " » ([mail] general_service) n’est pas au catalogue");
+    }
+    return Status::Ok();
+  };
+  channels::mail::MailIntake mail_intake(cases, *store, *sniffer, clock, std::move(mail_options));
+  http::BlockingPool mail_pool(std::max(1u, std::thread::hardware_concurrency()), kMailQueue);
+  app::RegisterMailInbound(router, mail_intake, mail_pool, c.mail_ingest_secret);
   http::ServerOptions options;
   options.host = c.host;
   options.port = c.port;

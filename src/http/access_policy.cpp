@@ -101,6 +101,9 @@ constexpr auto kPolicy = std::to_array<Rule>({
     {verb::get, "/api/v1/outbox/{id}", Access::kStaff},
     {verb::post, "/api/v1/outbox/{id}/retry", Access::kStaff},
     {verb::post, "/api/v1/channels/sms/inbound", Access::kPublic},
+    // Raw mail from `guichet mailgate` on this machine: the [mail]
+    // ingest_secret it shares with the server, not a session.
+    {verb::post, "/api/v1/channels/mail/inbound", Access::kPublic},
     // The citizen portal: the town hall's details, following a request with
     // the reference and the contact it was filed with, the quality figures.
     {verb::get, "/api/v1/portal", Access::kPublic},

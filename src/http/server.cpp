@@ -183,20 +183,19 @@ asio::awaitable<void> Server::Session(tcp::socket socket) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(kHeaderLimit);
     // Beast checks Content-Length against the body limit while it reads the
-    // header: allow the largest (uploads) there, and hold every other route
-    // to the JSON limit once its target is known.
-    parser.body_limit(kUploadBodyLimit);
+    // header: allow the largest (raw mail) there, and hold every route to its
+    // own limit (JSON, uploads, raw mail) once its target is known.
+    parser.body_limit(kLargestBodyLimit);
     stream.expires_after(kReadTimeout);
     boost::system::error_code ec;
     co_await bhttp::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, ec));
-    const bool upload = !ec && parser.get().target().starts_with(kUploadPath);
-    std::size_t body_limit = upload ? kUploadBodyLimit : kBodyLimit;
-    if (ec == bhttp::error::body_limit) body_limit = kUploadBodyLimit;
-    if (!ec && !upload) {
-      if (parser.content_length() && *parser.content_length() > kBodyLimit) {
+    std::size_t body_limit =
+        parser.is_header_done() ? BodyLimitFor(parser.get().target()) : kLargestBodyLimit;
+    if (!ec) {
+      if (parser.content_length() && *parser.content_length() > body_limit) {
         ec = bhttp::error::body_limit;
       } else {
-        parser.body_limit(kBodyLimit);
+        parser.body_limit(body_limit);
       }
     }
     if (!ec) {

@@ -1225,6 +1225,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/channels/mail/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Courriel reçu (de `guichet mailgate`, sur la même machine)
+         * @description Appelé par `guichet mailgate`, que le MTA lance pour chaque courriel reçu : le corps est le message RFC 5322 brut, enregistré exactement comme par l’écriture directe en base (analyse MIME, rattachement à une demande par l’adresse « + », `In-Reply-To`, `References` ou l’objet, accusé de réception, retours DSN, protection contre les boucles, message brut conservé et marqué s’il est mal formé). Le même message remis deux fois n’est enregistré qu’une fois (`duplicate`). Authentifié par l’en-tête `X-Guichet-Mail-Secret` portant le secret `[mail] ingest_secret` (comparaison en temps constant) ; sans secret configuré, toute requête est refusée. Répond une fois le message validé en base (validation groupée avec les autres écritures) ; 503 quand la base est indisponible : le MTA réessaiera.
+         */
+        post: operations["receiveMail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/signup": {
         parameters: {
             query?: never;
@@ -5161,6 +5181,53 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    receiveMail: {
+        parameters: {
+            query?: never;
+            header: {
+                "X-Guichet-Mail-Secret": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "message/rfc822": string;
+            };
+        };
+        responses: {
+            /** @description Le courriel est enregistré. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        disposition: "request" | "reply" | "bounce" | "ignored" | "unprocessed";
+                        reference: string | null;
+                        duplicate: boolean;
+                        acknowledged: boolean;
+                        flags: string[];
+                    };
+                    "text/plain": string;
+                };
+            };
+            /** @description Secret absent ou invalide. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
         };
