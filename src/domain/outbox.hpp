@@ -45,6 +45,8 @@ struct OutboxMessage {
   Timestamp created_at = 0;
   Timestamp updated_at = 0;
   std::optional<Timestamp> sent_at;
+  std::optional<Timestamp> printed_at;  // letters: when the print room printed it
+  std::string receipt;  // the receiver's final word: "delivered", "failed" or ""
   // Not stored: the Message-ID this message answers (an acknowledgement's
   // `data.in_reply_to`), filled by the worker from the row's event.
   std::string in_reply_to;

@@ -12,6 +12,7 @@
 
 #include "core/result.hpp"
 #include "domain/procedure.hpp"
+#include "domain/placeholders.hpp"
 #include "domain/store.hpp"
 
 namespace guichet::domain {
@@ -62,6 +63,9 @@ std::string FrenchLastDay(Timestamp expiry);
 // email when the request has an address, else SMS when it has a phone, else post.
 Channel NotificationChannel(const Request& r);
 
+// The values of those placeholders for `r` (domain/placeholders.hpp).
+PlaceholderValues TemplateValues(const Request& r, const EngineContext& ctx,
+                                 const std::string& reason, const std::string& comment);
 // Fills a template's placeholders ({{reference}}, {{title}}, {{service}},
 // {{status}}, {{deadline}}, {{reason}}, {{comment}}); unknown ones stay as written.
 std::string RenderTemplate(const std::string& text, const Request& r, const EngineContext& ctx,
