@@ -23,8 +23,10 @@ namespace guichet::testing {
 
 class ScriptServer {
  public:
-  // Runs `python3 tests/outbox/<script> PORT DIR` and waits for its "ready".
-  ScriptServer(const std::string& script, const std::string& dir) : dir_(dir), port_(FreePort()) {
+  // Runs `python3 tests/outbox/<script> PORT DIR [ARG]` and waits for its "ready".
+  // `arg`: a third argument when not empty (the gateway's signing secret).
+  ScriptServer(const std::string& script, const std::string& dir, const std::string& arg = {})
+      : dir_(dir), port_(FreePort()) {
     std::filesystem::create_directories(dir_);
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe");
@@ -36,8 +38,13 @@ class ScriptServer {
       const std::string port = std::to_string(port_);
       // Debian's interpreter: python3-aiosmtpd is installed for it, not for
       // another python3 that may come first in PATH.
-      execl("/usr/bin/python3", "python3", path.c_str(), port.c_str(), dir_.c_str(),
-            static_cast<char*>(nullptr));
+      if (arg.empty()) {
+        execl("/usr/bin/python3", "python3", path.c_str(), port.c_str(), dir_.c_str(),
+              static_cast<char*>(nullptr));
+      } else {
+        execl("/usr/bin/python3", "python3", path.c_str(), port.c_str(), dir_.c_str(),
+              arg.c_str(), static_cast<char*>(nullptr));
+      }
       _exit(127);
     }
     close(out[1]);

@@ -12,6 +12,8 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "catalogue/loader.hpp"
@@ -24,6 +26,13 @@ struct TemplateLoad {
   std::vector<Problem> problems;  // empty when `defaults` is complete
 };
 
+// Reads `dir` (catalogue/templates of a deployment).
 TemplateLoad LoadTemplateDefaults(const std::filesystem::path& dir);
+// The files of the source tree's catalogue/templates, compiled in: what a
+// deployment whose catalogue has no templates/ directory uses.
+TemplateLoad ShippedTemplateDefaults();
+// The files by name ("reply.toml" → text); problems name them `prefix` + name.
+TemplateLoad ParseTemplateFiles(const std::map<std::string, std::string>& files,
+                                const std::string& prefix);
 
 }  // namespace guichet::catalogue

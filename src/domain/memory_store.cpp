@@ -272,6 +272,8 @@ class MemoryTx final : public WriteTx {
     copy.request_id = it->second.request_id;
     copy.event_id = it->second.event_id;
     copy.created_at = it->second.created_at;
+    copy.subject = it->second.subject;  // rendered per attempt, stored as written
+    copy.body = it->second.body;
     copy.printed_at = it->second.printed_at;
     copy.receipt = it->second.receipt;
     it->second = copy;

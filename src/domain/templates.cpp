@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "domain/outbox.hpp"
 #include "domain/validation.hpp"
 #include "domain/workflow_engine.hpp"
 
@@ -19,17 +20,6 @@ const NotificationEvent* FindEvent(std::string_view id) {
     if (e.id == id) return &e;
   }
   return nullptr;
-}
-
-std::string ChannelName(Channel c) {
-  switch (c) {
-    case Channel::kEmail:
-      return "courriel";
-    case Channel::kSms:
-      return "SMS";
-    default:
-      return "courrier";
-  }
 }
 
 // A header must stay on one line whatever a variable holds.
@@ -163,7 +153,7 @@ Result<NotificationTemplate> TemplateService::Build(
   t.event = parsed->first;
   t.channel = parsed->second;
   if (const auto* e = FindEvent(t.event)) {
-    t.label = std::string(e->label) + " (" + ChannelName(t.channel) + ")";
+    t.label = std::string(e->label) + " (" + ChannelLabel(t.channel) + ")";
   }
   if (auto it = defaults_.find(id); it != defaults_.end()) t.defaults = it->second;
   t.text = t.defaults;

@@ -102,6 +102,7 @@ Status EnterStatusImpl(WriteTx& tx, Request& r, const WorkflowStatus& status,
         Event e = SystemEvent(EventKind::kMessageOut, ctx,
                               RenderTemplate(tmpl->body, r, ctx, reason, comment),
                               {{"template", tmpl->name},
+                               {"notification", "status_change"},
                                {"subject", RenderTemplate(tmpl->subject, r, ctx, reason, comment)},
                                {"to", channel == Channel::kEmail ? r.contact.email
                                       : channel == Channel::kSms ? r.contact.phone
@@ -227,11 +228,12 @@ Timestamp DelayExpiry(Timestamp start, Delay delay, HolidayRegion region) {
   return StartOfParisDay(AddDays(last, 1));
 }
 
-std::string FrenchLastDay(Timestamp expiry) {
-  const Date d = ParisDateOf(expiry - 1);
+std::string FrenchDate(Date d) {
   return std::to_string(d.day) + (d.day == 1 ? "er " : " ") + kMonths[d.month - 1] + " " +
          std::to_string(d.year);
 }
+
+std::string FrenchLastDay(Timestamp expiry) { return FrenchDate(ParisDateOf(expiry - 1)); }
 
 Channel NotificationChannel(const Request& r) {
   if (!r.contact.email.empty()) return Channel::kEmail;

@@ -56,6 +56,8 @@ Result<Effects> Transit(WriteTx& tx, Request& r, const Transition& t, const std:
 // True when one of the actor's roles may fire `t`.
 bool MayFire(const Transition& t, const Actor& actor);
 
+// "1er janvier 2027", "12 janvier 2027".
+std::string FrenchDate(Date d);
 // "12 janvier 2027": the last day of a deadline expiring at `expiry`.
 std::string FrenchLastDay(Timestamp expiry);
 

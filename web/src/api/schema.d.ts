@@ -1205,6 +1205,139 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Courriers à imprimer
+         * @description Les courriers postaux que l’envoi a déposés en PDF dans la file d’impression (`[postal] spool_dir`), du plus récent au plus ancien : ceux qui restent à imprimer (`printed=false`, par défaut) ou ceux déjà imprimés. Un agent ne voit que les courriers des demandes de ses équipes.
+         */
+        get: operations["listLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/letters/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numéro du message sortant. */
+                id: components["parameters"]["OutboxId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Le PDF d’un courrier
+         * @description Le courrier tel qu’il sera imprimé : en-tête de la mairie, bloc adresse conforme à la norme postale (NF Z10-011) placé pour une enveloppe à fenêtre, date, référence et texte du modèle `postal`.
+         */
+        get: operations["getLetterPdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/letters/{id}/printed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numéro du message sortant. */
+                id: components["parameters"]["OutboxId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Marquer un courrier imprimé
+         * @description Le service courrier a imprimé ce courrier : il quitte la file et l’historique de la demande l’indique (`delivery`, statut `printed`). Un message qui n’est pas un courrier en attente d’impression rend 422.
+         */
+        post: operations["markLetterPrinted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Modèles des messages envoyés aux citoyens
+         * @description Un modèle par événement (`acknowledgement` accusé de réception, `reply` réponse d’un agent, `status_change` changement de statut, `account_*` courriels du compte) et par canal (`email` : objet et texte ; `sms` : texte ; `postal` : objet et texte du courrier). Le texte en usage est celui fourni (`catalogue/templates/`) ou celui qu’un administrateur a enregistré (`customised`). Les variables s’écrivent `{{ nom }}`.
+         */
+        get: operations["listTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant du modèle, `événement.canal` (`reply.sms`). */
+                id: components["parameters"]["TemplateId"];
+            };
+            cookie?: never;
+        };
+        /** Un modèle de message */
+        get: operations["getTemplate"];
+        /**
+         * Remplacer le texte d’un modèle (administrateur)
+         * @description Réservé aux administrateurs de la plateforme. Une variable inconnue de l’événement, une variable non fermée ou un bloc `{% … %}` sont refusés (400, erreurs par champ `subject` / `body`). Un SMS n’a pas d’objet.
+         */
+        put: operations["putTemplate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant du modèle, `événement.canal` (`reply.sms`). */
+                id: components["parameters"]["TemplateId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Aperçu d’un modèle
+         * @description Rend le modèle en usage, ou le texte donné (`subject`, `body`, vérifié comme pour PUT), avec des valeurs d’exemple que `variables` peut remplacer. Pour un SMS, donne aussi l’encodage (GSM-7 ou UCS-2) et le nombre de segments facturés. Un corps vide prévisualise le modèle en usage.
+         */
+        post: operations["previewTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels/sms/inbound": {
         parameters: {
             query?: never;
@@ -1219,6 +1352,26 @@ export interface paths {
          * @description Appelé par la passerelle SMS pour chaque SMS reçu, au format des passerelles courantes. Authentifié par l’en-tête `X-Guichet-Signature: sha256=<HMAC-SHA256 du corps brut, en hexadécimal>` sous le secret `[sms] secret` (comparaison en temps constant). `STOP` (ou `ARRÊT`) désinscrit le numéro des SMS ; sinon le SMS s’ajoute à la demande ouverte la plus récente de ce numéro ou ouvre une demande du service `[sms] service` avec le canal `sms`. Un même `MessageSid` renvoyé par la passerelle ne change rien la seconde fois (`replayed`).
          */
         post: operations["receiveSms"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/sms/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accusé de remise d’un SMS (webhook de la passerelle)
+         * @description Appelé par la passerelle pour l’état d’un SMS envoyé (au format des rappels de statut des passerelles courantes), signé comme le webhook des SMS reçus (`X-Guichet-Signature`). `delivered` inscrit « remis » dans l’historique de la demande, `undelivered` et `failed` « non remis » avec le code d’erreur ; les états intermédiaires ne changent rien (`recorded: false`). Un accusé répété ne change rien. Un `MessageSid` qu’aucun SMS envoyé ne porte (encore) rend 404 : la passerelle réessaie.
+         */
+        post: operations["receiveSmsStatus"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1743,6 +1896,8 @@ export interface components {
             /** @description Détails propres au type : `status_change` → `from`, `to`, `transition` (et `correction_reason`) ; `assignment` → `from_team`, `team`, `agent` ; `attachment` → `upload` ; `message_out` d’un modèle de la démarche → `template`, `subject`, `to`, `delivery` (`pending` : enregistré, pas encore envoyé) ; `note` d’un délai expiré → `deadline`, `expired` ; `message_in` d’une correction → `correction`, `data_changed`. */
             data: Record<string, never>;
             created_at: components["schemas"]["Timestamp"];
+            /** @description Messages sortants (dans la liste de l’historique) — où en est leur envoi : `queued` (en attente), `sent` (accepté par le serveur SMTP, la passerelle ou la file d’impression), `printed` (courrier imprimé), `delivered` (remis, selon l’accusé de la passerelle ou la DSN), `failed` (échec, avant repli éventuel sur un autre canal) ; null pour un message qui n’était pas à envoyer. */
+            delivery_status?: string | null;
         };
         /** @description Un message ou une note à ajouter à l’historique. */
         NewEvent: {
@@ -2505,10 +2660,55 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at?: components["schemas"]["Timestamp"];
             sent_at?: components["schemas"]["Timestamp"] | null;
+            /** @description Courriers — quand le service courrier l’a imprimé. */
+            printed_at?: components["schemas"]["Timestamp"] | null;
+            /**
+             * @description Le dernier mot du destinataire (accusé de la passerelle SMS, DSN) — remis ou non.
+             * @enum {string|null}
+             */
+            receipt?: "delivered" | "failed" | null;
         };
         OutboxPage: {
             items: components["schemas"]["OutboxMessage"][];
             next_cursor: string | null;
+        };
+        TemplateText: {
+            /** @description Objet ; vide ou absent pour un SMS. */
+            subject?: string | null;
+            body: string;
+        };
+        NotificationTemplate: {
+            /** @example reply.sms */
+            id: string;
+            /** @enum {string} */
+            event: "acknowledgement" | "reply" | "status_change" | "account_verify" | "account_exists" | "account_magic_link" | "account_password_reset";
+            /** @enum {string} */
+            channel: "email" | "sms" | "postal";
+            label: string;
+            subject: string | null;
+            body: string;
+            /** @description Texte enregistré par un administrateur plutôt que celui fourni. */
+            customised: boolean;
+            updated_at: components["schemas"]["Timestamp"] | null;
+            updated_by: string | null;
+            /** @description Les variables que ce modèle peut employer. */
+            variables: string[];
+            default: {
+                subject: string | null;
+                body: string;
+            };
+        };
+        RenderedMessage: {
+            subject: string | null;
+            body: string;
+            /** @description Pour un SMS, son encodage et le nombre de segments facturés. */
+            sms: {
+                /** @enum {string} */
+                encoding: "GSM-7" | "UCS-2";
+                /** @description Septets (GSM-7) ou unités UTF-16 (UCS-2). */
+                units: number;
+                segments: number;
+            } | null;
         };
         Membership: {
             team_id: string;
@@ -2795,6 +2995,8 @@ export interface components {
          * @example 6f1c2a7e-3b0d-4c1e-9a55-2f7d8e0b4c21
          */
         IdempotencyKey: string;
+        /** @description Identifiant du modèle, `événement.canal` (`reply.sms`). */
+        TemplateId: string;
         /** @description Numéro du message sortant. */
         OutboxId: number;
     };
@@ -5071,6 +5273,214 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    listLetters: {
+        parameters: {
+            query?: {
+                printed?: boolean;
+                /** @description Le `next_cursor` de la page précédente. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Une page de courriers. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getLetterPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numéro du message sortant. */
+                id: components["parameters"]["OutboxId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Le PDF, en téléchargement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    markLetterPrinted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numéro du message sortant. */
+                id: components["parameters"]["OutboxId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Le courrier, imprimé. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxMessage"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tous les modèles. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["NotificationTemplate"][];
+                    };
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant du modèle, `événement.canal` (`reply.sms`). */
+                id: components["parameters"]["TemplateId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Le modèle. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationTemplate"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    putTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant du modèle, `événement.canal` (`reply.sms`). */
+                id: components["parameters"]["TemplateId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateText"];
+            };
+        };
+        responses: {
+            /** @description Le modèle, désormais en usage. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    previewTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant du modèle, `événement.canal` (`reply.sms`). */
+                id: components["parameters"]["TemplateId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    subject?: string;
+                    body?: string;
+                    variables?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Le message rendu. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedMessage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
     receiveSms: {
         parameters: {
             query?: never;
@@ -5117,6 +5527,55 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    receiveSmsStatus: {
+        parameters: {
+            query?: never;
+            header: {
+                "X-Guichet-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    MessageSid: string;
+                    /** @enum {string} */
+                    MessageStatus: "accepted" | "queued" | "sending" | "sent" | "delivered" | "undelivered" | "failed";
+                    ErrorCode?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description L’accusé est pris en compte. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        recorded: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Signature absente ou invalide. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
