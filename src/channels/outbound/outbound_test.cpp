@@ -14,8 +14,7 @@ TEST(AddressBlock, FollowsThePostalNorm) {
 }
 
 TEST(AddressBlock, WritesTheTownLineInCapitalsWithoutAccentsOrPunctuation) {
-  auto block = AddressBlock("M. Léon Martin", "3, place de l’Hôtel-de-Ville
-42000 Saint-Étienne.");
+  auto block = AddressBlock("M. Léon Martin", "3, place de l’Hôtel-de-Ville\n42000 Saint-Étienne.");
   ASSERT_TRUE(block.ok()) << block.error().message();
   EXPECT_EQ(*block, (std::vector<std::string>{"M. Léon Martin", "3 place de l’Hôtel-de-Ville",
                                               "42000 SAINT ETIENNE"}));
