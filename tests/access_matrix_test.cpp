@@ -109,6 +109,15 @@ const std::map<std::string, std::string> kMatrix = {
     {"POST /api/v1/channels/sms/inbound", "........"},
     // Mail from mailgate needs the [mail] ingest_secret none of these callers has.
     {"POST /api/v1/channels/mail/inbound", "........"},
+    {"POST /api/v1/channels/sms/status", "........"},
+    // Letters to print; notification templates (changed by an administrator).
+    {"GET /api/v1/letters", "...xxxxx"},
+    {"GET /api/v1/letters/{id}/pdf", "...xxxxx"},
+    {"POST /api/v1/letters/{id}/printed", "...xxxxx"},
+    {"GET /api/v1/templates", "...xxxxx"},
+    {"GET /api/v1/templates/{id}", "...xxxxx"},
+    {"PUT /api/v1/templates/{id}", "......x."},
+    {"POST /api/v1/templates/{id}/preview", "...xxxxx"},
     // The citizen portal, without an account.
     {"GET /api/v1/portal", "xxxxxxxx"},
     {"POST /api/v1/track", "xxxxxxxx"},

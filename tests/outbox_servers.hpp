@@ -23,16 +23,19 @@ namespace guichet::testing {
 
 class ScriptServer {
  public:
-  // Runs `python3 tests/outbox/<script> PORT DIR` and waits for its "ready".
-  ScriptServer(const std::string& script, const std::string& dir) : dir_(dir), port_(FreePort()) {
+  // Runs `python3 tests/outbox/<script> PORT DIR [ARG]` and waits for its "ready".
+  // `arg`: a third argument when not empty (the gateway's signing secret).
+  ScriptServer(const std::string& script, const std::string& dir, const std::string& arg = {})
+      : dir_(dir), port_(FreePort()) {
     std::filesystem::create_directories(dir_);
     // Debian's interpreter: python3-aiosmtpd is installed for it, not for
     // another python3 that may come first in PATH.
     std::string line;
-    pid_ = SpawnAndReadFirstLine(
-        {"/usr/bin/python3", std::string(GUICHET_SOURCE_DIR) + "/tests/outbox/" + script,
-         std::to_string(port_), dir_},
-        "", line);
+    std::vector<std::string> argv = {"/usr/bin/python3",
+                                     std::string(GUICHET_SOURCE_DIR) + "/tests/outbox/" + script,
+                                     std::to_string(port_), dir_};
+    if (!arg.empty()) argv.push_back(arg);
+    pid_ = SpawnAndReadFirstLine(argv, "", line);
     if (line != "ready") {
       Stop();
       throw std::runtime_error(script + " did not start (is python3-aiosmtpd installed?)");

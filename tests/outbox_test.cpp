@@ -5,9 +5,12 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "channels/mail/message.hpp"
@@ -27,7 +30,8 @@ class OutboxE2eTest : public ::testing::TestWithParam<bool> {
   void SetUp() override {
     db_ = std::make_unique<TestDatabase>(GetParam());
     smtp_ = std::make_unique<ScriptServer>("smtp_server.py", db_->dir() + "/smtp");
-    gateway_ = std::make_unique<ScriptServer>("sms_gateway.py", db_->dir() + "/sms");
+    // The gateway sends delivery receipts, signed with the webhook's secret.
+    gateway_ = std::make_unique<ScriptServer>("sms_gateway.py", db_->dir() + "/sms", kSecret);
     server_ = std::make_unique<ServerProcess>(
         db_->url(), std::map<std::string, std::string>{
                         {"GUICHET_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp_->port())},
@@ -35,6 +39,8 @@ class OutboxE2eTest : public ::testing::TestWithParam<bool> {
                         {"GUICHET_SMS_GATEWAY_URL",
                          "http://127.0.0.1:" + std::to_string(gateway_->port()) + "/messages"},
                         {"GUICHET_SMS_SECRET", kSecret},
+                        {"GUICHET_SMS_STATUS_CALLBACK",
+                         "http://127.0.0.1:{port}/api/v1/channels/sms/status"},
                         {"GUICHET_OUTBOX_INTERVAL_MS", "50"},
                         {"GUICHET_OUTBOX_BACKOFF_MS", "50"},
                         {"GUICHET_POSTAL_SPOOL", db_->dir() + "/courrier"}});
@@ -80,9 +86,11 @@ class OutboxE2eTest : public ::testing::TestWithParam<bool> {
     return nullptr;
   }
 
-  // The steps after the last message_out of the timeline.
+  // The steps after the last message_out of the timeline, without the
+  // gateway's receipts (they arrive when they arrive).
   std::vector<std::string> StepsAfterLastMessageOut(const std::string& ref) {
-    const auto steps = Steps(ref);
+    auto steps = Steps(ref);
+    std::erase_if(steps, [](const std::string& s) { return s.rfind("delivery:delivered:", 0) == 0; });
     auto it = std::find(steps.rbegin(), steps.rend(), "message_out");
     if (it == steps.rend()) return {};
     return std::vector<std::string>(it.base(), steps.end());
@@ -146,6 +154,20 @@ class OutboxE2eTest : public ::testing::TestWithParam<bool> {
       out.push_back(step);
     }
     return out;
+  }
+
+  // Waits until the newest message_out of the timeline has `status` (its
+  // delivery_status); returns that event.
+  json WaitDeliveryStatus(const std::string& ref, const std::string& status) {
+    json last;
+    for (int i = 0; i < 300; ++i) {
+      for (const auto& e : Timeline(ref)) {
+        if (e["kind"] == "message_out") last = e;
+      }
+      if (last.is_object() && last["delivery_status"] == status) return last;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return last;
   }
 
   std::unique_ptr<TestDatabase> db_;
@@ -275,7 +297,7 @@ TEST_P(OutboxE2eTest, StopOptsOutAndTheUndeliverableMessageIsADeadLetterAgentsRe
   const json dead = Outbox("?state=dead");
   ASSERT_EQ(dead.size(), 1u);
   EXPECT_NE(dead[0]["last_error"].get<std::string>().find("STOP"), std::string::npos);
-  EXPECT_EQ(Steps(ref).back(), "delivery:failed:sms");
+  EXPECT_EQ(StepsAfterLastMessageOut(ref).back(), "delivery:failed:sms");
 
   const std::string id = std::to_string(dead[0]["id"].get<std::int64_t>());
   auto retried = Http(port(), "POST", "/api/v1/outbox/" + id + "/retry");
@@ -376,6 +398,8 @@ TEST_P(OutboxE2eTest, AnEmailAnsweredBySmsAndRepliedToBySmsIsOneTimeline) {
   EXPECT_EQ(sms["To"], "+33612345678");
   ASSERT_TRUE(WaitOutbox(ref, "sent", 2));
   EXPECT_EQ(WaitMailsTo(*smtp_, email, 0).size(), 2u);  // no email for the answer (no wait)
+  // The gateway's receipt: the answer reached the phone.
+  EXPECT_EQ(WaitDeliveryStatus(ref, "delivered")["delivery_status"], "delivered");
 
   // 4. The citizen replies by SMS: it lands on the same request.
   auto in = PostSms("From=%2B33612345678&To=MAIRIE&Body=Merci+beaucoup+%21&MessageSid=SM0100");
@@ -394,7 +418,202 @@ TEST_P(OutboxE2eTest, AnEmailAnsweredBySmsAndRepliedToBySmsIsOneTimeline) {
   }
   EXPECT_EQ(messages, (std::vector<std::string>{"message_in:email", "message_out:email",
                                                 "delivery:email:sent", "message_out:sms",
-                                                "delivery:sms:sent", "message_in:sms"}));
+                                                "delivery:sms:sent", "delivery:sms:delivered",
+                                                "message_in:sms"}));
+  // Each outbound message says where its delivery stands.
+  std::vector<std::string> statuses;
+  for (const auto& e : Timeline(ref)) {
+    if (e["kind"] == "message_out") statuses.push_back(e["delivery_status"]);
+  }
+  EXPECT_EQ(statuses, (std::vector<std::string>{"sent", "delivered"}));
+}
+
+TEST_P(OutboxE2eTest, AnAdministratorsSmsTemplateIsWhatTheGatewaySendsAndPreviewCountsSegments) {
+  auto list = Http(port(), "GET", "/api/v1/templates");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.Json()["items"].size(), 13u);
+  auto preview = HttpJson(port(), "POST", "/api/v1/templates/reply.sms/preview",
+                          {{"variables", {{"message", "Réunion à 18 h, salle des fêtes"}}}});
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  EXPECT_EQ(preview.Json()["body"], "Réunion à 18 h, salle des fêtes");
+  EXPECT_EQ(preview.Json()["sms"]["encoding"], "GSM-7");  // é and à are in the GSM alphabet
+  EXPECT_EQ(preview.Json()["sms"]["segments"], 1);
+  auto ucs2 = HttpJson(port(), "POST", "/api/v1/templates/reply.sms/preview",
+                       {{"body", "{{ message }} — {{ town }}"},
+                        {"variables", {{"message", std::string(60, 'a')}}}});
+  ASSERT_EQ(ucs2.status, 200) << ucs2.body;
+  EXPECT_EQ(ucs2.Json()["sms"]["encoding"], "UCS-2");  // the dash is not
+  EXPECT_EQ(ucs2.Json()["sms"]["segments"], 2);         // 60 + 3 + 32 > 70 units
+
+  auto unknown = HttpJson(port(), "PUT", "/api/v1/templates/reply.sms",
+                          {{"body", "{{ message }} {{ signature }}"}});
+  ASSERT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_EQ(unknown.Json()["errors"][0]["field"], "body");
+  EXPECT_NE(unknown.Json()["errors"][0]["message"].get<std::string>().find("signature"),
+            std::string::npos);
+  EXPECT_EQ(HttpJson(port(), "PUT", "/api/v1/templates/reply.sms", {{"body", "{{ message"}}).status,
+            400);
+  EXPECT_EQ(HttpJson(port(), "PUT", "/api/v1/templates/reply.fax", {{"body", "x"}}).status, 404);
+  auto saved = HttpJson(port(), "PUT", "/api/v1/templates/reply.sms",
+                        {{"body", "{{ message }} (réf. {{ reference }})"}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_TRUE(saved.Json()["customised"].get<bool>());
+
+  const std::string ref = SettledRequest({{"name", "Paul"}, {"phone", "+33612345670"}});
+  Reply(ref, "sms", "Votre badge est prêt");
+  const json sms = SmsWithBody("Votre badge est prêt (réf. " + ref + ")");
+  ASSERT_TRUE(sms.is_object());
+  EXPECT_EQ(WaitDeliveryStatus(ref, "delivered")["delivery_status"], "delivered");
+}
+
+TEST_P(OutboxE2eTest, AnUndeliveredReceiptMarksTheSmsFailedAndBadReceiptsAreRefused) {
+  const std::string ref = SettledRequest({{"name", "Paul"}, {"phone", "+33700001234"}});
+  const json last = WaitDeliveryStatus(ref, "failed");
+  EXPECT_EQ(last["delivery_status"], "failed");
+  bool coded = false;
+  for (const auto& e : Timeline(ref)) {
+    if (e["kind"] == "delivery" && e["data"]["status"] == "failed") {
+      coded = e["data"]["error"].get<std::string>().find("30003") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(coded);
+  const auto post = [this](const std::string& form, const std::string& signature) {
+    return Http(port(), "POST", "/api/v1/channels/sms/status", form,
+                {{"Content-Type", "application/x-www-form-urlencoded"},
+                 {"X-Guichet-Signature", signature}});
+  };
+  const std::string form = "MessageSid=SM999999&MessageStatus=delivered";
+  EXPECT_EQ(post(form, "").status, 401);
+  EXPECT_EQ(post(form, channels::sms::SignBody(form, kSecret)).status, 404);  // no such SMS
+  const std::string bad = "MessageSid=SM1&MessageStatus=perdu";
+  auto refused = post(bad, channels::sms::SignBody(bad, kSecret));
+  ASSERT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(refused.Json()["errors"][0]["field"], "MessageStatus");
+  const std::string sent = "MessageSid=SM999999&MessageStatus=sent";
+  auto intermediate = post(sent, channels::sms::SignBody(sent, kSecret));
+  ASSERT_EQ(intermediate.status, 200) << intermediate.body;
+  EXPECT_FALSE(intermediate.Json()["recorded"].get<bool>());
+}
+
+// The lines pdftotext reads from a PDF, each trimmed.
+std::vector<std::string> PdfLines(const std::string& pdf) {
+  std::vector<std::string> out;
+  FILE* p = popen(("pdftotext -layout '" + pdf + "' - 2>/dev/null").c_str(), "r");
+  if (!p) return out;
+  std::string text;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) text.append(buf, n);
+  pclose(p);
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const auto a = line.find_first_not_of(" \f");
+    if (a == std::string::npos) continue;
+    out.push_back(line.substr(a, line.find_last_not_of(' ') + 1 - a));
+  }
+  return out;
+}
+
+TEST_P(OutboxE2eTest, ALetterIsAPdfWithANormalisedAddressBlockQueuedForPrinting) {
+  auto created = HttpJson(port(), "POST", "/api/v1/requests",
+                          {{"service", "question-generale"},
+                           {"description", "Je n’ai ni courriel ni téléphone."},
+                           {"channel", "counter"},
+                           {"contact", {{"name", "Jeanne Dupont"}}},
+                           {"location",
+                            {{"lat", 45.76},
+                             {"lon", 4.83},
+                             {"address", "12, rue de la République, 69002 Lyon."}}}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string ref = created.Json()["reference"];
+  ASSERT_TRUE(WaitOutbox(ref, "sent"));
+  const json letter = Outbox("?request=" + ref).at(0);
+  EXPECT_EQ(letter["channel"], "postal");
+  const std::string file = db_->dir() + "/courrier/" + letter["provider_id"].get<std::string>();
+  ASSERT_TRUE(std::filesystem::exists(file)) << file;
+  const auto lines = PdfLines(file);
+  auto has = [&lines](const std::string& piece) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+      return l.size() >= piece.size() && l.compare(l.size() - piece.size(), piece.size(), piece) == 0;
+    });
+  };
+  // The address block, right-aligned under the window: no punctuation, the town in capitals.
+  EXPECT_TRUE(has("Jeanne Dupont")) << ::testing::PrintToString(lines);
+  EXPECT_TRUE(has("12 rue de la République")) << ::testing::PrintToString(lines);
+  EXPECT_TRUE(has("69002 LYON")) << ::testing::PrintToString(lines);
+  const std::string all = ::testing::PrintToString(lines);
+  EXPECT_NE(all.find("Mairie"), std::string::npos) << all;             // the letterhead
+  EXPECT_NE(all.find("Référence"), std::string::npos) << all;
+  EXPECT_NE(all.find(ref), std::string::npos) << all;
+  EXPECT_TRUE(std::regex_search(all, std::regex("Le [0-9]{1,2}(er)? [a-zéû]+ 20[0-9]{2}"))) << all;
+
+  // The print room's queue: the letter, its PDF, then printed.
+  auto queue = Http(port(), "GET", "/api/v1/letters");
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  ASSERT_EQ(queue.Json()["items"].size(), 1u);
+  const std::string id = std::to_string(letter["id"].get<std::int64_t>());
+  auto pdf = Http(port(), "GET", "/api/v1/letters/" + id + "/pdf");
+  ASSERT_EQ(pdf.status, 200);
+  EXPECT_EQ(pdf.body.rfind("%PDF-", 0), 0u);
+  EXPECT_EQ(pdf.Header("content-type"), "application/pdf");
+  auto printed = Http(port(), "POST", "/api/v1/letters/" + id + "/printed");
+  ASSERT_EQ(printed.status, 200) << printed.body;
+  EXPECT_FALSE(printed.Json()["printed_at"].is_null());
+  EXPECT_EQ(Http(port(), "POST", "/api/v1/letters/" + id + "/printed").status, 422);
+  EXPECT_TRUE(Http(port(), "GET", "/api/v1/letters").Json()["items"].empty());
+  EXPECT_EQ(Http(port(), "GET", "/api/v1/letters?printed=true").Json()["items"].size(), 1u);
+  EXPECT_EQ(StepsAfterLastMessageOut(ref),
+            (std::vector<std::string>{"delivery:sent:postal", "delivery:printed:postal"}));
+
+  // An address without a postcode cannot be posted: a dead letter that says why.
+  auto unposted = HttpJson(port(), "POST", "/api/v1/requests",
+                           {{"service", "question-generale"},
+                            {"description", "Adresse incomplète."},
+                            {"channel", "counter"},
+                            {"contact", {{"name", "Paul Martin"}}},
+                            {"location", {{"lat", 45.76}, {"lon", 4.83}, {"address", "rue Haute, Lyon"}}}});
+  ASSERT_EQ(unposted.status, 201) << unposted.body;
+  const std::string ref2 = unposted.Json()["reference"];
+  ASSERT_TRUE(WaitOutbox(ref2, "dead"));
+  EXPECT_NE(Outbox("?request=" + ref2).at(0)["last_error"].get<std::string>().find("code postal"),
+            std::string::npos);
+}
+
+TEST_P(OutboxE2eTest, ASuccessDsnMarksTheEmailDeliveredAndAFailureDsnFailed) {
+  const std::string ref =
+      SettledRequest({{"name", "Jeanne Dupont"}, {"email", "jeanne@example.org"}});
+  const json ack = Outbox("?request=" + ref).at(0);
+  const std::string message_id = ack["provider_id"];
+  ASSERT_EQ(message_id.rfind("outbox-", 0), 0u) << message_id;
+  const auto dsn = [&](const std::string& action, const std::string& status) {
+    const std::string eml = db_->dir() + "/dsn-" + action + ".eml";
+    std::ofstream(eml, std::ios::binary)
+        << "From: MAILER-DAEMON@mx.example.org\r\nTo: demarches@ville.example\r\n"
+        << "Subject: Delivery Status Notification\r\nMessage-ID: <dsn-" << action
+        << "@mx.example.org>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+        << "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n"
+        << "--b\r\nContent-Type: text/plain\r\n\r\nRapport de remise.\r\n"
+        << "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+        << "Reporting-MTA: dns; mx.example.org\r\n\r\n"
+        << "Final-Recipient: rfc822; jeanne@example.org\r\nAction: " << action
+        << "\r\nStatus: " << status << "\r\n\r\n"
+        << "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        << "Message-ID: <" << message_id << ">\r\nSubject: x\r\n\r\n--b--\r\n";
+    std::string out;
+    EXPECT_EQ(RunGuichet({"mailgate"},
+                         {{"GUICHET_DATABASE", db_->url()},
+                          {"GUICHET_MAIL_ADDRESSES", "demarches@ville.example"},
+                          {"GUICHET_TEST_STDIN", eml}},
+                         out),
+              0)
+        << out;
+  };
+  dsn("delivered", "2.0.0");
+  EXPECT_EQ(WaitDeliveryStatus(ref, "delivered")["delivery_status"], "delivered");
+  // A later failure report changes nothing: the receiver already said delivered.
+  dsn("failed", "5.1.1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(WaitDeliveryStatus(ref, "delivered")["delivery_status"], "delivered");
+  EXPECT_EQ(Outbox("?request=" + ref).at(0)["receipt"], "delivered");
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, OutboxE2eTest, ::testing::Values(false, true),

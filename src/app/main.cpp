@@ -34,6 +34,7 @@
 #include "http/api_identity.hpp"
 #include "http/api_outbox.hpp"
 #include "http/api_procedures.hpp"
+#include "http/api_templates.hpp"
 #include "http/api_v1.hpp"
 #include "http/api_web.hpp"
 #include "http/auth.hpp"
@@ -182,9 +183,20 @@ int Serve(const app::Config& c) {
                    {{"dir", c.mail_drop_dir}, {"cause", e.what()}});
     return kExitConfig;
   }
+  // Notification templates (issue #5): the shipped texts must all be valid.
+  auto template_source = app::TemplateDefaultsOf(c.outbox, c.catalogue);
+  if (!template_source.problems.empty()) {
+    for (const auto& p : template_source.problems) std::fprintf(stderr, "guichet: %s\n", p.c_str());
+    http::LogEvent(spdlog::level::critical, "modèles de messages invalides : arrêt",
+                   {{"templates", template_source.origin}});
+    return kExitCatalogue;
+  }
+  domain::TemplateService templates(*store, cases, clock, std::move(template_source.defaults),
+                                    app::MeasureSmsText, c.public_url);
   storage::SqlIdentityStore identities(*store);
   const auto identity_options = IdentityOptionsOf(c);
   domain::IdentityService identity(identities, *store, *mailer, clock, identity_options);
+  identity.UseTemplates(&templates);
   http::BlockingPool identity_pool(static_cast<size_t>(c.hash_threads),
                                    static_cast<size_t>(c.hash_queue));
   http::IdentityApi identity_api(identity, *store, identity_pool,
@@ -225,13 +237,16 @@ int Serve(const app::Config& c) {
   // --- end web ---
   // --- outbox (issue #5): delivery of messages to citizens, the SMS webhook.
   domain::OutboxService outbox(*store, clock, app::OutboxPolicyOf(c.outbox));
-  http::OutboxApi outbox_api(outbox, cases);
+  http::OutboxApi outbox_api(outbox, cases, c.outbox.postal_spool);
   outbox_api.Register(router);
+  http::TemplatesApi templates_api(templates);
+  templates_api.Register(router);
   channels::sms::SmsChannel sms(cases, *store, clock, c.outbox.sms_service);
   app::RegisterSmsInbound(router, sms, c.outbox.sms_secret);
+  app::RegisterSmsStatus(router, outbox, c.outbox.sms_secret);
   app::OutboundSenders senders(c.outbox, *store);
   workers::OutboxWorker outbox_worker(outbox, *store, senders.Map(),
-                                      std::chrono::milliseconds(c.outbox.interval_ms));
+                                      std::chrono::milliseconds(c.outbox.interval_ms), &templates);
   // --- end outbox
   // Inbound mail posted by `guichet mailgate` (one process per message).
   channels::mail::IntakeOptions mail_options = app::MailIntakeOptionsOf(c);

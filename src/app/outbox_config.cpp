@@ -75,9 +75,25 @@ std::optional<Status> ApplyOutboxKey(const std::string& key, const std::string& 
   if (key == "sms.token") return Text(c.sms_token, v);
   if (key == "sms.secret") return Text(c.sms_secret, v);
   if (key == "sms.sender") return Text(c.sms_sender, v);
+  if (key == "sms.status_callback") {
+    return Url(key, v, {"http://", "https://"}, c.sms_status_callback);
+  }
   if (key == "sms.service") return Text(c.sms_service, v);
   if (key == "postal.spool_dir") return Text(c.postal_spool, v);
   if (key == "postal.letterhead") return Text(c.postal_letterhead, v);
+  if (key == "postal.letterhead_address") {
+    std::string lines = v;
+    for (size_t at; (at = lines.find(" | ")) != std::string::npos;) lines.replace(at, 3, "\n");
+    return Text(c.postal_letterhead_address, lines);
+  }
+  if (key == "postal.logo") {
+    if (!v.empty() && v.size() < 4) return KeyError(key, "le chemin d’un fichier PNG");
+    if (!v.empty() && v.substr(v.size() - 4) != ".png") {
+      return KeyError(key, "le chemin d’un fichier PNG");
+    }
+    return Text(c.postal_logo, v);
+  }
+  if (key == "outbox.templates") return Text(c.templates_dir, v);
   if (key == "outbox.fallback") {
     const auto chain = domain::SplitChannels(v);
     for (auto ch : chain) {
@@ -108,7 +124,12 @@ Status ApplyOutboxEnvironment(const std::map<std::string, std::string>& env, Out
       {"GUICHET_SMS_FORMAT", "sms.format"},
       {"GUICHET_SMS_SECRET", "sms.secret"},
       {"GUICHET_SMS_SERVICE", "sms.service"},
+      {"GUICHET_SMS_STATUS_CALLBACK", "sms.status_callback"},
       {"GUICHET_POSTAL_SPOOL", "postal.spool_dir"},
+      {"GUICHET_POSTAL_LETTERHEAD", "postal.letterhead"},
+      {"GUICHET_POSTAL_ADDRESS", "postal.letterhead_address"},
+      {"GUICHET_POSTAL_LOGO", "postal.logo"},
+      {"GUICHET_TEMPLATES", "outbox.templates"},
       {"GUICHET_OUTBOX_FALLBACK", "outbox.fallback"},
       {"GUICHET_OUTBOX_INTERVAL_MS", "outbox.interval_ms"},
       {"GUICHET_OUTBOX_MAX_ATTEMPTS", "outbox.max_attempts"},

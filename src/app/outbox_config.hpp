@@ -28,10 +28,17 @@ struct OutboxConfig {
   std::string sms_token;   // never logged
   std::string sms_secret;  // inbound webhook HMAC key; empty: webhook off
   std::string sms_sender = "MAIRIE";
+  std::string sms_status_callback;  // the URL of our receipts webhook, given to the gateway
   std::string sms_service = "question-generale";  // where a new SMS opens a request
   // [postal]
   std::string postal_spool = "./data/courrier";
-  std::string postal_letterhead = "Mairie";
+  std::string postal_letterhead = "Mairie";  // the town hall's name, atop every letter
+  // Its address under the name, lines separated by "\n" (or " | " in the file).
+  std::string postal_letterhead_address;
+  std::string postal_logo;  // a PNG printed at the top left; none when empty
+  // The notification templates' directory; empty: <catalogue>/templates, or
+  // the shipped ones compiled in when that directory does not exist.
+  std::string templates_dir;
   // [outbox]
   std::string fallback = "email,sms,postal";
   int interval_ms = 1000;

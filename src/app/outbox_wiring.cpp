@@ -1,8 +1,12 @@
 #include "app/outbox_wiring.hpp"
 
+#include <filesystem>
+
+#include "catalogue/templates_file.hpp"
 #include "channels/outbound/letter_sender.hpp"
 #include "channels/outbound/sms_sender.hpp"
 #include "channels/outbound/smtp_sender.hpp"
+#include "channels/sms/gsm7.hpp"
 
 namespace guichet::app {
 namespace {
@@ -32,6 +36,26 @@ domain::OutboxPolicy OutboxPolicyOf(const OutboxConfig& c) {
   return p;
 }
 
+TemplateSource TemplateDefaultsOf(const OutboxConfig& c, const std::string& catalogue_dir) {
+  TemplateSource out;
+  std::filesystem::path dir = c.templates_dir;
+  if (dir.empty()) dir = std::filesystem::path(catalogue_dir) / "templates";
+  std::error_code ec;
+  // An explicit directory must exist; the catalogue's may be left out.
+  const bool read_dir = !c.templates_dir.empty() || std::filesystem::is_directory(dir, ec);
+  auto load = read_dir ? catalogue::LoadTemplateDefaults(dir) : catalogue::ShippedTemplateDefaults();
+  out.origin = read_dir ? dir.string() : "intégrés";
+  out.defaults = std::move(load.defaults);
+  for (const auto& p : load.problems) out.problems.push_back(p.ToString());
+  return out;
+}
+
+domain::SmsSize MeasureSmsText(std::string_view text) {
+  const auto n = channels::sms::MeasureSms(text);
+  return {n.encoding == channels::sms::SmsEncoding::kGsm7 ? "GSM-7" : "UCS-2", n.units,
+          n.segments};
+}
+
 OutboundSenders::OutboundSenders(const OutboxConfig& c, domain::Store& store) {
   if (c.smtp_url.empty()) {
     senders_[domain::Channel::kEmail] =
@@ -57,10 +81,12 @@ OutboundSenders::OutboundSenders(const OutboxConfig& c, domain::Store& store) {
     o.format = c.sms_format;
     o.token = c.sms_token;
     o.sender = c.sms_sender;
+    o.status_callback = c.sms_status_callback;
     senders_[domain::Channel::kSms] = std::make_unique<channels::outbound::SmsSender>(o, store);
   }
   senders_[domain::Channel::kPostal] = std::make_unique<channels::outbound::LetterSender>(
-      channels::outbound::LetterOptions{c.postal_spool, c.postal_letterhead});
+      channels::outbound::LetterOptions{c.postal_spool, c.postal_letterhead,
+                                        c.postal_letterhead_address, c.postal_logo});
 }
 
 OutboundSenders::~OutboundSenders() = default;

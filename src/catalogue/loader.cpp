@@ -83,7 +83,9 @@ std::vector<fs::path> StrayTomlFiles(const fs::path& dir) {
     bool top = it.depth() == 0;
     if (it->is_directory(type_ec)) {
       if (name.front() == '.' ||
-          (top && (name == "workflows" || name == "services" || name == "schema"))) {
+          // templates/: the notification templates, read by templates_file.cpp.
+          (top && (name == "workflows" || name == "services" || name == "schema" ||
+                   name == "templates"))) {
         it.disable_recursion_pending();
       }
       continue;

@@ -120,6 +120,7 @@ void BackofficeService::SendReply(const Request& r, Reply in, Actor actor,
   // The shape the workflow engine's notify action writes: the outbox sends it.
   nlohmann::json data = {
       {"template", in.canned_id ? "canned:" + std::to_string(*in.canned_id) : ""},
+      {"notification", "reply"},
       {"subject", "Votre demande " + r.reference},
       {"to", to},
       {"delivery", "pending"}};

@@ -6,6 +6,7 @@
 
 #include "core/digest.hpp"
 #include "domain/credentials.hpp"
+#include "domain/templates.hpp"
 #include "domain/validation.hpp"
 
 namespace guichet::domain {
@@ -97,6 +98,14 @@ IdentityService::IdentityService(IdentityStore& identities, Store& store, Accoun
       options_(std::move(options)),
       throttle_(options_) {}
 
+Status IdentityService::MailAccount(std::string_view event, const std::string& to,
+                                    const std::string& link, const std::string& subject,
+                                    const std::string& text) {
+  if (!templates_) return mailer_.Send(to, subject, text);
+  const auto m = templates_->Render(event, Channel::kEmail, templates_->AccountValues(link));
+  return mailer_.Send(to, m.subject, m.body);
+}
+
 std::string IdentityService::NormaliseEmail(const std::string& email) {
   std::string out;
   for (char c : email) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -140,11 +149,12 @@ Status IdentityService::SignUp(const std::string& raw_email, const std::string& 
   auto existing = identities_.FindCitizenByEmail(email);
   if (existing.ok() && existing->email_verified_at) {
     // Same answer as a new account; the owner of the address learns it by mail.
-    return mailer_.Send(
-        email, "Vous avez déjà un compte Guichet",
+    const std::string link = options_.public_url + "/connexion";
+    return MailAccount(
+        "account_exists", email, link, "Vous avez déjà un compte Guichet",
         "Bonjour,\n\nQuelqu’un (peut-être vous) a demandé à créer un compte avec "
         "cette adresse, qui en a déjà un. Pour vous connecter sans mot de passe : " +
-            options_.public_url + "/connexion\n\nSi ce n’était pas vous, ignorez ce message.\n");
+            link + "\n\nSi ce n’était pas vous, ignorez ce message.\n");
   }
   if (!existing.ok() && existing.error().code() != ErrorCode::kNotFound) return existing.error();
   CitizenAccount acc;
@@ -173,11 +183,11 @@ Status IdentityService::SignUp(const std::string& raw_email, const std::string& 
   }
   const std::string token = IssueToken(AccountToken::Purpose::kVerify, id, options_.verify_ttl, st);
   GUICHET_TRY(st);
-  return mailer_.Send(email, "Confirmez votre adresse électronique",
-                      "Bonjour,\n\nPour activer votre compte Guichet, ouvrez ce lien (valable 48 "
-                      "heures) :\n" +
-                          options_.public_url + "/compte/verifier?token=" + token +
-                          "\n\nSi vous n’avez rien demandé, ignorez ce message.\n");
+  const std::string link = options_.public_url + "/compte/verifier?token=" + token;
+  return MailAccount("account_verify", email, link, "Confirmez votre adresse électronique",
+                     "Bonjour,\n\nPour activer votre compte Guichet, ouvrez ce lien (valable 48 "
+                     "heures) :\n" +
+                         link + "\n\nSi vous n’avez rien demandé, ignorez ce message.\n");
 }
 
 Result<std::int64_t> IdentityService::ClaimLink(const std::string& token,
@@ -245,11 +255,11 @@ Status IdentityService::SendMagicLink(const std::string& raw_email) {
   const std::string token =
       IssueToken(AccountToken::Purpose::kMagic, acc->citizen.id, options_.magic_ttl, st);
   GUICHET_TRY(st);
-  return mailer_.Send(email, "Votre lien de connexion",
-                      "Bonjour,\n\nPour vous connecter à Guichet, ouvrez ce lien (valable 15 "
-                      "minutes, une seule fois) :\n" +
-                          options_.public_url + "/connexion/lien?token=" + token +
-                          "\n\nSi vous n’avez rien demandé, ignorez ce message.\n");
+  const std::string link = options_.public_url + "/connexion/lien?token=" + token;
+  return MailAccount("account_magic_link", email, link, "Votre lien de connexion",
+                     "Bonjour,\n\nPour vous connecter à Guichet, ouvrez ce lien (valable 15 "
+                     "minutes, une seule fois) :\n" +
+                         link + "\n\nSi vous n’avez rien demandé, ignorez ce message.\n");
 }
 
 Result<IssuedSession> IdentityService::ConsumeMagicLink(const std::string& token) {
@@ -282,12 +292,14 @@ Status IdentityService::SendPasswordReset(const std::string& raw_email) {
   const std::string token =
       IssueToken(AccountToken::Purpose::kReset, acc->citizen.id, options_.reset_ttl, st);
   GUICHET_TRY(st);
-  return mailer_.Send(email, "Réinitialisation de votre mot de passe",
-                      "Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable "
-                      "une heure, une seule fois) :\n" +
-                          options_.public_url + "/compte/mot-de-passe?token=" + token +
-                          "\n\nSi vous n’avez rien demandé, ignorez ce message : votre mot de "
-                          "passe reste inchangé.\n");
+  const std::string link = options_.public_url + "/compte/mot-de-passe?token=" + token;
+  return MailAccount("account_password_reset", email, link,
+                     "Réinitialisation de votre mot de passe",
+                     "Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable "
+                     "une heure, une seule fois) :\n" +
+                         link +
+                         "\n\nSi vous n’avez rien demandé, ignorez ce message : votre mot de "
+                         "passe reste inchangé.\n");
 }
 
 Status IdentityService::ResetPassword(const std::string& token, const std::string& password) {

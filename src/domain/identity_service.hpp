@@ -111,6 +111,8 @@ struct ProviderIdentity {
   std::string birthdate;
 };
 
+class TemplateService;  // domain/templates.hpp
+
 class IdentityService {
  public:
   IdentityService(IdentityStore& identities, Store& store, AccountMailer& mailer,
@@ -157,7 +159,16 @@ class IdentityService {
 
   static std::string NormaliseEmail(const std::string& email);
 
+  // Account mails are written from the notification templates (not owned;
+  // set once at start-up, before any request). Without it the built-in text
+  // goes out.
+  void UseTemplates(const TemplateService* templates) { templates_ = templates; }
+
  private:
+  // Sends the account mail of `event` (a template id's event) with `link`;
+  // `subject` and `text` are the built-in version.
+  Status MailAccount(std::string_view event, const std::string& to, const std::string& link,
+                     const std::string& subject, const std::string& text);
   Result<IssuedSession> OpenSession(SessionKind kind, std::int64_t subject, Actor actor);
   // Claims a single-use link token of `purpose`: the citizen it was issued
   // to, or BadLink() (unknown, used, expired or malformed alike).
@@ -174,6 +185,7 @@ class IdentityService {
   const Clock& clock_;
   IdentityOptions options_;
   LoginThrottle throttle_;
+  const TemplateService* templates_ = nullptr;
 };
 
 }  // namespace guichet::domain

@@ -272,6 +272,10 @@ class MemoryTx final : public WriteTx {
     copy.request_id = it->second.request_id;
     copy.event_id = it->second.event_id;
     copy.created_at = it->second.created_at;
+    copy.subject = it->second.subject;  // rendered per attempt, stored as written
+    copy.body = it->second.body;
+    copy.printed_at = it->second.printed_at;
+    copy.receipt = it->second.receipt;
     it->second = copy;
     return Status::Ok();
   }
@@ -283,6 +287,33 @@ class MemoryTx final : public WriteTx {
     auto it = s_.citizens.find(id);
     if (it == s_.citizens.end()) return std::nullopt;
     return it->second;
+  }
+  Status SaveTemplateOverride(const TemplateOverride& t) override {
+    s_.template_overrides[t.id] = t;
+    return Status::Ok();
+  }
+  bool MarkLetterPrinted(std::int64_t id, Timestamp now) override {
+    auto it = s_.outbox.find(id);
+    if (it == s_.outbox.end() || it->second.channel != Channel::kPostal ||
+        it->second.state != OutboxState::kSent || it->second.printed_at) {
+      return false;
+    }
+    it->second.printed_at = now;
+    return true;
+  }
+  bool SetOutboxReceipt(std::int64_t id, const std::string& receipt) override {
+    auto it = s_.outbox.find(id);
+    if (it == s_.outbox.end() || !it->second.receipt.empty()) return false;
+    it->second.receipt = receipt;
+    return true;
+  }
+  std::optional<std::int64_t> FindOutboxByProvider(Channel channel,
+                                                   const std::string& provider_id) override {
+    if (provider_id.empty()) return std::nullopt;
+    for (const auto& [id, m] : s_.outbox) {
+      if (m.channel == channel && m.provider_id == provider_id) return id;
+    }
+    return std::nullopt;
   }
   // --- end outbox ----------------------------------------------------------
 
@@ -734,6 +765,29 @@ Result<Request> MemoryStore::FindOpenRequestByPhone(const std::string& phone) {
     if (it->second.contact.phone == phone && !IsTerminal(it->second.category)) return it->second;
   }
   return Error::NotFound("Aucune demande ouverte pour ce numéro.");
+}
+
+Result<std::vector<TemplateOverride>> MemoryStore::ListTemplateOverrides() {
+  std::lock_guard lock(mu_);
+  std::vector<TemplateOverride> out;
+  for (const auto& [_, t] : state_.template_overrides) out.push_back(t);
+  return out;
+}
+
+Result<std::vector<OutboxMessage>> MemoryStore::ListLetters(bool printed,
+                                                            std::optional<std::int64_t> before_id,
+                                                            int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<OutboxMessage> out;
+  for (auto it = state_.outbox.rbegin(); it != state_.outbox.rend(); ++it) {
+    const auto& m = it->second;
+    if (m.channel != Channel::kPostal || m.state != OutboxState::kSent) continue;
+    if (m.printed_at.has_value() != printed) continue;
+    if (before_id && m.id >= *before_id) continue;
+    out.push_back(m);
+    if (static_cast<int>(out.size()) >= limit) break;
+  }
+  return out;
 }
 // --- end outbox --------------------------------------------------------------
 

@@ -56,6 +56,9 @@ class MemoryStore final : public Store {
   Result<OutboxMessage> GetOutbox(std::int64_t id) override;
   Result<bool> IsSmsOptedOut(const std::string& phone) override;
   Result<Request> FindOpenRequestByPhone(const std::string& phone) override;
+  Result<std::vector<TemplateOverride>> ListTemplateOverrides() override;
+  Result<std::vector<OutboxMessage>> ListLetters(bool printed, std::optional<std::int64_t> before_id,
+                                                 int limit) override;
   static bool OutboxDue(const OutboxMessage& m, Timestamp now);
   // --- end outbox ----------------------------------------------------------
   void Write(WriteOp op, WriteDone done) override;
@@ -83,6 +86,7 @@ class MemoryStore final : public Store {
     std::map<std::int64_t, Rating> ratings;                   // web (issue #7): by request id
     std::map<std::int64_t, OutboxMessage> outbox;             // outbox (issue #5)
     std::map<std::string, Timestamp> sms_opt_outs;            // outbox (issue #5)
+    std::map<std::string, TemplateOverride> template_overrides;  // outbox (issue #5): by id
     std::int64_t next_id = 1;
     // Back-office (issue 4).
     std::map<std::int64_t, AuditEntry> audit;

@@ -45,6 +45,19 @@ std::optional<OutboxMessage> OutboxFor(const Event& e) {
   return m;
 }
 
+std::string ChannelLabel(Channel c) {
+  switch (c) {
+    case Channel::kEmail:
+      return "courriel";
+    case Channel::kSms:
+      return "SMS";
+    case Channel::kPostal:
+      return "courrier postal";
+    default:
+      return std::string(ToString(c));
+  }
+}
+
 std::string JoinChannels(const std::vector<Channel>& channels) {
   std::string out;
   for (Channel c : channels) {
@@ -123,6 +136,73 @@ std::string PendingDeliveryData(Channel channel, const Request& r, std::string s
   if (!data.contains("subject")) data["subject"] = std::move(subject);
   data["delivery"] = "pending";
   return data.dump();
+}
+
+std::map<std::int64_t, std::string> DeliveryStatuses(const std::vector<Event>& timeline) {
+  std::map<std::int64_t, std::string> out;
+  for (const auto& e : timeline) {
+    if (e.kind != EventKind::kMessageOut && e.kind != EventKind::kDelivery) continue;
+    const auto data = nlohmann::json::parse(e.data_json, nullptr, false);
+    if (!data.is_object()) continue;
+    if (e.kind == EventKind::kMessageOut) {
+      if (StringField(data, "delivery") == "pending") out[e.id] = "queued";
+      continue;
+    }
+    auto id = data.find("event_id");
+    const std::string status = StringField(data, "status");
+    if (id == data.end() || !id->is_number_integer() || status.empty()) continue;
+    out[id->get<std::int64_t>()] = status;
+  }
+  return out;
+}
+
+std::optional<std::int64_t> OutboxIdOfMessageId(std::string_view message_id) {
+  if (!message_id.empty() && message_id.front() == '<') message_id.remove_prefix(1);
+  constexpr std::string_view kPrefix = "outbox-";
+  if (message_id.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  message_id.remove_prefix(kPrefix.size());
+  std::int64_t id = 0;
+  size_t digits = 0;
+  for (char c : message_id) {
+    if (c < '0' || c > '9') break;
+    if (++digits > 18) return std::nullopt;
+    id = id * 10 + (c - '0');
+  }
+  if (digits == 0 || digits >= message_id.size() || message_id[digits] != '.') return std::nullopt;
+  return id;
+}
+
+Status RecordReceipt(WriteTx& tx, std::int64_t outbox_id, bool delivered,
+                     const std::string& detail, Timestamp now) {
+  auto m = tx.GetOutbox(outbox_id);
+  if (!m.ok()) {
+    if (m.error().code() == ErrorCode::kNotFound) return Status::Ok();
+    return m.error();
+  }
+  // Only a message that went out has a receipt; a second one is ignored.
+  if (!m->sent_at || !tx.SetOutboxReceipt(outbox_id, delivered ? "delivered" : "failed")) {
+    return Status::Ok();
+  }
+  if (!m->request_id) return Status::Ok();
+  const std::string via = ChannelLabel(m->channel);
+  Event e;
+  e.request_id = *m->request_id;
+  e.kind = EventKind::kDelivery;
+  e.channel = m->channel;
+  e.author = "system";
+  e.body = delivered ? std::string("Message remis au destinataire (") + via + ")."
+                     : std::string("Message non remis (") + via + ")" +
+                           (detail.empty() ? "" : " : " + detail) + ".";
+  nlohmann::json data = {{"status", delivered ? "delivered" : "failed"},
+                         {"outbox_id", m->id},
+                         {"receipt", true}};
+  if (m->event_id) data["event_id"] = *m->event_id;
+  if (!detail.empty()) data["error"] = detail;
+  e.data_json = data.dump();
+  e.created_at = now;
+  auto id = tx.AppendEvent(e);
+  if (!id.ok()) return id.error();
+  return Status::Ok();
 }
 
 Timestamp Backoff(int attempts, Timestamp base, Timestamp cap) {

@@ -12,12 +12,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/time.hpp"
+#include "core/result.hpp"
 #include "domain/model.hpp"
 
 namespace guichet::domain {
@@ -45,6 +47,8 @@ struct OutboxMessage {
   Timestamp created_at = 0;
   Timestamp updated_at = 0;
   std::optional<Timestamp> sent_at;
+  std::optional<Timestamp> printed_at;  // letters: when the print room printed it
+  std::string receipt;  // the receiver's final word: "delivered", "failed" or ""
   // Not stored: the Message-ID this message answers (an acknowledgement's
   // `data.in_reply_to`), filled by the worker from the row's event.
   std::string in_reply_to;
@@ -53,6 +57,9 @@ struct OutboxMessage {
 // The outbox rule: the row an appended event (with its id set) must add, or
 // nullopt when it sends nothing.
 std::optional<OutboxMessage> OutboxFor(const Event& e);
+
+// "courriel", "SMS", "courrier postal": a channel as the timeline names it.
+std::string ChannelLabel(Channel c);
 
 // "email,sms" ⇄ channels.
 std::string JoinChannels(const std::vector<Channel>& channels);
@@ -88,6 +95,23 @@ Channel PreferredChannel(WriteTx& tx, const Request& r);
 // The data of a message_out event the outbox will send on `channel`.
 std::string PendingDeliveryData(Channel channel, const Request& r, std::string subject,
                                 std::string extra_json = "{}");
+
+// The delivery status of each outbound message of a timeline, by the id of
+// its message_out event: "queued" once recorded, then the status of its
+// latest `delivery` event ("sent", "delivered", "failed", "printed"…).
+// Messages that were never to be sent (given at the counter) have none.
+std::map<std::int64_t, std::string> DeliveryStatuses(const std::vector<Event>& timeline);
+
+// What an outbox row's Message-ID (MessageIdOf) says of its id; nullopt for
+// a Message-ID that is not one of ours.
+std::optional<std::int64_t> OutboxIdOfMessageId(std::string_view message_id);
+
+// The receiver's final word on a sent message — a gateway's delivery receipt,
+// a DSN: "delivered" or "failed" on the row's timeline (a `delivery` event),
+// once per row (a second receipt changes nothing). Ok without effect for an
+// unknown row.
+Status RecordReceipt(WriteTx& tx, std::int64_t outbox_id, bool delivered,
+                     const std::string& detail, Timestamp now);
 
 // The wait before attempt `attempts + 1`: base · 2^(attempts-1), capped.
 Timestamp Backoff(int attempts, Timestamp base, Timestamp cap);

@@ -8,19 +8,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string ChannelLabel(Channel c) {
-  switch (c) {
-    case Channel::kEmail:
-      return "courriel";
-    case Channel::kSms:
-      return "SMS";
-    case Channel::kPostal:
-      return "courrier postal";
-    default:
-      return std::string(ToString(c));
-  }
-}
-
 // A delivery status on the timeline of the row's request (none without one).
 Status RecordStatus(WriteTx& tx, const OutboxMessage& m, const std::string& status,
                     std::string body, json extra, Timestamp now, const std::string& author) {
@@ -148,7 +135,11 @@ Result<std::vector<OutboxMessage>> OutboxService::List(const AccessScope& scope,
                                                        std::optional<std::int64_t> request_id,
                                                        std::optional<std::int64_t> before_id,
                                                        int limit) const {
-  auto rows = store_.ListOutbox(state, request_id, before_id, limit);
+  return Visible(scope, store_.ListOutbox(state, request_id, before_id, limit));
+}
+
+Result<std::vector<OutboxMessage>> OutboxService::Visible(
+    const AccessScope& scope, Result<std::vector<OutboxMessage>> rows) const {
   if (!rows.ok() || scope.all) return rows;
   std::vector<OutboxMessage> visible;
   for (auto& m : *rows) {
@@ -194,6 +185,47 @@ void OutboxService::Retry(std::int64_t id, Actor actor, Done<OutboxMessage> done
             "Nouvel essai d’envoi par " + ChannelLabel(w.channel) + " demandé par un agent.",
             {{"to", w.recipient}, {"retry", true}}, now, actor.Label()));
         *out = w;
+        return Status::Ok();
+      },
+      Deliver(out, std::move(done)));
+}
+
+void OutboxService::SmsReceipt(const std::string& sid, bool delivered, std::string detail,
+                               Done<bool> done) {
+  const Timestamp now = clock_.Now();
+  store_.Write(
+      [sid, delivered, detail, now](WriteTx& tx) -> Status {
+        auto id = tx.FindOutboxByProvider(Channel::kSms, sid);
+        if (!id) return Error::NotFound("Aucun SMS envoyé ne porte cet identifiant.");
+        return RecordReceipt(tx, *id, delivered, detail, now);
+      },
+      [done = std::move(done)](Status s) {
+        if (!s.ok()) return done(s.error());
+        done(true);
+      });
+}
+
+Result<std::vector<OutboxMessage>> OutboxService::Letters(const AccessScope& scope, bool printed,
+                                                          std::optional<std::int64_t> before_id,
+                                                          int limit) const {
+  return Visible(scope, store_.ListLetters(printed, before_id, limit));
+}
+
+void OutboxService::MarkPrinted(std::int64_t id, Actor actor, Done<OutboxMessage> done) {
+  const Timestamp now = clock_.Now();
+  auto visible = Get(ScopeOf(actor), id);
+  if (!visible.ok()) return done(visible.error());
+  auto out = std::make_shared<OutboxMessage>();
+  store_.Write(
+      [id, now, out, actor](WriteTx& tx) -> Status {
+        if (!tx.MarkLetterPrinted(id, now)) {
+          return Error::Rule("Ce message n’est pas un courrier en attente d’impression.");
+        }
+        auto m = tx.GetOutbox(id);
+        if (!m.ok()) return m.error();
+        GUICHET_TRY(RecordStatus(tx, *m, "printed", "Courrier imprimé pour l’envoi postal.",
+                                 {{"file", m->provider_id}}, now, actor.Label()));
+        *out = std::move(*m);
         return Status::Ok();
       },
       Deliver(out, std::move(done)));

@@ -55,9 +55,29 @@ class OutboxService {
   // the fallback chain open again. kBusinessRule unless it is dead.
   void Retry(std::int64_t id, Actor actor, Done<OutboxMessage> done);
 
+  // A delivery receipt of the SMS gateway for its message `sid`:
+  // `delivered` or not, with the gateway's error when not. kNotFound when no
+  // sent SMS has that id (yet: a receipt may overtake the record of the
+  // sending, and the gateway tries again).
+  void SmsReceipt(const std::string& sid, bool delivered, std::string detail, Done<bool> done);
+
+  // Letters sent to the print spool, newest first, in `scope`: the ones
+  // still to print, or the printed ones.
+  Result<std::vector<OutboxMessage>> Letters(const AccessScope& scope, bool printed,
+                                             std::optional<std::int64_t> before_id,
+                                             int limit) const;
+  // The print room printed letter `id`: recorded on the row and the
+  // request's timeline (`delivery`, status `printed`). kBusinessRule when it
+  // is no letter waiting for printing.
+  void MarkPrinted(std::int64_t id, Actor actor, Done<OutboxMessage> done);
+
   const OutboxPolicy& policy() const { return policy_; }
 
  private:
+  // The rows of `rows` whose request `scope` allows (all of them for `scope.all`).
+  Result<std::vector<OutboxMessage>> Visible(const AccessScope& scope,
+                                             Result<std::vector<OutboxMessage>> rows) const;
+
   Store& store_;
   const Clock& clock_;
   const OutboxPolicy policy_;

@@ -163,6 +163,81 @@ TEST_F(OutboxTest, ASentMessageIsMarkedAndShownOnTheTimeline) {
   EXPECT_EQ(events[0]["outbox_id"], claimed[0].id);
 }
 
+TEST_F(OutboxTest, AGatewayReceiptSaysDeliveredOnceOnTheTimeline) {
+  const Request r = NewCase({"Jeanne", "", "+33612345678"});
+  ASSERT_TRUE(Reply(r, Channel::kSms).ok());
+  auto claimed = Claim();
+  ASSERT_EQ(claimed.size(), 1u);
+  ASSERT_TRUE(Complete(claimed[0], Delivery::Sent("SM000042")).ok());
+  auto receipt = Sync<bool>(
+      [&](auto done) { outbox_.SmsReceipt("SM000042", true, "", std::move(done)); });
+  ASSERT_TRUE(receipt.ok());
+  // The gateway sends it again: nothing more.
+  ASSERT_TRUE(
+      Sync<bool>([&](auto done) { outbox_.SmsReceipt("SM000042", false, "x", std::move(done)); })
+          .ok());
+  const auto events = DeliveryEvents(r.id);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1]["status"], "delivered");
+  EXPECT_EQ(store_.GetOutbox(claimed[0].id)->receipt, "delivered");
+  auto timeline = store_.ListEvents(r.id);
+  const auto statuses = DeliveryStatuses(*timeline);
+  EXPECT_EQ(statuses.at(*claimed[0].event_id), "delivered");
+  // A receipt for a message nobody sent is refused so the gateway tries again later.
+  auto unknown = Sync<bool>(
+      [&](auto done) { outbox_.SmsReceipt("SM999999", true, "", std::move(done)); });
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(OutboxTest, AFailedReceiptIsAFailedDelivery) {
+  const Request r = NewCase({"Jeanne", "jeanne@example.org", ""});
+  ASSERT_TRUE(Reply(r, Channel::kEmail).ok());
+  auto claimed = Claim();
+  ASSERT_TRUE(Complete(claimed[0], Delivery::Sent("m")).ok());
+  ASSERT_TRUE(store_
+                  .WriteSync([&](WriteTx& tx) {
+                    return RecordReceipt(tx, claimed[0].id, false, "5.1.1 unknown user", kNoon);
+                  })
+                  .ok());
+  const auto events = DeliveryEvents(r.id);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1]["status"], "failed");
+  EXPECT_EQ(events[1]["error"], "5.1.1 unknown user");
+}
+
+TEST_F(OutboxTest, ALetterWaitsForPrintingUntilMarkedPrinted) {
+  const Request r = NewCase({"Jeanne Dupont", "", ""}, std::nullopt,
+                            "12 rue de la République, 69002 Lyon");
+  ASSERT_TRUE(Reply(r, Channel::kPostal).ok());
+  auto claimed = Claim();
+  ASSERT_EQ(claimed.size(), 1u);
+  ASSERT_TRUE(Complete(claimed[0], Delivery::Sent("courrier-1.pdf")).ok());
+  const AccessScope all{true, {}};
+  ASSERT_EQ(outbox_.Letters(all, false, std::nullopt, 10)->size(), 1u);
+  const Actor agent(Actor::Kind::kApi);
+  auto printed = Sync<OutboxMessage>(
+      [&](auto done) { outbox_.MarkPrinted(claimed[0].id, agent, std::move(done)); });
+  ASSERT_TRUE(printed.ok()) << printed.error().message();
+  EXPECT_TRUE(printed->printed_at.has_value());
+  EXPECT_TRUE(outbox_.Letters(all, false, std::nullopt, 10)->empty());
+  EXPECT_EQ(outbox_.Letters(all, true, std::nullopt, 10)->size(), 1u);
+  EXPECT_EQ(DeliveryEvents(r.id).back()["status"], "printed");
+  auto twice = Sync<OutboxMessage>(
+      [&](auto done) { outbox_.MarkPrinted(claimed[0].id, agent, std::move(done)); });
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code(), ErrorCode::kBusinessRule);
+}
+
+TEST(OutboxIdOfMessageId, ReadsOnlyOurMessageIds) {
+  EXPECT_EQ(OutboxIdOfMessageId("outbox-42.GU-2026-7KQ4MX@ville.example"), 42);
+  EXPECT_EQ(OutboxIdOfMessageId("<outbox-7.1780000000@ville.example>"), 7);
+  EXPECT_EQ(OutboxIdOfMessageId("m1@citoyen.example"), std::nullopt);
+  EXPECT_EQ(OutboxIdOfMessageId("outbox-.x@y"), std::nullopt);
+  EXPECT_EQ(OutboxIdOfMessageId("outbox-12"), std::nullopt);
+  EXPECT_EQ(OutboxIdOfMessageId("outbox-99999999999999999999.x@y"), std::nullopt);
+}
+
 TEST_F(OutboxTest, TransientFailuresBackOffExponentiallyThenFallBack) {
   const Request r = NewCase({"Jeanne", "jeanne@example.org", "+33612345678"});
   ASSERT_TRUE(Reply(r, Channel::kEmail).ok());

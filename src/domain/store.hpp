@@ -161,6 +161,16 @@ struct FailingAddress {
   Timestamp failed_at = 0;  // the last bounce
 };
 // ---- end of inbound mail ----------------------------------------------------
+// --- outbound templates (issue #5) ---
+// A platform administrator's version of a notification template
+// (domain/templates.hpp); the shipped default applies to ids not stored.
+struct TemplateOverride {
+  std::string id;  // "reply.sms"
+  std::string subject;
+  std::string body;
+  Timestamp updated_at = 0;
+  std::string updated_by;  // Actor::Label()
+};
 // --- web (issue #7): satisfaction ratings and the public quality figures ---
 // A citizen's rating of a finished request: one per request.
 struct Rating {
@@ -277,6 +287,17 @@ class WriteTx {
   // STOP by SMS: no more SMS to this number.
   virtual Status AddSmsOptOut(const std::string& phone, Timestamp now) = 0;
   virtual std::optional<Citizen> FindCitizen(std::int64_t id) = 0;
+  // Inserts or replaces the override of `t.id`.
+  virtual Status SaveTemplateOverride(const TemplateOverride& t) = 0;
+  // Marks a sent letter printed; false when the row is no sent letter or is
+  // printed already.
+  virtual bool MarkLetterPrinted(std::int64_t id, Timestamp now) = 0;
+  // Records the receiver's final word ("delivered", "failed") on a row that
+  // has none yet; false when it has one (a receipt sent twice).
+  virtual bool SetOutboxReceipt(std::int64_t id, const std::string& receipt) = 0;
+  // The row sent on `channel` whose provider id (the gateway's message id) is `provider_id`.
+  virtual std::optional<std::int64_t> FindOutboxByProvider(Channel channel,
+                                                           const std::string& provider_id) = 0;
   // --- end outbox ----------------------------------------------------------
 };
 
@@ -360,6 +381,13 @@ class Store {
   // The newest request not finished (resolved, rejected, closed) whose
   // contact phone is `phone`; kNotFound when none.
   virtual Result<Request> FindOpenRequestByPhone(const std::string& phone) = 0;
+  // Every stored template override, by id.
+  virtual Result<std::vector<TemplateOverride>> ListTemplateOverrides() = 0;
+  // Sent letters (postal rows in state sent), newest first: printed ones or
+  // the ones still to print; ids below `before_id` when set.
+  virtual Result<std::vector<OutboxMessage>> ListLetters(bool printed,
+                                                         std::optional<std::int64_t> before_id,
+                                                         int limit) = 0;
   // --- end outbox ----------------------------------------------------------
 
   virtual void Write(WriteOp op, WriteDone done) = 0;

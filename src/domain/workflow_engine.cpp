@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/outbox.hpp"
+#include "domain/placeholders.hpp"
 
 namespace guichet::domain {
 namespace {
@@ -101,6 +102,7 @@ Status EnterStatusImpl(WriteTx& tx, Request& r, const WorkflowStatus& status,
         Event e = SystemEvent(EventKind::kMessageOut, ctx,
                               RenderTemplate(tmpl->body, r, ctx, reason, comment),
                               {{"template", tmpl->name},
+                               {"notification", "status_change"},
                                {"subject", RenderTemplate(tmpl->subject, r, ctx, reason, comment)},
                                {"to", channel == Channel::kEmail ? r.contact.email
                                       : channel == Channel::kSms ? r.contact.phone
@@ -226,11 +228,12 @@ Timestamp DelayExpiry(Timestamp start, Delay delay, HolidayRegion region) {
   return StartOfParisDay(AddDays(last, 1));
 }
 
-std::string FrenchLastDay(Timestamp expiry) {
-  const Date d = ParisDateOf(expiry - 1);
+std::string FrenchDate(Date d) {
   return std::to_string(d.day) + (d.day == 1 ? "er " : " ") + kMonths[d.month - 1] + " " +
          std::to_string(d.year);
 }
+
+std::string FrenchLastDay(Timestamp expiry) { return FrenchDate(ParisDateOf(expiry - 1)); }
 
 Channel NotificationChannel(const Request& r) {
   if (!r.contact.email.empty()) return Channel::kEmail;
@@ -238,10 +241,10 @@ Channel NotificationChannel(const Request& r) {
   return Channel::kPostal;
 }
 
-std::string RenderTemplate(const std::string& text, const Request& r, const EngineContext& ctx,
-                           const std::string& reason, const std::string& comment) {
+PlaceholderValues TemplateValues(const Request& r, const EngineContext& ctx,
+                                 const std::string& reason, const std::string& comment) {
   const WorkflowStatus* status = ctx.workflow.FindStatus(r.status);
-  const std::pair<std::string_view, std::string> values[] = {
+  return {
       {"reference", r.reference},
       {"title", r.title},
       {"service", ctx.procedure ? ctx.procedure->title : r.service_id},
@@ -250,27 +253,11 @@ std::string RenderTemplate(const std::string& text, const Request& r, const Engi
       {"reason", reason},
       {"comment", comment},
   };
-  std::string out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    const size_t open = text.find("{{", pos);
-    const size_t close = open == std::string::npos ? open : text.find("}}", open + 2);
-    if (close == std::string::npos) break;
-    out.append(text, pos, open - pos);
-    std::string_view name(text.data() + open + 2, close - open - 2);
-    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
-    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-    auto it = std::find_if(std::begin(values), std::end(values),
-                           [&](const auto& kv) { return kv.first == name; });
-    if (it != std::end(values)) {
-      out += it->second;
-    } else {
-      out.append(text, open, close + 2 - open);
-    }
-    pos = close + 2;
-  }
-  out.append(text, pos, std::string::npos);
-  return out;
+}
+
+std::string RenderTemplate(const std::string& text, const Request& r, const EngineContext& ctx,
+                           const std::string& reason, const std::string& comment) {
+  return FillPlaceholders(text, TemplateValues(r, ctx, reason, comment));
 }
 
 bool MayFire(const Transition& t, const Actor& actor) {

@@ -12,6 +12,7 @@
 
 #include "core/result.hpp"
 #include "domain/procedure.hpp"
+#include "domain/placeholders.hpp"
 #include "domain/store.hpp"
 
 namespace guichet::domain {
@@ -55,6 +56,8 @@ Result<Effects> Transit(WriteTx& tx, Request& r, const Transition& t, const std:
 // True when one of the actor's roles may fire `t`.
 bool MayFire(const Transition& t, const Actor& actor);
 
+// "1er janvier 2027", "12 janvier 2027".
+std::string FrenchDate(Date d);
 // "12 janvier 2027": the last day of a deadline expiring at `expiry`.
 std::string FrenchLastDay(Timestamp expiry);
 
@@ -62,6 +65,9 @@ std::string FrenchLastDay(Timestamp expiry);
 // email when the request has an address, else SMS when it has a phone, else post.
 Channel NotificationChannel(const Request& r);
 
+// The values of those placeholders for `r` (domain/placeholders.hpp).
+PlaceholderValues TemplateValues(const Request& r, const EngineContext& ctx,
+                                 const std::string& reason, const std::string& comment);
 // Fills a template's placeholders ({{reference}}, {{title}}, {{service}},
 // {{status}}, {{deadline}}, {{reason}}, {{comment}}); unknown ones stay as written.
 std::string RenderTemplate(const std::string& text, const Request& r, const EngineContext& ctx,

@@ -104,6 +104,16 @@ constexpr auto kPolicy = std::to_array<Rule>({
     // Raw mail from `guichet mailgate` on this machine: the [mail]
     // ingest_secret it shares with the server, not a session.
     {verb::post, "/api/v1/channels/mail/inbound", Access::kPublic},
+    {verb::post, "/api/v1/channels/sms/status", Access::kPublic},
+    // Letters waiting for the print room, and the notification templates:
+    // agents read them, a platform administrator changes the templates.
+    {verb::get, "/api/v1/letters", Access::kStaff},
+    {verb::get, "/api/v1/letters/{id}/pdf", Access::kStaff},
+    {verb::post, "/api/v1/letters/{id}/printed", Access::kStaff},
+    {verb::get, "/api/v1/templates", Access::kStaff},
+    {verb::get, "/api/v1/templates/{id}", Access::kStaff},
+    {verb::put, "/api/v1/templates/{id}", Access::kAdmin},
+    {verb::post, "/api/v1/templates/{id}/preview", Access::kStaff},
     // The citizen portal: the town hall's details, following a request with
     // the reference and the contact it was filed with, the quality figures.
     {verb::get, "/api/v1/portal", Access::kPublic},

@@ -181,30 +181,6 @@ json LinkJson(const domain::RequestLink& l) {
 }
 
 // A body that must be a JSON object with only `allowed` keys.
-Result<json> ObjectBody(const Context& ctx, std::initializer_list<std::string_view> allowed,
-                        const char* what) {
-  auto body = ParseBody(ctx.req.body());
-  if (!body.ok()) return body.error();
-  std::vector<FieldError> errs;
-  for (auto it = body->begin(); it != body->end(); ++it) {
-    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
-      errs.push_back({it.key(), "Ce champ n’est pas reconnu."});
-    }
-  }
-  if (!errs.empty()) return Error::Invalid(what, errs);
-  return body;
-}
-
-std::string StringField(const json& j, const char* key, std::vector<FieldError>& errs) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return {};
-  if (!it->is_string()) {
-    errs.push_back({key, "Ce champ doit être une chaîne de caractères."});
-    return {};
-  }
-  return it->get<std::string>();
-}
-
 // The request named by `key` if the caller of `ctx` may see it.
 using Visible = std::function<Result<domain::Request>(const Context&, const std::string&)>;
 using Done = domain::Done<domain::Request>;

@@ -3,7 +3,11 @@
 #pragma once
 
 #include <optional>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "domain/case_service.hpp"
 #include "http/router.hpp"
@@ -44,5 +48,13 @@ bool ParseRequestFilter(const std::string& key, const std::string& value, domain
 
 // The request as JSON with its ETag.
 Response WithRequest(const Context& ctx, bhttp::status st, const domain::Request& r);
+
+// The JSON object of the request body; kInvalidArgument (`what`, one error
+// per key) when it has a key not in `allowed`.
+Result<nlohmann::json> ObjectBody(const Context& ctx,
+                                  std::initializer_list<std::string_view> allowed,
+                                  const char* what);
+// j[key] as a string ("" when absent or null); a field error when not a string.
+std::string StringField(const nlohmann::json& j, const char* key, std::vector<FieldError>& errs);
 
 }  // namespace guichet::http

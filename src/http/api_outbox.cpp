@@ -1,6 +1,9 @@
 #include "http/api_outbox.hpp"
 
 #include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "domain/access.hpp"
 #include "http/api_common.hpp"
@@ -15,6 +18,8 @@ using nlohmann::json;
 namespace {
 
 constexpr int kDefaultOutboxPage = 50;
+// A letter is a few pages of text and a logo: far below this.
+constexpr std::uintmax_t kMaxLetterBytes = 16u << 20;
 
 std::optional<std::int64_t> PositiveInt(const std::string& s) {
   std::int64_t n = 0;
@@ -24,6 +29,42 @@ std::optional<std::int64_t> PositiveInt(const std::string& s) {
 }
 
 json Opt(const std::optional<Timestamp>& t) { return t ? json(FormatIso8601(*t)) : json(nullptr); }
+
+// The paging parameters of the outbox's lists: true when `k` was one of them.
+bool PageParameter(const std::string& k, const std::string& v, std::optional<std::int64_t>& before,
+                   int& limit, std::vector<FieldError>& errs) {
+  if (k == "cursor") {
+    before = PositiveInt(v);
+    if (!before) errs.push_back({"cursor", "Le curseur doit être un entier positif."});
+    return true;
+  }
+  if (k != "limit") return false;
+  auto n = PositiveInt(v);
+  if (!n || *n > domain::kMaxOutboxPage) {
+    errs.push_back(
+        {"limit", "La taille de page va de 1 à " + std::to_string(domain::kMaxOutboxPage) + "."});
+  } else {
+    limit = static_cast<int>(*n);
+  }
+  return true;
+}
+
+// `rows` (asked for `limit` + 1) as a page: the first `limit`, and the cursor
+// of the next page when there is one.
+std::string PageJson(const std::vector<domain::OutboxMessage>& rows, int limit) {
+  json items = json::array();
+  std::optional<std::int64_t> next;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (static_cast<int>(i) == limit) {
+      next = rows[i - 1].id;
+      break;
+    }
+    items.push_back(ToJson(rows[i]));
+  }
+  json out = {{"items", std::move(items)},
+              {"next_cursor", next ? json(std::to_string(*next)) : json(nullptr)}};
+  return out.dump();
+}
 
 }  // namespace
 
@@ -45,11 +86,14 @@ json ToJson(const domain::OutboxMessage& m) {
           {"provider_id", m.provider_id},
           {"created_at", FormatIso8601(m.created_at)},
           {"updated_at", FormatIso8601(m.updated_at)},
-          {"sent_at", Opt(m.sent_at)}};
+          {"sent_at", Opt(m.sent_at)},
+          {"printed_at", Opt(m.printed_at)},
+          {"receipt", m.receipt.empty() ? json(nullptr) : json(m.receipt)}};
 }
 
-OutboxApi::OutboxApi(domain::OutboxService& outbox, domain::CaseService& cases)
-    : outbox_(outbox), cases_(cases) {}
+OutboxApi::OutboxApi(domain::OutboxService& outbox, domain::CaseService& cases,
+                     std::string letter_spool)
+    : outbox_(outbox), cases_(cases), letter_spool_(std::move(letter_spool)) {}
 
 void OutboxApi::Register(Router& router) {
   router.Add(verb::get, "/api/v1/outbox", [this](Context& ctx) -> asio::awaitable<Response> {
@@ -68,18 +112,7 @@ void OutboxApi::Register(Router& router) {
         } else {
           request_id = r->id;
         }
-      } else if (k == "cursor") {
-        before = PositiveInt(v);
-        if (!before) errs.push_back({"cursor", "Le curseur doit être un entier positif."});
-      } else if (k == "limit") {
-        auto n = PositiveInt(v);
-        if (!n || *n > domain::kMaxOutboxPage) {
-          errs.push_back({"limit", "La taille de page va de 1 à " +
-                                       std::to_string(domain::kMaxOutboxPage) + "."});
-        } else {
-          limit = static_cast<int>(*n);
-        }
-      } else {
+      } else if (!PageParameter(k, v, before, limit, errs)) {
         errs.push_back({k, "Ce paramètre n’est pas reconnu."});
       }
     }
@@ -88,18 +121,7 @@ void OutboxApi::Register(Router& router) {
     }
     auto rows = outbox_.List(domain::ScopeOf(ApiCaller(ctx)), state, request_id, before, limit + 1);
     if (!rows.ok()) co_return ctx.Problem(rows.error());
-    json items = json::array();
-    std::optional<std::int64_t> next;
-    for (size_t i = 0; i < rows->size(); ++i) {
-      if (static_cast<int>(i) == limit) {
-        next = (*rows)[i - 1].id;
-        break;
-      }
-      items.push_back(ToJson((*rows)[i]));
-    }
-    json out = {{"items", std::move(items)},
-                {"next_cursor", next ? json(std::to_string(*next)) : json(nullptr)}};
-    co_return ctx.Json(status::ok, out.dump());
+    co_return ctx.Json(status::ok, PageJson(*rows, limit));
   });
 
   router.Add(verb::get, "/api/v1/outbox/{id}", [this](Context& ctx) -> asio::awaitable<Response> {
@@ -109,6 +131,65 @@ void OutboxApi::Register(Router& router) {
     if (!m.ok()) co_return ctx.Problem(m.error());
     co_return ctx.Json(status::ok, ToJson(*m).dump());
   });
+
+  router.Add(verb::get, "/api/v1/letters", [this](Context& ctx) -> asio::awaitable<Response> {
+    std::vector<FieldError> errs;
+    bool printed = false;
+    std::optional<std::int64_t> before;
+    int limit = kDefaultOutboxPage;
+    for (const auto& [k, v] : ctx.query) {
+      if (k == "printed") {
+        if (v != "true" && v != "false") errs.push_back({"printed", "true ou false."});
+        printed = v == "true";
+      } else if (!PageParameter(k, v, before, limit, errs)) {
+        errs.push_back({k, "Ce paramètre n’est pas reconnu."});
+      }
+    }
+    if (!errs.empty()) {
+      co_return ctx.Problem(Error::Invalid("La recherche contient des erreurs.", std::move(errs)));
+    }
+    auto rows = outbox_.Letters(domain::ScopeOf(ApiCaller(ctx)), printed, before, limit + 1);
+    if (!rows.ok()) co_return ctx.Problem(rows.error());
+    co_return ctx.Json(status::ok, PageJson(*rows, limit));
+  });
+
+  router.Add(
+      verb::get, "/api/v1/letters/{id}/pdf", [this](Context& ctx) -> asio::awaitable<Response> {
+        auto id = PositiveInt(ctx.Param("id"));
+        if (!id) co_return ctx.Problem(Error::NotFound("Ce courrier n’existe pas."));
+        auto m = outbox_.Get(domain::ScopeOf(ApiCaller(ctx)), *id);
+        if (!m.ok()) co_return ctx.Problem(m.error());
+        // The sender names its files; anything else is not read.
+        const std::string& name = m->provider_id;
+        if (m->channel != domain::Channel::kPostal || m->state != domain::OutboxState::kSent ||
+            name.empty() || name.find_first_of("/\\") != std::string::npos || name[0] == '.') {
+          co_return ctx.Problem(Error::NotFound("Ce courrier n’a pas de PDF."));
+        }
+        const auto path = std::filesystem::path(letter_spool_) / name;
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(path, ec);
+        if (ec || size > kMaxLetterBytes) {
+          co_return ctx.Problem(Error::NotFound("Le PDF de ce courrier n’est plus dans la file."));
+        }
+        std::ifstream in(path, std::ios::binary);
+        std::ostringstream bytes;
+        bytes << in.rdbuf();
+        Response res = ctx.Text(status::ok, bytes.str(), "application/pdf");
+        res.set(bhttp::field::content_disposition, "attachment; filename=\"" + name + "\"");
+        res.set("X-Content-Type-Options", "nosniff");
+        co_return res;
+      });
+
+  router.Add(verb::post, "/api/v1/letters/{id}/printed",
+             [this](Context& ctx) -> asio::awaitable<Response> {
+               auto id = PositiveInt(ctx.Param("id"));
+               if (!id) co_return ctx.Problem(Error::NotFound("Ce courrier n’existe pas."));
+               const domain::Actor actor = ApiCaller(ctx);
+               auto m = co_await AwaitCallback<Result<domain::OutboxMessage>>(
+                   [&](auto done) { outbox_.MarkPrinted(*id, actor, std::move(done)); });
+               if (!m.ok()) co_return ctx.Problem(m.error());
+               co_return ctx.Json(status::ok, ToJson(*m).dump());
+             });
 
   router.Add(verb::post, "/api/v1/outbox/{id}/retry",
              [this](Context& ctx) -> asio::awaitable<Response> {

@@ -3,6 +3,9 @@
 //   GET  /api/v1/outbox?state=dead&request=GU-…&cursor=…&limit=…
 //   GET  /api/v1/outbox/{id}
 //   POST /api/v1/outbox/{id}/retry
+//   GET  /api/v1/letters?printed=false&cursor=…&limit=…   the print queue
+//   GET  /api/v1/letters/{id}/pdf                         a letter, from the spool
+//   POST /api/v1/letters/{id}/printed
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -15,12 +18,15 @@ namespace guichet::http {
 
 class OutboxApi {
  public:
-  OutboxApi(domain::OutboxService& outbox, domain::CaseService& cases);
+  // `letter_spool`: the directory the letter sender writes PDFs to.
+  OutboxApi(domain::OutboxService& outbox, domain::CaseService& cases,
+            std::string letter_spool = {});
   void Register(Router& router);
 
  private:
   domain::OutboxService& outbox_;
   domain::CaseService& cases_;
+  const std::string letter_spool_;
 };
 
 nlohmann::json ToJson(const domain::OutboxMessage& m);

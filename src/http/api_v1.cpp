@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "domain/outbox.hpp"
 #include "http/api_common.hpp"
 #include "http/json_mapping.hpp"
 #include "http/limits.hpp"
@@ -165,8 +166,16 @@ void ApiV1::Register(Router& router) {
                json items = json::array();
                // Internal notes are for staff, never for the citizen.
                const bool citizen = ApiCaller(ctx).kind == domain::Actor::Kind::kCitizen;
+               const auto delivery = domain::DeliveryStatuses(*events);
                for (const auto& e : *events) {
-                 if (!(citizen && e.kind == domain::EventKind::kNote)) items.push_back(ToJson(e));
+                 if (citizen && e.kind == domain::EventKind::kNote) continue;
+                 json item = ToJson(e);
+                 // An outbound message carries where its delivery stands.
+                 if (e.kind == domain::EventKind::kMessageOut) {
+                   auto it = delivery.find(e.id);
+                   item["delivery_status"] = it == delivery.end() ? json(nullptr) : json(it->second);
+                 }
+                 items.push_back(std::move(item));
                }
                co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
              });

@@ -21,6 +21,7 @@
 #include "http/api_identity.hpp"
 #include "http/api_outbox.hpp"
 #include "http/api_procedures.hpp"
+#include "http/api_templates.hpp"
 #include "http/api_v1.hpp"
 #include "http/api_web.hpp"
 #include "http/limits.hpp"
@@ -71,6 +72,9 @@ std::set<Operation> RegisteredRoutes() {
   domain::OutboxService outbox(store, clock, domain::OutboxPolicy{});
   OutboxApi outbox_api(outbox, cases);
   outbox_api.Register(router);
+  domain::TemplateService templates(store, cases, clock, {}, nullptr, "");
+  TemplatesApi templates_api(templates);
+  templates_api.Register(router);
   domain::MemoryIdentityStore identities;
   domain::MemoryMailer mailer;
   domain::IdentityService identity(identities, store, mailer, clock, {});

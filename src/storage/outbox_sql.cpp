@@ -10,7 +10,7 @@ using sql::Value;
 #define GUICHET_OUTBOX_COLUMNS                                                          \
   "id, request_id, event_id, channel, recipient, subject, body, state, attempts, "      \
   "next_attempt_at, lease_until, tried_channels, last_error, provider_id, created_at, " \
-  "updated_at, sent_at"
+  "updated_at, sent_at, printed_at, receipt"
 constexpr const char* kSelect = "SELECT " GUICHET_OUTBOX_COLUMNS " FROM outbox ";
 constexpr const char* kInsert =
     "INSERT INTO outbox (request_id, event_id, channel, recipient, subject, body, state, "
@@ -54,6 +54,8 @@ OutboxMessage FromRow(const sql::Rows& row) {
   m.created_at = row.Int(14);
   m.updated_at = row.Int(15);
   m.sent_at = row.OptInt(16);
+  m.printed_at = row.OptInt(17);
+  m.receipt = row.Text(18);
   return m;
 }
 
@@ -161,6 +163,63 @@ std::vector<OutboxMessage> List(sql::Connection& c, std::optional<OutboxState> s
     where += " AND request_id = ?";
     p.emplace_back(*request_id);
   }
+  if (before_id) {
+    where += " AND id < ?";
+    p.emplace_back(*before_id);
+  }
+  where += " ORDER BY id DESC LIMIT ?";
+  p.emplace_back(std::int64_t{limit});
+  return Select(c, where, p);
+}
+
+Status SaveTemplate(sql::Connection& c, const domain::TemplateOverride& t) {
+  const Value p[] = {t.id, t.subject, t.body, t.updated_at, t.updated_by};
+  c.Execute(
+      "INSERT INTO notification_templates (id, subject, body, updated_at, updated_by) VALUES (?, "
+      "?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET subject = excluded.subject, body = "
+      "excluded.body, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+      p);
+  return Status::Ok();
+}
+
+std::vector<domain::TemplateOverride> ListTemplates(sql::Connection& c) {
+  std::vector<domain::TemplateOverride> out;
+  auto rows = c.Query(
+      "SELECT id, subject, body, updated_at, updated_by FROM notification_templates ORDER BY id",
+      {});
+  while (rows->Next()) {
+    out.push_back({rows->Text(0), rows->Text(1), rows->Text(2), rows->Int(3), rows->Text(4)});
+  }
+  return out;
+}
+
+bool MarkPrinted(sql::Connection& c, std::int64_t id, Timestamp now) {
+  const Value p[] = {now, id};
+  return c.Execute("UPDATE outbox SET printed_at = ? WHERE id = ? AND channel = 'postal' AND "
+                   "state = 'sent' AND printed_at IS NULL",
+                   p) == 1;
+}
+
+bool SetReceipt(sql::Connection& c, std::int64_t id, const std::string& receipt) {
+  const Value p[] = {receipt, id};
+  return c.Execute("UPDATE outbox SET receipt = ? WHERE id = ? AND receipt = ''", p) == 1;
+}
+
+std::optional<std::int64_t> FindByProvider(sql::Connection& c, domain::Channel channel,
+                                           const std::string& provider_id) {
+  if (provider_id.empty()) return std::nullopt;
+  const Value p[] = {provider_id, Str(ToString(channel))};
+  return sql::QueryInt(c,
+                       "SELECT id FROM outbox WHERE provider_id = ? AND channel = ? ORDER BY id "
+                       "DESC LIMIT 1",
+                       p);
+}
+
+std::vector<OutboxMessage> ListLetters(sql::Connection& c, bool printed,
+                                       std::optional<std::int64_t> before_id, int limit) {
+  std::string where = "WHERE channel = 'postal' AND state = 'sent' AND printed_at IS ";
+  where += printed ? "NOT NULL" : "NULL";
+  std::vector<Value> p;
   if (before_id) {
     where += " AND id < ?";
     p.emplace_back(*before_id);

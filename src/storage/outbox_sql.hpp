@@ -27,6 +27,14 @@ std::vector<domain::OutboxMessage> List(sql::Connection& c,
                                         std::optional<std::int64_t> request_id,
                                         std::optional<std::int64_t> before_id, int limit);
 bool IsOptedOut(sql::Connection& c, const std::string& phone);
+Status SaveTemplate(sql::Connection& c, const domain::TemplateOverride& t);
+std::vector<domain::TemplateOverride> ListTemplates(sql::Connection& c);
+bool MarkPrinted(sql::Connection& c, std::int64_t id, Timestamp now);
+bool SetReceipt(sql::Connection& c, std::int64_t id, const std::string& receipt);
+std::optional<std::int64_t> FindByProvider(sql::Connection& c, domain::Channel channel,
+                                           const std::string& provider_id);
+std::vector<domain::OutboxMessage> ListLetters(sql::Connection& c, bool printed,
+                                               std::optional<std::int64_t> before_id, int limit);
 // The id of the newest open request with this contact phone.
 std::optional<std::int64_t> OpenRequestByPhone(sql::Connection& c, const std::string& phone);
 

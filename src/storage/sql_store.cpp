@@ -673,6 +673,19 @@ class SqlWriteTx final : public domain::WriteTx {
   std::optional<domain::Citizen> FindCitizen(std::int64_t id) override {
     return outbox_sql::FindCitizen(c_, id);
   }
+  Status SaveTemplateOverride(const domain::TemplateOverride& t) override {
+    return outbox_sql::SaveTemplate(c_, t);
+  }
+  bool MarkLetterPrinted(std::int64_t id, Timestamp now) override {
+    return outbox_sql::MarkPrinted(c_, id, now);
+  }
+  bool SetOutboxReceipt(std::int64_t id, const std::string& receipt) override {
+    return outbox_sql::SetReceipt(c_, id, receipt);
+  }
+  std::optional<std::int64_t> FindOutboxByProvider(domain::Channel channel,
+                                                   const std::string& provider_id) override {
+    return outbox_sql::FindByProvider(c_, channel, provider_id);
+  }
   // --- end outbox ----------------------------------------------------------
 
  private:
@@ -1381,6 +1394,17 @@ Result<Request> SqlStore::FindOpenRequestByPhone(const std::string& phone) {
     if (!id) return Error::NotFound("Aucune demande ouverte pour ce numéro.");
     return FetchRequest(c, kSelectRequestById, *id);
   });
+}
+
+Result<std::vector<domain::TemplateOverride>> SqlStore::ListTemplateOverrides() {
+  return Read<std::vector<domain::TemplateOverride>>(
+      [&](sql::Connection& c) { return outbox_sql::ListTemplates(c); });
+}
+
+Result<std::vector<domain::OutboxMessage>> SqlStore::ListLetters(
+    bool printed, std::optional<std::int64_t> before_id, int limit) {
+  return Read<std::vector<domain::OutboxMessage>>(
+      [&](sql::Connection& c) { return outbox_sql::ListLetters(c, printed, before_id, limit); });
 }
 // --- end outbox --------------------------------------------------------------
 

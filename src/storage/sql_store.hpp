@@ -68,6 +68,10 @@ class SqlStore final : public domain::Store {
   Result<domain::OutboxMessage> GetOutbox(std::int64_t id) override;
   Result<bool> IsSmsOptedOut(const std::string& phone) override;
   Result<domain::Request> FindOpenRequestByPhone(const std::string& phone) override;
+  Result<std::vector<domain::TemplateOverride>> ListTemplateOverrides() override;
+  Result<std::vector<domain::OutboxMessage>> ListLetters(bool printed,
+                                                         std::optional<std::int64_t> before_id,
+                                                         int limit) override;
   // --- end outbox ----------------------------------------------------------
   void Write(WriteOp op, WriteDone done) override;
   // ---- Inbound mail ----

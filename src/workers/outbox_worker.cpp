@@ -5,12 +5,19 @@
 #include <future>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 namespace guichet::workers {
 
 OutboxWorker::OutboxWorker(domain::OutboxService& outbox, domain::Store& store,
                            std::map<domain::Channel, domain::Sender*> senders,
-                           std::chrono::milliseconds interval)
-    : outbox_(outbox), store_(store), senders_(std::move(senders)), interval_(interval) {}
+                           std::chrono::milliseconds interval,
+                           const domain::TemplateService* templates)
+    : outbox_(outbox),
+      store_(store),
+      senders_(std::move(senders)),
+      interval_(interval),
+      templates_(templates) {}
 
 OutboxWorker::~OutboxWorker() { Stop(); }
 
@@ -52,14 +59,29 @@ void OutboxWorker::Nudge() {
   cv_.notify_all();
 }
 
-std::string OutboxWorker::InReplyTo(const domain::OutboxMessage& m) {
-  if (!m.request_id || !m.event_id) return {};
+std::optional<domain::Event> OutboxWorker::EventOf(const domain::OutboxMessage& m) {
+  if (!m.request_id || !m.event_id) return std::nullopt;
   auto events = store_.ListEvents(*m.request_id);
-  if (!events.ok()) return {};
-  for (const auto& e : *events) {
-    if (e.id == *m.event_id) return domain::InReplyToOf(e);
+  if (!events.ok()) return std::nullopt;
+  for (auto& e : *events) {
+    if (e.id == *m.event_id) return std::move(e);
   }
-  return {};
+  return std::nullopt;
+}
+
+void OutboxWorker::Render(domain::OutboxMessage& m, const domain::Request& r,
+                          const domain::Event& e) {
+  const auto data = nlohmann::json::parse(e.data_json, nullptr, false);
+  // Messages written before templates existed, and agents' messages, are replies.
+  std::string event = "reply";
+  if (data.is_object() && data.contains("notification") && data["notification"].is_string()) {
+    event = data["notification"].get<std::string>();
+  }
+  if (domain::TemplateVariables(event).empty()) event = "reply";
+  const auto rendered =
+      templates_->Render(event, m.channel, templates_->RequestValues(r, m.body, m.subject));
+  if (m.channel != domain::Channel::kSms) m.subject = rendered.subject;
+  m.body = rendered.body;
 }
 
 bool OutboxWorker::Bounced(const domain::OutboxMessage& m) {
@@ -94,7 +116,10 @@ Result<int> OutboxWorker::RunOnce() {
       auto r = store_.GetRequest(*m.request_id);
       if (r.ok()) request = std::move(*r);
     }
-    if (m.channel == domain::Channel::kEmail) m.in_reply_to = InReplyTo(m);
+    if (auto e = EventOf(m)) {
+      if (m.channel == domain::Channel::kEmail) m.in_reply_to = domain::InReplyToOf(*e);
+      if (templates_ && request) Render(m, *request, *e);
+    }
     auto it = senders_.find(m.channel);
     domain::Delivery d =
         it == senders_.end() ? domain::Delivery::Permanent("canal sans moyen d’envoi : " +

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "domain/outbox_service.hpp"
+#include "domain/templates.hpp"
 
 namespace guichet::workers {
 
@@ -23,9 +24,12 @@ class OutboxWorker {
   static constexpr int kBatch = 100;  // rows claimed per pass
 
   // `senders`: one per channel delivered; not owned, used from this worker's thread only.
+  // `templates`: when set, a message about a request is rendered through the
+  // template of its event and of the channel it goes out on (not owned).
   OutboxWorker(domain::OutboxService& outbox, domain::Store& store,
                std::map<domain::Channel, domain::Sender*> senders,
-               std::chrono::milliseconds interval);
+               std::chrono::milliseconds interval,
+               const domain::TemplateService* templates = nullptr);
   ~OutboxWorker();  // Stop()
 
   void Start();
@@ -37,8 +41,10 @@ class OutboxWorker {
   Result<int> RunOnce();
 
  private:
-  // The Message-ID the row's event answers (an acknowledgement), or empty.
-  std::string InReplyTo(const domain::OutboxMessage& m);
+  // The row's message_out event, when it has one.
+  std::optional<domain::Event> EventOf(const domain::OutboxMessage& m);
+  // Subject and text of `m` from the template of its event and channel.
+  void Render(domain::OutboxMessage& m, const domain::Request& r, const domain::Event& e);
   // Whether the mail side recorded bounces for this email address.
   bool Bounced(const domain::OutboxMessage& m);
 
@@ -46,6 +52,7 @@ class OutboxWorker {
   domain::Store& store_;
   std::map<domain::Channel, domain::Sender*> senders_;
   const std::chrono::milliseconds interval_;
+  const domain::TemplateService* templates_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;    // GUARDED_BY(mu_)

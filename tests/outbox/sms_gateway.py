@@ -6,17 +6,57 @@ Body (or JSON from/to/body), Idempotency-Key header. Answers 201
 "invalid" (400, a permanent failure); a repeated Idempotency-Key returns the
 first answer without sending again.
 
-Usage: sms_gateway.py PORT DIR — each SMS sent is written to DIR/<n>.json.
+Delivery receipts: when a message names a StatusCallback (form) or
+status_callback (JSON) and the gateway was given SECRET, it posts the
+message's status there like common gateways do — "sent", then "delivered",
+or "undelivered" with ErrorCode 30003 for numbers starting with +3370000 —
+form-encoded, signed `X-Guichet-Signature: sha256=<HMAC-SHA256 of the body>`,
+trying again (404, 5xx, refused) for a few seconds.
+
+Usage: sms_gateway.py PORT DIR [SECRET] — each SMS sent is written to DIR/<n>.json.
 """
+import hashlib
+import hmac
 import json
 import os
 import sys
 import threading
+import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 STATE = {"count": 0, "keys": {}}
+
+
+def post_receipt(url, secret, fields):
+    body = urllib.parse.urlencode(fields).encode()
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "X-Guichet-Signature": signature})
+    for _ in range(50):
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                if 200 <= answer.status < 300:
+                    return
+        except urllib.error.HTTPError as e:
+            if e.code not in (404, 409) and e.code < 500:
+                return  # refused for good: a real gateway gives up too
+        except OSError:
+            pass
+        time.sleep(0.2)
+
+
+def send_receipts(url, secret, sid, to):
+    time.sleep(0.1)
+    post_receipt(url, secret, {"MessageSid": sid, "MessageStatus": "sent"})
+    if to.startswith("+3370000"):
+        post_receipt(url, secret, {"MessageSid": sid, "MessageStatus": "undelivered",
+                                   "ErrorCode": "30003"})
+    else:
+        post_receipt(url, secret, {"MessageSid": sid, "MessageStatus": "delivered"})
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -37,7 +77,8 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.headers.get("Content-Type", "").startswith("application/json"):
             data = json.loads(raw)
-            msg = {"From": data.get("from"), "To": data.get("to"), "Body": data.get("body")}
+            msg = {"From": data.get("from"), "To": data.get("to"), "Body": data.get("body"),
+                   "StatusCallback": data.get("status_callback")}
         else:
             form = urllib.parse.parse_qs(raw.decode(), keep_blank_values=True)
             msg = {k: v[0] for k, v in form.items()}
@@ -61,11 +102,16 @@ class Handler(BaseHTTPRequestHandler):
                 json.dump(msg, f, ensure_ascii=False)
             os.rename(path + ".tmp", path)
         self.answer(201, reply)
+        callback = msg.get("StatusCallback")
+        if callback and self.secret:
+            threading.Thread(target=send_receipts, daemon=True,
+                             args=(callback, self.secret, reply["sid"], to)).start()
 
 
 def main():
     port = int(sys.argv[1])
     Handler.directory = sys.argv[2]
+    Handler.secret = sys.argv[3] if len(sys.argv) > 3 else ""
     os.makedirs(Handler.directory, exist_ok=True)
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     print("ready", flush=True)

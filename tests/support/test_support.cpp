@@ -269,6 +269,12 @@ void ServerProcess::Start() {
   }
   SetDefaultAuthorization(port_, "Bearer " + api_key_);
   env["GUICHET_LISTEN"] = "127.0.0.1:" + std::to_string(port_);
+  // "{port}" in a value (a callback URL given to a test server) is the server's port.
+  for (auto& [k, v] : env) {
+    for (size_t at; (at = v.find("{port}")) != std::string::npos;) {
+      v.replace(at, 6, std::to_string(port_));
+    }
+  }
   env.emplace("GUICHET_ACCESS_LOG", "false");
   pid_ = fork();
   if (pid_ == 0) {

@@ -1,10 +1,12 @@
 #include "channels/mail/intake.hpp"
 
+#include <algorithm>
 #include <future>
 #include <nlohmann/json.hpp>
 
 #include "core/digest.hpp"
 #include "core/reference.hpp"
+#include "domain/outbox.hpp"
 #include "domain/validation.hpp"
 
 namespace guichet::channels::mail {
@@ -123,7 +125,34 @@ Status WriteRecords(WriteTx& tx, const MailIntake::Prepared& p, std::optional<st
   return tx.InsertMailMessage(m);
 }
 
+// A DSN that reports delivery only: a receipt, not a bounce.
+bool OnlyDelivered(const ParsedMail& m) {
+  return !m.failures.empty() &&
+         std::all_of(m.failures.begin(), m.failures.end(),
+                     [](const DeliveryFailure& f) { return f.action == "delivered"; });
+}
+
+// The DSN's word on the outbox rows it reports on (Message-IDs of ours):
+// delivered, or failed with the status and diagnostic.
+Status RecordReceipts(WriteTx& tx, const ParsedMail& m, Timestamp now) {
+  for (const auto& f : m.failures) {
+    const bool delivered = f.action == "delivered";
+    const bool failed = f.action == "failed" || (!f.status.empty() && f.status[0] == '5');
+    if (!delivered && !failed) continue;  // "delayed", "relayed": not the last word
+    std::string detail = f.status;
+    if (!f.diagnostic.empty()) detail += (detail.empty() ? "" : " ") + f.diagnostic;
+    for (const auto& id : m.original_message_ids) {
+      if (auto outbox_id = domain::OutboxIdOfMessageId(id)) {
+        GUICHET_TRY(domain::RecordReceipt(tx, *outbox_id, delivered, TruncateUtf8(detail, 500),
+                                          now));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Status MarkFailures(WriteTx& tx, const ParsedMail& m, Timestamp now) {
+  GUICHET_TRY(RecordReceipts(tx, m, now));
   for (const auto& f : m.failures) {
     // "delayed" or "delivered" reports say nothing against the address.
     if (f.action != "failed" && (f.status.empty() || f.status[0] != '5')) continue;
@@ -282,6 +311,11 @@ void MailIntake::Ingest(std::string raw, domain::Done<IntakeResult> done) {
 
   auto thread = FindThread(m);
   if (!thread.ok()) return done(thread.error());
+  if (m.is_dsn && OnlyDelivered(m)) {
+    // A success DSN: the message's timeline says delivered, nothing else.
+    return StoreOnly(p, "receipt", *thread ? std::optional((*thread)->id) : std::nullopt,
+                     std::move(done));
+  }
   if (m.is_dsn) return Bounce(p, *thread, std::move(done));
   if (*thread) return Reply(p, **thread, std::move(done));
   if (std::find(p->flags.begin(), p->flags.end(), "own_address") != p->flags.end()) {
@@ -439,6 +473,7 @@ void MailIntake::NewRequest(std::shared_ptr<Prepared> p, domain::Done<IntakeResu
                  "courriel.\n\nCeci est un accusé de réception automatique.";
       ack.data_json = json{
           {"template", "accuse_reception_courriel"},
+          {"notification", "acknowledgement"},
           {"subject", "Votre message est bien reçu (" + r.reference + ")"},
           {"to", sender},
           {"in_reply_to", p->mail.message_id},

@@ -48,7 +48,8 @@ struct IntakeOptions {
 };
 
 struct IntakeResult {
-  // "request", "reply", "bounce", "ignored", or "unprocessed" (kept raw: the
+  // "request", "reply", "bounce", "receipt" (a DSN reporting delivery),
+  // "ignored", or "unprocessed" (kept raw: the
   // use cases refused it for a reason retrying would not change).
   std::string disposition;
   std::optional<std::string> reference;

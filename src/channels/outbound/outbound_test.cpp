@@ -8,16 +8,31 @@ namespace {
 
 TEST(AddressBlock, FollowsThePostalNorm) {
   auto block = AddressBlock("Jeanne Dupont", "12 rue de la République, 69002 Lyon");
-  ASSERT_TRUE(block);
+  ASSERT_TRUE(block.ok()) << block.error().message();
   EXPECT_EQ(*block,
             (std::vector<std::string>{"Jeanne Dupont", "12 rue de la République", "69002 LYON"}));
+}
+
+TEST(AddressBlock, WritesTheTownLineInCapitalsWithoutAccentsOrPunctuation) {
+  auto block = AddressBlock("M. Léon Martin", "3, place de l’Hôtel-de-Ville\n42000 Saint-Étienne.");
+  ASSERT_TRUE(block.ok()) << block.error().message();
+  EXPECT_EQ(*block, (std::vector<std::string>{"M. Léon Martin", "3 place de l’Hôtel-de-Ville",
+                                              "42000 SAINT ETIENNE"}));
+}
+
+TEST(AddressBlock, KeepsCedexAndComplementLines) {
+  auto block = AddressBlock("Service des eaux",
+                            "Bâtiment B, BP 12, 1 avenue Jean Jaurès, 75700 Paris Cedex 07");
+  ASSERT_TRUE(block.ok()) << block.error().message();
+  EXPECT_EQ(block->size(), 5u);
+  EXPECT_EQ(block->back(), "75700 PARIS CEDEX 07");
 }
 
 TEST(AddressBlock, WrapsLongLinesAtWords) {
   auto block = AddressBlock("Jeanne Dupont",
                             "Résidence des Tilleuls bâtiment B escalier 4 appartement 12, "
                             "12 rue de la République, 69002 Lyon");
-  ASSERT_TRUE(block);
+  ASSERT_TRUE(block.ok()) << block.error().message();
   EXPECT_LE(block->size(), kAddressLines);
   for (const auto& line : *block) {
     size_t n = 0;
@@ -27,11 +42,22 @@ TEST(AddressBlock, WrapsLongLinesAtWords) {
   EXPECT_EQ(block->back(), "69002 LYON");
 }
 
-TEST(AddressBlock, RefusesWhatCannotFit) {
-  EXPECT_FALSE(AddressBlock("Jeanne Dupont", ""));
-  EXPECT_FALSE(AddressBlock("", "1 rue A, 69002 Lyon"));
-  EXPECT_FALSE(AddressBlock("Jeanne", "a, b, c, d, e, f"));                     // 7 lines
-  EXPECT_FALSE(AddressBlock("Jeanne", std::string(39, 'x') + ", 69002 Lyon"));  // one long word
+TEST(AddressBlock, RefusesWhatCannotFitWithAReason) {
+  const struct {
+    std::string name, address, reason;
+  } cases[] = {
+      {"Jeanne Dupont", "", "voie"},
+      {"", "1 rue A, 69002 Lyon", "nom"},
+      {"Jeanne", "1 rue A, Lyon", "code postal"},                          // no postcode
+      {"Jeanne", "a, b, c, d, e, f, 69002 Lyon", "6 lignes"},            // 8 lines
+      {"Jeanne", std::string(39, 'x') + ", 69002 Lyon", "38 caractères"},  // one long word
+  };
+  for (const auto& c : cases) {
+    auto block = AddressBlock(c.name, c.address);
+    ASSERT_FALSE(block.ok()) << c.address;
+    EXPECT_NE(block.error().message().find(c.reason), std::string::npos)
+        << block.error().message();
+  }
 }
 
 TEST(BuildEmail, WritesUtf8HeadersAStableMessageIdAndThePlusAddress) {

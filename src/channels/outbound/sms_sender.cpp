@@ -47,17 +47,20 @@ domain::Delivery SmsSender::Send(const domain::OutboxMessage& m, const domain::R
   std::string body;
   curl_slist* headers = nullptr;
   if (options_.format == "json") {
-    body =
-        nlohmann::json{{"from", options_.sender},
+    nlohmann::json json_body{{"from", options_.sender},
                        {"to", m.recipient},
                        {"body", m.body},
                        {"encoding", length.encoding == sms::SmsEncoding::kGsm7 ? "GSM-7" : "UCS-2"},
-                       {"segments", length.segments}}
-            .dump();
+                       {"segments", length.segments}};
+    if (!options_.status_callback.empty()) json_body["status_callback"] = options_.status_callback;
+    body = json_body.dump();
     headers = curl_slist_append(headers, "Content-Type: application/json");
   } else {
     body = "From=" + Escape(h, options_.sender) + "&To=" + Escape(h, m.recipient) +
            "&Body=" + Escape(h, m.body);
+    if (!options_.status_callback.empty()) {
+      body += "&StatusCallback=" + Escape(h, options_.status_callback);
+    }
     headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
   }
   headers = curl_slist_append(headers, ("Idempotency-Key: guichet-" + std::to_string(m.id) + "-" +

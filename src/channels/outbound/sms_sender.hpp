@@ -19,6 +19,9 @@ struct SmsGatewayOptions {
   std::string format = "form";  // "form" or "json"
   std::string token;            // Authorization: Bearer, never logged
   std::string sender = "MAIRIE";
+  // Where the gateway posts its delivery receipts (StatusCallback, as common
+  // gateways take it per message): …/api/v1/channels/sms/status. None when empty.
+  std::string status_callback;
   std::chrono::seconds timeout{15};
 };
 

@@ -52,6 +52,31 @@ std::optional<std::string> FormDecode(std::string_view s) {
   return out;
 }
 
+// Calls `field` with each decoded key and value of a form body, in order;
+// false when the body is not a valid form (then stops).
+template <typename F>
+bool ForEachField(std::string_view form_body, F field) {
+  while (!form_body.empty()) {
+    const auto amp = form_body.find('&');
+    const std::string_view pair = form_body.substr(0, amp);
+    form_body = amp == std::string_view::npos ? std::string_view() : form_body.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    auto key = FormDecode(pair.substr(0, eq));
+    auto value =
+        FormDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!key || !value) return false;
+    field(*key, std::move(*value));
+  }
+  return true;
+}
+
+bool IsSid(const std::string& sid) {
+  return sid.size() <= kMaxSidLength && std::all_of(sid.begin(), sid.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+         });
+}
+
 }  // namespace
 
 std::string SignBody(std::string_view body, std::string_view secret) {
@@ -87,29 +112,18 @@ Result<InboundSms> ParseInboundSms(std::string_view form_body) {
   }
   InboundSms sms;
   bool seen_from = false, seen_to = false, seen_body = false, seen_sid = false;
-  while (!form_body.empty()) {
-    const auto amp = form_body.find('&');
-    const std::string_view pair = form_body.substr(0, amp);
-    form_body = amp == std::string_view::npos ? std::string_view() : form_body.substr(amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    const auto key = FormDecode(pair.substr(0, eq));
-    const auto value =
-        FormDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-    if (!key || !value) {
-      errs.push_back({"body", "Le corps n’est pas un formulaire encodé valide."});
-      break;
+  const bool decoded = ForEachField(form_body, [&](const std::string& key, std::string value) {
+    if (key == "From") {
+      sms.from = std::move(value), seen_from = true;
+    } else if (key == "To") {
+      sms.to = std::move(value), seen_to = true;
+    } else if (key == "Body") {
+      sms.body = std::move(value), seen_body = true;
+    } else if (key == "MessageSid") {
+      sms.message_sid = std::move(value), seen_sid = true;
     }
-    if (*key == "From") {
-      sms.from = *value, seen_from = true;
-    } else if (*key == "To") {
-      sms.to = *value, seen_to = true;
-    } else if (*key == "Body") {
-      sms.body = *value, seen_body = true;
-    } else if (*key == "MessageSid") {
-      sms.message_sid = *value, seen_sid = true;
-    }
-  }
+  });
+  if (!decoded) errs.push_back({"body", "Le corps n’est pas un formulaire encodé valide."});
   if (errs.empty()) {
     if (!seen_from || sms.from.empty()) {
       errs.push_back({"From", "Le numéro de l’expéditeur est obligatoire."});
@@ -132,15 +146,40 @@ Result<InboundSms> ParseInboundSms(std::string_view form_body) {
     }
     if (!seen_sid || sms.message_sid.empty()) {
       errs.push_back({"MessageSid", "L’identifiant du message est obligatoire."});
-    } else if (sms.message_sid.size() > kMaxSidLength ||
-               !std::all_of(sms.message_sid.begin(), sms.message_sid.end(), [](char c) {
-                 return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-               })) {
+    } else if (!IsSid(sms.message_sid)) {
       errs.push_back({"MessageSid", "L’identifiant du message est invalide."});
     }
   }
   if (!errs.empty()) return Error::Invalid("Le SMS reçu est invalide.", std::move(errs));
   return sms;
+}
+
+Result<SmsStatusReport> ParseSmsStatus(std::string_view form_body) {
+  if (form_body.size() > kMaxInboundBody) return Error::Invalid("Le rapport reçu est trop long.");
+  std::vector<FieldError> errs;
+  SmsStatusReport r;
+  const bool decoded = ForEachField(form_body, [&r](const std::string& key, std::string value) {
+    if (key == "MessageSid") r.message_sid = std::move(value);
+    if (key == "MessageStatus") r.status = std::move(value);
+    if (key == "ErrorCode") r.error_code = std::move(value);
+  });
+  if (!decoded) errs.push_back({"body", "Le corps n’est pas un formulaire encodé valide."});
+  if (r.message_sid.empty()) {
+    errs.push_back({"MessageSid", "L’identifiant du message est obligatoire."});
+  } else if (!IsSid(r.message_sid)) {
+    errs.push_back({"MessageSid", "L’identifiant du message est invalide."});
+  }
+  static constexpr std::string_view kStatuses[] = {"accepted", "queued",    "sending", "sent",
+                                                   "delivered", "undelivered", "failed"};
+  if (std::find(std::begin(kStatuses), std::end(kStatuses), r.status) == std::end(kStatuses)) {
+    errs.push_back({"MessageStatus",
+                    "Statut inconnu (queued, sending, sent, delivered, undelivered ou failed)."});
+  }
+  if (r.error_code.size() > 32 || !domain::IsValidUtf8(r.error_code)) {
+    errs.push_back({"ErrorCode", "Le code d’erreur est invalide."});
+  }
+  if (!errs.empty()) return Error::Invalid("Le rapport de remise est invalide.", std::move(errs));
+  return r;
 }
 
 bool IsStopKeyword(std::string_view body) {

@@ -5,6 +5,7 @@
 // wires it to HTTP. Thread-safe (no state).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,23 @@ std::string SignBody(std::string_view body, std::string_view secret);
 // Decodes and checks the form: kInvalid with field errors (From, To, Body,
 // MessageSid) on missing, malformed or oversized fields. Never throws.
 Result<InboundSms> ParseInboundSms(std::string_view form_body);
+
+// A delivery receipt (status callback) of the gateway for a message we sent,
+// form-encoded and signed like an inbound SMS: MessageSid (the id the
+// gateway answered when it took the message), MessageStatus (queued,
+// sending, sent, delivered, undelivered, failed) and, on failure, ErrorCode.
+struct SmsStatusReport {
+  std::string message_sid;
+  std::string status;
+  std::string error_code;
+  // delivered → true, undelivered/failed → false, anything else: no final word yet.
+  std::optional<bool> Delivered() const {
+    if (status == "delivered") return true;
+    if (status == "undelivered" || status == "failed") return false;
+    return std::nullopt;
+  }
+};
+Result<SmsStatusReport> ParseSmsStatus(std::string_view form_body);
 
 // STOP (any case, surrounding blanks and punctuation ignored), also the
 // French STOP SMS, ARRET and ARRÊT: the number opts out of SMS.
