@@ -143,4 +143,14 @@ Response WithRequest(const Context& ctx, bhttp::status st, const domain::Request
   return res;
 }
 
+std::string StringField(const nlohmann::json& j, const char* key, std::vector<FieldError>& errs) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return {};
+  if (!it->is_string()) {
+    errs.push_back({key, "Ce champ doit être une chaîne de caractères."});
+    return {};
+  }
+  return it->get<std::string>();
+}
+
 }  // namespace guichet::http
