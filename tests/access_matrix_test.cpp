@@ -102,6 +102,14 @@ const std::map<std::string, std::string> kMatrix = {
     {"PUT /api/v1/canned-responses/{id}", ".....xx."},
     {"DELETE /api/v1/canned-responses/{id}", ".....xx."},
     {"GET /api/v1/audit", "......x."},
+    // Calls, counter visits and postal mail recorded by agents: any agent
+    // finds or creates a citizen and records a new request; a request named
+    // must be of the agent's teams.
+    {"GET /api/v1/citizens", "...xxxxx"},
+    {"POST /api/v1/citizens", "...xxxxx"},
+    {"POST /api/v1/contacts", "...xxxxx"},
+    {"POST /api/v1/postal-mail", "...xxxxx"},
+    {"GET /api/v1/requests/{id}/scans", "...x.xxx"},
     // Outbound messages; the SMS webhook needs the gateway's signature.
     {"GET /api/v1/outbox", "...xxxxx"},
     {"GET /api/v1/outbox/{id}", "...xxxxx"},

@@ -146,6 +146,16 @@ Status Apply(const std::string& key, const std::string& value, Config& c) {
   if (key == "procedures.timer_interval_ms") {
     return ParseInt(key, value, 10, 3'600'000, c.timer_interval_ms);
   }
+  if (key == "postal.ocr_interval_ms") {
+    return ParseInt(key, value, 10, 3'600'000, c.ocr_interval_ms);
+  }
+  if (key == "postal.tesseract" || key == "postal.languages") {
+    if (value.empty() || value.find_first_of(" \t\n") != std::string::npos) {
+      return ConfigError(key, "une valeur sans espace est attendue");
+    }
+    (key == "postal.tesseract" ? c.ocr_tesseract : c.ocr_languages) = value;
+    return Status::Ok();
+  }
   if (key == "open311.jurisdiction_id") {
     c.open311_jurisdiction_id = value;
     return Status::Ok();
@@ -311,6 +321,8 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
       {"GUICHET_READ_POOL", "database.read_pool"},
       {"GUICHET_CATALOGUE", "procedures.catalogue"},
       {"GUICHET_TIMER_INTERVAL_MS", "procedures.timer_interval_ms"},
+      {"GUICHET_OCR_INTERVAL_MS", "postal.ocr_interval_ms"},
+      {"GUICHET_TESSERACT", "postal.tesseract"},
       {"GUICHET_OPEN311_JURISDICTION", "open311.jurisdiction_id"},
       {"GUICHET_MAIL_GENERAL_SERVICE", "mail.general_service"},
       {"GUICHET_MAIL_ADDRESSES", "mail.addresses"},

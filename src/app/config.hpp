@@ -26,6 +26,10 @@ struct Config {
   std::string catalogue = "./catalogue";
   int draft_ttl_days = 30;       // a draft not saved again for this long is deleted
   int timer_interval_ms = 1000;  // how often the worker looks for due timers
+  // [postal]: the OCR worker of scanned letters (channels/postal/ocr.hpp).
+  int ocr_interval_ms = 1000;          // how often it looks for scans to read
+  std::string ocr_tesseract = "tesseract";  // the program (PATH or absolute)
+  std::string ocr_languages = "fra";        // tesseract -l
   // [open311]: the jurisdiction_id clients must send, if any (checked when set);
   // the public URL of /open311/v2 (from the Host header when empty); the
   // contact shown in the discovery document.

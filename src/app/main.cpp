@@ -31,6 +31,10 @@
 #include "domain/drafts.hpp"
 #include "domain/tracking.hpp"
 #include "http/api_backoffice.hpp"
+#include "http/api_counter.hpp"
+#include "channels/postal/ocr.hpp"
+#include "domain/counter.hpp"
+#include "workers/ocr_worker.hpp"
 #include "http/api_identity.hpp"
 #include "http/api_outbox.hpp"
 #include "http/api_procedures.hpp"
@@ -261,6 +265,16 @@ int Serve(const app::Config& c) {
   channels::mail::MailIntake mail_intake(cases, *store, *sniffer, clock, std::move(mail_options));
   http::BlockingPool mail_pool(std::max(1u, std::thread::hardware_concurrency()), kMailQueue);
   app::RegisterMailInbound(router, mail_intake, mail_pool, c.mail_ingest_secret);
+  // Phone calls, counter visits and postal mail; the OCR of scanned letters.
+  domain::CounterService counter(*store, cases, clock);
+  http::CounterApi counter_api(cases, counter, backoffice, clock);
+  counter_api.Register(router);
+  channels::postal::OcrOptions ocr_options;
+  ocr_options.tesseract = c.ocr_tesseract;
+  ocr_options.languages = c.ocr_languages;
+  channels::postal::TesseractExtractor ocr(ocr_options);
+  workers::OcrWorker ocr_worker(counter, *store, ocr,
+                                std::chrono::milliseconds(c.ocr_interval_ms));
   http::ServerOptions options;
   options.host = c.host;
   options.port = c.port;
@@ -285,8 +299,10 @@ int Serve(const app::Config& c) {
   }
   timers.Start();
   outbox_worker.Start();
+  ocr_worker.Start();
   server.Run();
   // In-flight requests are done: stop the workers, finish queued writes, close the database.
+  ocr_worker.Stop();
   outbox_worker.Stop();
   timers.Stop();
   store->Close();

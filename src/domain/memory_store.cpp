@@ -7,6 +7,11 @@
 namespace guichet::domain {
 namespace {
 
+std::string LowerAscii(std::string s) {
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
 class MemoryTx final : public WriteTx {
  public:
   explicit MemoryTx(MemoryStore::State& s) : s_(s) {}
@@ -316,6 +321,48 @@ class MemoryTx final : public WriteTx {
     return std::nullopt;
   }
   // --- end outbox ----------------------------------------------------------
+  // --- counter -------------------------------------------------------------
+  std::optional<Citizen> FindCitizenByContact(const std::string& email,
+                                              const std::string& phone) override {
+    for (const auto& [id, c] : s_.citizens) {
+      if ((!email.empty() && LowerAscii(c.email) == LowerAscii(email)) ||
+          (!phone.empty() && c.phone == phone)) {
+        return c;
+      }
+    }
+    return std::nullopt;
+  }
+  Result<std::int64_t> InsertScan(const PostalScan& scan) override {
+    PostalScan copy = scan;
+    copy.id = s_.next_id++;
+    s_.scans[copy.id] = copy;
+    return copy.id;
+  }
+  bool ClaimScan(std::int64_t id, Timestamp now, Timestamp lease_until) override {
+    auto it = s_.scans.find(id);
+    if (it == s_.scans.end() || !MemoryStore::ScanDue(it->second, now)) return false;
+    it->second.state = PostalScan::State::kRunning;
+    it->second.attempts += 1;
+    it->second.lease_until = lease_until;
+    return true;
+  }
+  Status UpdateScan(const PostalScan& scan, int expected_attempts) override {
+    auto it = s_.scans.find(scan.id);
+    if (it == s_.scans.end() || it->second.state != PostalScan::State::kRunning ||
+        it->second.attempts != expected_attempts) {
+      return Error::Stale("Ce traitement a été repris par un autre processus.");
+    }
+    PostalScan copy = it->second;
+    copy.state = scan.state;
+    copy.due_at = scan.due_at;
+    copy.lease_until = scan.lease_until;
+    copy.text = scan.text;
+    copy.error = scan.error;
+    copy.updated_at = scan.updated_at;
+    it->second = copy;
+    return Status::Ok();
+  }
+  // --- end counter ---------------------------------------------------------
 
  private:
   MemoryStore::State& s_;
@@ -690,6 +737,67 @@ void MemoryStore::Write(WriteOp op, WriteDone done) {
   }
   done(std::move(s));
 }
+
+// --- counter ---
+bool MemoryStore::ScanDue(const PostalScan& s, Timestamp now) {
+  return (s.state == PostalScan::State::kPending && s.due_at <= now) ||
+         (s.state == PostalScan::State::kRunning && s.lease_until && *s.lease_until <= now);
+}
+
+Result<std::vector<Citizen>> MemoryStore::FindCitizens(const CitizenLookup& q) {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> words;
+  for (size_t i = 0; i < q.value.size();) {
+    size_t j = q.value.find(' ', i);
+    if (j == std::string::npos) j = q.value.size();
+    if (j > i) words.push_back(LowerAscii(q.value.substr(i, j - i)));
+    i = j + 1;
+  }
+  std::vector<Citizen> out;
+  for (const auto& [id, c] : state_.citizens) {
+    bool match = false;
+    switch (q.by) {
+      case CitizenLookup::By::kEmail:
+        match = !c.email.empty() && LowerAscii(c.email) == LowerAscii(q.value);
+        break;
+      case CitizenLookup::By::kPhone:
+        match = !c.phone.empty() && c.phone == q.value;
+        break;
+      case CitizenLookup::By::kName: {
+        const std::string name = " " + LowerAscii(c.name);
+        match = !words.empty();
+        for (const auto& w : words) match = match && name.find(" " + w) != std::string::npos;
+        break;
+      }
+    }
+    if (match) out.push_back(c);
+    if (static_cast<int>(out.size()) >= q.limit) break;
+  }
+  return out;
+}
+
+Result<std::vector<PostalScan>> MemoryStore::ListDueScans(Timestamp now, int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<PostalScan> out;
+  for (const auto& [_, s] : state_.scans) {
+    if (ScanDue(s, now)) out.push_back(s);
+  }
+  std::sort(out.begin(), out.end(), [](const PostalScan& a, const PostalScan& b) {
+    return std::tie(a.due_at, a.id) < std::tie(b.due_at, b.id);
+  });
+  if (static_cast<int>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
+  return out;
+}
+
+Result<std::vector<PostalScan>> MemoryStore::ListScans(std::int64_t request_id) {
+  std::lock_guard lock(mu_);
+  std::vector<PostalScan> out;
+  for (const auto& [_, s] : state_.scans) {
+    if (s.request_id == request_id) out.push_back(s);
+  }
+  return out;
+}
+// --- end counter ---
 
 // ---- Inbound mail ----
 Result<std::optional<std::int64_t>> MemoryStore::FindCitizenByEmail(const std::string& email) {

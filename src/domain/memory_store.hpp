@@ -61,6 +61,12 @@ class MemoryStore final : public Store {
                                                  int limit) override;
   static bool OutboxDue(const OutboxMessage& m, Timestamp now);
   // --- end outbox ----------------------------------------------------------
+  // --- counter (names are folded for ASCII only here: the SQL stores fold accents) ---
+  Result<std::vector<Citizen>> FindCitizens(const CitizenLookup& q) override;
+  Result<std::vector<PostalScan>> ListDueScans(Timestamp now, int limit) override;
+  Result<std::vector<PostalScan>> ListScans(std::int64_t request_id) override;
+  static bool ScanDue(const PostalScan& s, Timestamp now);
+  // --- end counter ---
   void Write(WriteOp op, WriteDone done) override;
   // ---- Inbound mail ----
   Result<std::optional<std::int64_t>> FindCitizenByEmail(const std::string& email) override;
@@ -87,6 +93,7 @@ class MemoryStore final : public Store {
     std::map<std::int64_t, OutboxMessage> outbox;             // outbox (issue #5)
     std::map<std::string, Timestamp> sms_opt_outs;            // outbox (issue #5)
     std::map<std::string, TemplateOverride> template_overrides;  // outbox (issue #5): by id
+    std::map<std::int64_t, PostalScan> scans;                 // counter: postal OCR jobs
     std::int64_t next_id = 1;
     // Back-office (issue 4).
     std::map<std::int64_t, AuditEntry> audit;

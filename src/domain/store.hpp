@@ -11,6 +11,7 @@
 #include "core/result.hpp"
 #include "domain/access.hpp"
 #include "domain/backoffice_model.hpp"
+#include "domain/counter_model.hpp"
 #include "domain/model.hpp"
 #include "domain/outbox.hpp"
 
@@ -299,6 +300,20 @@ class WriteTx {
   virtual std::optional<std::int64_t> FindOutboxByProvider(Channel channel,
                                                            const std::string& provider_id) = 0;
   // --- end outbox ----------------------------------------------------------
+  // --- counter, phone and postal intake (domain/counter.hpp) ---------------
+  // The citizen whose email (without case) or phone (E.164) is one of these
+  // (an empty one matches nothing); the lowest id first.
+  virtual std::optional<Citizen> FindCitizenByContact(const std::string& email,
+                                                      const std::string& phone) = 0;
+  // Assigns id.
+  virtual Result<std::int64_t> InsertScan(const PostalScan& s) = 0;
+  // Claims a due job (pending and due, or running with its lease run out):
+  // running, attempts + 1, leased until `lease_until`. False otherwise.
+  virtual bool ClaimScan(std::int64_t id, Timestamp now, Timestamp lease_until) = 0;
+  // Writes state, due_at, lease_until, text, error and updated_at when the
+  // job is still running with `expected_attempts`; kPreconditionFailed otherwise.
+  virtual Status UpdateScan(const PostalScan& s, int expected_attempts) = 0;
+  // --- end counter ---------------------------------------------------------
 };
 
 // Thread-safe. Reads run on the calling thread against a snapshot of
@@ -389,6 +404,16 @@ class Store {
                                                          std::optional<std::int64_t> before_id,
                                                          int limit) = 0;
   // --- end outbox ----------------------------------------------------------
+  // --- counter, phone and postal intake (domain/counter.hpp) ---------------
+  // Citizens matching an agent's lookup, at most q.limit: by email (without
+  // case, the contact or the account's), by phone (E.164), or by name (every
+  // word a prefix of a word of the name, accents and case folded); by id.
+  virtual Result<std::vector<Citizen>> FindCitizens(const CitizenLookup& q) = 0;
+  // Jobs a worker may claim at `now`, oldest due first.
+  virtual Result<std::vector<PostalScan>> ListDueScans(Timestamp now, int limit) = 0;
+  // The request's scans, oldest first.
+  virtual Result<std::vector<PostalScan>> ListScans(std::int64_t request_id) = 0;
+  // --- end counter ---------------------------------------------------------
 
   virtual void Write(WriteOp op, WriteDone done) = 0;
   // Blocking convenience for tools and tests: Write and wait for `done`.

@@ -34,6 +34,8 @@ std::optional<std::string> NormalizePhone(std::string_view s) {
     }
   }
   if (plus) {
+    // +33 (0)6 12 34 56 78: the national 0 written after the country code.
+    if (digits.size() == 12 && digits.rfind("330", 0) == 0) return "+33" + digits.substr(3);
     if (digits.size() < 8 || digits.size() > 15 || digits[0] == '0') return std::nullopt;
     return "+" + digits;
   }

@@ -95,6 +95,14 @@ constexpr auto kPolicy = std::to_array<Rule>({
     {verb::put, "/api/v1/canned-responses/{id}", Access::kSupervisor},
     {verb::delete_, "/api/v1/canned-responses/{id}", Access::kSupervisor},
     {verb::get, "/api/v1/audit", Access::kAdmin},
+    // Calls, counter visits and postal mail recorded on a citizen's behalf:
+    // staff; a request named in the body or path is checked against the
+    // caller's teams, and every citizen lookup is audited.
+    {verb::get, "/api/v1/citizens", Access::kStaff},
+    {verb::post, "/api/v1/citizens", Access::kStaff},
+    {verb::post, "/api/v1/contacts", Access::kStaff},
+    {verb::post, "/api/v1/postal-mail", Access::kStaff},
+    {verb::get, "/api/v1/requests/{id}/scans", Access::kStaff},
     // Outbound messages and their delivery: staff; the SMS gateway's webhook
     // proves itself with its HMAC signature, not with a session.
     {verb::get, "/api/v1/outbox", Access::kStaff},

@@ -664,28 +664,10 @@ void BackofficeApi::Register(Router& router) {
   });
 }
 
-void BackofficeApi::Audit(const Context& ctx, const Response& res) {
-  const unsigned code = res.result_int();
-  if (code >= 400) return;
-  const bool read = ctx.req.method() == verb::get || ctx.req.method() == verb::head;
-  const std::string& route = ctx.route;
-  const bool api = route.rfind("/api/v1/", 0) == 0 || route.rfind("/open311/", 0) == 0;
-  if (!api) return;
-  // The reads that show a citizen's data, or the log of who saw it.
-  static const std::vector<std::string> kPersonalReads = {"/api/v1/requests",
-                                                          "/api/v1/requests/{id}",
-                                                          "/api/v1/requests/{id}/events",
-                                                          "/api/v1/requests/{id}/links",
-                                                          "/api/v1/inbox",
-                                                          "/api/v1/search",
-                                                          "/api/v1/audit"};
-  if (read &&
-      std::find(kPersonalReads.begin(), kPersonalReads.end(), route) == kPersonalReads.end()) {
-    return;
-  }
+domain::AuditEntry AuditEntryOf(const Context& ctx, Timestamp now) {
   const domain::Actor caller = ApiCaller(ctx);
   domain::AuditEntry e;
-  e.at = clock_.Now();
+  e.at = now;
   switch (caller.kind) {
     case domain::Actor::Kind::kAgent:
       e.actor_kind = "agent";
@@ -702,19 +684,45 @@ void BackofficeApi::Audit(const Context& ctx, const Response& res) {
   }
   e.actor_id = caller.id;
   e.actor_label = caller.Label();
-  e.action = read ? "read" : std::string(ctx.req.method_string());
-  e.record_type = route;
-  e.record_id = ctx.Param("id");
   e.ip = ctx.remote;
   e.user_agent = ctx.Header(bhttp::field::user_agent).substr(0, 300);
   e.purpose = PurposeOf(ctx);
+  return e;
+}
+
+void BackofficeApi::Audit(const Context& ctx, const Response& res) {
+  const unsigned code = res.result_int();
+  if (code >= 400) return;
+  const bool read = ctx.req.method() == verb::get || ctx.req.method() == verb::head;
+  const std::string& route = ctx.route;
+  const bool api = route.rfind("/api/v1/", 0) == 0 || route.rfind("/open311/", 0) == 0;
+  if (!api) return;
+  // The reads that show a citizen's data, or the log of who saw it.
+  static const std::vector<std::string> kPersonalReads = {"/api/v1/requests",
+                                                          "/api/v1/requests/{id}",
+                                                          "/api/v1/requests/{id}/events",
+                                                          "/api/v1/requests/{id}/links",
+                                                          "/api/v1/requests/{id}/scans",
+                                                          "/api/v1/inbox",
+                                                          "/api/v1/search",
+                                                          "/api/v1/audit"};
+  if (read &&
+      std::find(kPersonalReads.begin(), kPersonalReads.end(), route) == kPersonalReads.end()) {
+    return;
+  }
+  domain::AuditEntry e = AuditEntryOf(ctx, clock_.Now());
+  e.action = read ? "read" : std::string(ctx.req.method_string());
+  e.record_type = route;
+  e.record_id = ctx.Param("id");
   // The request the call was about: in the path, or just created.
   std::string key;
   if (route.rfind("/api/v1/requests/{id}", 0) == 0) {
     key = e.record_id;
-  } else if (route == "/api/v1/requests" && !read) {
+  } else if (!read) {
+    // A write that made or touched a request says so in Location
+    // (POST /api/v1/requests, a call, a visit or a letter recorded).
     auto loc = res.find(bhttp::field::location);
-    if (loc != res.end()) {
+    if (loc != res.end() && loc->value().starts_with("/api/v1/requests/")) {
       std::string_view l = loc->value();
       key = std::string(l.substr(l.rfind('/') + 1));
       e.record_id = key;

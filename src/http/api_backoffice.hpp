@@ -16,6 +16,10 @@ namespace guichet::http {
 // The header a caller states its purpose in, kept in the audit log.
 inline constexpr const char* kPurposeHeader = "Guichet-Purpose";
 
+// An audit line for the caller of `ctx` at `now`: who (actor), from where
+// (IP, User-Agent) and why (Guichet-Purpose); the caller fills in the rest.
+domain::AuditEntry AuditEntryOf(const Context& ctx, Timestamp now);
+
 class BackofficeApi {
  public:
   BackofficeApi(domain::CaseService& cases, domain::BackofficeService& backoffice,

@@ -46,6 +46,10 @@ std::string ItemsJson(nlohmann::json items);
 bool ParseRequestFilter(const std::string& key, const std::string& value, domain::RequestQuery& q,
                         std::vector<FieldError>& errs);
 
+// The string member `key` of a JSON object body ("" when absent or null); a
+// field error when it is of another type.
+std::string StringField(const nlohmann::json& j, const char* key, std::vector<FieldError>& errs);
+
 // The request as JSON with its ETag.
 Response WithRequest(const Context& ctx, bhttp::status st, const domain::Request& r);
 

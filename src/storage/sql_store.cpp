@@ -10,6 +10,7 @@
 
 #include "storage/sql_mail.hpp"
 #include "storage/sql_web.hpp"
+#include "storage/sql_counter.hpp"
 
 namespace guichet::storage {
 
@@ -434,10 +435,11 @@ class SqlWriteTx final : public domain::WriteTx {
   }
 
   Result<std::int64_t> InsertCitizen(const domain::Citizen& c) override {
-    const Value p[] = {c.name, c.email, c.phone, Str(ToString(c.preferred_channel)), c.created_at};
+    const Value p[] = {c.name, c.email, c.phone, Str(ToString(c.preferred_channel)), c.created_at,
+                       c.postal_address};
     return *sql::QueryInt(c_,
                           "INSERT INTO citizens (name, email, phone, preferred_channel, "
-                          "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                          "created_at, postal_address) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                           p);
   }
 
@@ -687,6 +689,21 @@ class SqlWriteTx final : public domain::WriteTx {
     return outbox_sql::FindByProvider(c_, channel, provider_id);
   }
   // --- end outbox ----------------------------------------------------------
+  // --- counter (SQL in sql_counter.cpp) ------------------------------------
+  std::optional<domain::Citizen> FindCitizenByContact(const std::string& email,
+                                                      const std::string& phone) override {
+    return sql_counter::FindByContact(c_, email, phone);
+  }
+  Result<std::int64_t> InsertScan(const domain::PostalScan& s) override {
+    return sql_counter::InsertScan(c_, s);
+  }
+  bool ClaimScan(std::int64_t id, Timestamp now, Timestamp lease_until) override {
+    return sql_counter::ClaimScan(c_, id, now, lease_until);
+  }
+  Status UpdateScan(const domain::PostalScan& s, int expected_attempts) override {
+    return sql_counter::UpdateScan(c_, s, expected_attempts);
+  }
+  // --- end counter ---------------------------------------------------------
 
  private:
   sql::Connection& c_;
@@ -1350,6 +1367,23 @@ std::vector<std::pair<std::string, double>> SqlStore::Stats() {
       {"guichet_db_write_queue_depth", static_cast<double>(w.queued)},
   };
 }
+
+// --- counter (SQL in sql_counter.cpp) ---
+Result<std::vector<domain::Citizen>> SqlStore::FindCitizens(const domain::CitizenLookup& q) {
+  return Read<std::vector<domain::Citizen>>(
+      [&](sql::Connection& c) { return sql_counter::FindCitizens(c, q); });
+}
+
+Result<std::vector<domain::PostalScan>> SqlStore::ListDueScans(Timestamp now, int limit) {
+  return Read<std::vector<domain::PostalScan>>(
+      [&](sql::Connection& c) { return sql_counter::ListDueScans(c, now, limit); });
+}
+
+Result<std::vector<domain::PostalScan>> SqlStore::ListScans(std::int64_t request_id) {
+  return Read<std::vector<domain::PostalScan>>(
+      [&](sql::Connection& c) { return sql_counter::ListScans(c, request_id); });
+}
+// --- end counter ---
 
 // ---- Inbound mail (SQL in sql_mail.cpp) ----
 Result<std::optional<std::int64_t>> SqlStore::FindCitizenByEmail(const std::string& email) {

@@ -76,6 +76,11 @@ class SqlStore final : public domain::Store {
   void Write(WriteOp op, WriteDone done) override;
   // ---- Inbound mail ----
   Result<std::optional<std::int64_t>> FindCitizenByEmail(const std::string& email) override;
+  // --- counter ---
+  Result<std::vector<domain::Citizen>> FindCitizens(const domain::CitizenLookup& q) override;
+  Result<std::vector<domain::PostalScan>> ListDueScans(Timestamp now, int limit) override;
+  Result<std::vector<domain::PostalScan>> ListScans(std::int64_t request_id) override;
+  // --- end counter ---
   Result<domain::MailMessage> GetMailMessage(const std::string& sha256) override;
   // ---- end of inbound mail ----
   // A write on the raw connection, in the same group-commit queue as Write()

@@ -13,29 +13,10 @@ TimerWorker::TimerWorker(domain::CaseService& cases, domain::DraftService& draft
 TimerWorker::~TimerWorker() { Stop(); }
 
 void TimerWorker::Start() {
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mu_);
-    while (!stop_) {
-      lock.unlock();
-      try {
-        (void)RunOnce();
-      } catch (const std::exception&) {
-        // Broken infrastructure (the database went away): the next pass retries.
-      }
-      lock.lock();
-      cv_.wait_for(lock, interval_, [this] { return stop_; });
-    }
-  });
+  loop_.Start(interval_, [this] { (void)RunOnce(); });
 }
 
-void TimerWorker::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void TimerWorker::Stop() { loop_.Stop(); }
 
 Result<int> TimerWorker::RunOnce() {
   auto due = store_.ListDueTimers(clock_.Now(), kBatch);

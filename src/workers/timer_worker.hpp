@@ -7,14 +7,11 @@
 // A timer due while the server was stopped fires at the next pass.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "domain/case_service.hpp"
 #include "domain/drafts.hpp"
+#include "workers/periodic.hpp"
 
 namespace guichet::workers {
 
@@ -43,11 +40,8 @@ class TimerWorker {
   domain::Store& store_;
   const Clock& clock_;
   const std::chrono::milliseconds interval_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;         // GUARDED_BY(mu_)
   Timestamp last_purge_ = 0;  // RunOnce() callers take turns (one thread, or tests)
-  std::thread thread_;
+  PeriodicLoop loop_;
 };
 
 }  // namespace guichet::workers

@@ -9,12 +9,50 @@
 // for another host; the phone-sized viewport and the keyboard are checked.
 // Prints one line per step; exits 1 at the first failure.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Secret, TOTP } from "otpauth";
 import { axe, launchBrowser, newPage, PNG, startServer } from "./harness.mjs";
 
 const EMAIL = "jeanne.martin@example.org";
 const AGENT = "paul.voirie@mairie-exemple.fr";
 const AGENT_PASSWORD = "Chaussee-Bitume-Rouleau-2026!";
+const COUNTER_AGENT = "lea.accueil@mairie-exemple.fr";
+
+// A scanned letter: a one-page PDF of French text (Helvetica, WinAnsi: é is
+// \351) written by hand, rendered to a grey PNG by poppler's pdftoppm, as a
+// scanner would give it.
+function letterScan(lines) {
+  const text = lines.map((l) => `(${l.replace(/é/g, "\\351")}) '`).join("\n");
+  const content = `BT /F1 20 Tf 72 720 Td 26 TL\n${text}\nET\n`;
+  const objs = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    `<< /Length ${Buffer.byteLength(content, "latin1")} >>\nstream\n${content}endstream`,
+  ];
+  let pdf = "%PDF-1.4\n";
+  const offsets = objs.map((o, i) => {
+    const at = Buffer.byteLength(pdf, "latin1");
+    pdf += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    return at;
+  });
+  const xref = Buffer.byteLength(pdf, "latin1");
+  pdf += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) pdf += `${String(o).padStart(10, "0")} 00000 n \n`;
+  pdf += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  const dir = mkdtempSync(join(tmpdir(), "guichet-scan-"));
+  try {
+    writeFileSync(join(dir, "lettre.pdf"), Buffer.from(pdf, "latin1"));
+    execFileSync("pdftoppm", ["-r", "150", "-gray", "-png", "-singlefile", join(dir, "lettre.pdf"), join(dir, "lettre")]);
+    return readFileSync(join(dir, "lettre.png"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 let agent = null; // the agent's own browser context
 let step = 0;
 let failed = false;
@@ -317,6 +355,108 @@ try {
     assert.equal(session.kind, "citizen");
     await accessible(p, "the account page after the FranceConnect login");
     await fc.context.close();
+  });
+
+  await check("an agent records a phone call for a citizen found by phone, then a counter visit on the same request, by keyboard", async () => {
+    await server.createAgent({ name: "Léa Accueil", email: COUNTER_AGENT, password: AGENT_PASSWORD, team: "accueil:agent" });
+    const known = await server.api("POST", "/api/v1/citizens", { name: "Hélène Lefèvre", email: "helene.lefevre@example.org", phone: "06 11 22 33 44" });
+    assert.equal(known.status, 201, known.text);
+    agent = await newPage(browser, server.base);
+    const a = agent.page;
+    current = a;
+    await a.goto(server.base + "/agents");
+    await a.getByLabel("Adresse électronique").fill(COUNTER_AGENT);
+    await a.getByLabel("Mot de passe").fill(AGENT_PASSWORD);
+    await a.getByRole("button", { name: "Se connecter" }).click();
+    await a.getByRole("heading", { level: 1, name: "Boîte de réception" }).waitFor();
+    await a.getByRole("link", { name: "Appel ou visite" }).click();
+    await a.getByRole("heading", { level: 1, name: "Enregistrer un appel ou une visite" }).waitFor();
+    await accessible(a, "the call or visit form");
+    // Keyboard only: the lookup runs on Enter, the citizen is chosen with Enter.
+    await a.getByLabel("Nom, courriel ou téléphone").focus();
+    await a.keyboard.type("06.11.22.33.44");
+    await a.keyboard.press("Enter");
+    await a.getByText("1 citoyen trouvé.").waitFor();
+    await accessible(a, "the citizen lookup results");
+    await a.getByRole("button", { name: /^Choisir Hélène Lefèvre/ }).focus();
+    await a.keyboard.press("Enter");
+    await a.getByTestId("citoyen-choisi").getByText("Hélène Lefèvre", { exact: false }).waitFor();
+    await a.getByLabel("Service").selectOption({ label: "Poser une question à la mairie" });
+    await a.getByLabel("Ce que la personne a dit").fill("Demande les horaires d’ouverture de la déchèterie le samedi.");
+    await a.getByLabel("Ce que la personne a dit").press("Tab");
+    await a.keyboard.press("Enter");
+    const heading = a.getByRole("heading", { level: 1, name: /^Demande GU-/ });
+    await heading.waitFor();
+    const ref = (await heading.innerText()).replace("Demande ", "").trim();
+    await a.getByText("La demande est créée", { exact: false }).waitFor();
+    const timeline = await a.getByTestId("historique-agent").innerText();
+    assert.match(timeline, /Message reçu — .*Téléphone[\s\S]*horaires d’ouverture de la déchèterie/);
+    assert.match(timeline, /agent:\d+/, "the agent who recorded the call is on the timeline");
+    assert.match(timeline, /Réponse envoyée — .*Courriel/, "the acknowledgement goes out by email, the citizen's preference");
+    await accessible(a, "the request recorded from a call");
+    // The same citizen comes to the counter about it.
+    await a.getByRole("link", { name: "Appel ou visite" }).click();
+    await a.getByLabel("Visite à l’accueil").check({ force: true });
+    await a.getByLabel("Nom, courriel ou téléphone").fill("lefevre");
+    await a.getByRole("button", { name: "Chercher le citoyen" }).click();
+    await a.getByRole("button", { name: /^Choisir Hélène Lefèvre/ }).click();
+    await a.getByLabel("Demande existante").check({ force: true });
+    await a.getByLabel("Référence de la demande").fill(ref);
+    await a.getByLabel("Ce que la personne a dit").fill("Est passée confirmer sa question.");
+    await accessible(a, "the visit form on an existing request");
+    await a.getByRole("button", { name: "Enregistrer", exact: true }).click();
+    await a.getByText("L’échange est ajouté à la demande.").waitFor();
+    assert.match(await a.getByTestId("historique-agent").innerText(), /Message reçu — .*Accueil[\s\S]*Est passée confirmer sa question/);
+  });
+
+  await check("an agent creates a citizen's record, then a duplicate is caught and the existing record chosen", async () => {
+    const a = agent.page;
+    await a.getByRole("link", { name: "Appel ou visite" }).click();
+    await a.getByRole("button", { name: "Créer une fiche" }).click();
+    await a.getByLabel("Nom et prénom").fill("Marc Girard");
+    await a.getByLabel("Téléphone").fill("0611223344");
+    await accessible(a, "the new citizen form");
+    await a.getByRole("button", { name: "Enregistrer la fiche" }).click();
+    await a.getByText("Une fiche existe déjà pour ces coordonnées", { exact: false }).waitFor();
+    await a.getByTestId("citoyen-choisi").getByText("Hélène Lefèvre", { exact: false }).waitFor();
+    await a.getByRole("button", { name: "Changer de citoyen" }).click();
+    await a.getByRole("button", { name: "Créer une fiche" }).click();
+    await a.getByLabel("Nom et prénom").fill("Marc Girard");
+    await a.getByLabel("Téléphone").fill("12");
+    await a.getByRole("button", { name: "Enregistrer la fiche" }).click();
+    await a.getByText("Le numéro de téléphone n’est pas valide", { exact: false }).first().waitFor();
+    await accessible(a, "the new citizen form with an error");
+    await a.getByLabel("Téléphone").fill("07 98 76 54 32");
+    await a.getByRole("button", { name: "Enregistrer la fiche" }).click();
+    await a.getByTestId("citoyen-choisi").getByText("Marc Girard", { exact: false }).waitFor();
+  });
+
+  await check("an agent uploads a postal letter's scan with progress; the request shows it and its extracted text, which search finds", async () => {
+    const a = agent.page;
+    await a.getByRole("link", { name: "Courrier postal" }).click();
+    await a.getByRole("heading", { level: 1, name: "Courrier postal" }).waitFor();
+    await accessible(a, "the postal mail form");
+    const png = letterScan(["Monsieur le Maire,", "Le lampadaire de la rue des Glycines", "est en panne depuis trois semaines."]);
+    await a.getByLabel("Courrier numérisé").setInputFiles({ name: "lettre.png", mimeType: "image/png", buffer: png });
+    await a.getByText("Fichier envoyé", { exact: false }).waitFor();
+    await a.getByLabel("Nom, courriel ou téléphone").fill("helene.lefevre@example.org");
+    await a.getByRole("button", { name: "Chercher le citoyen" }).click();
+    await a.getByRole("button", { name: /^Choisir Hélène Lefèvre/ }).click();
+    await a.getByLabel("Service").selectOption({ label: "Poser une question à la mairie" });
+    await a.getByLabel("Titre (facultatif)").fill("Lettre de Mme Lefèvre");
+    await accessible(a, "the postal mail form, filled in");
+    await a.getByRole("button", { name: "Enregistrer le courrier" }).click();
+    await a.getByText("Le courrier est enregistré", { exact: false }).waitFor();
+    const scans = a.getByTestId("courriers");
+    await scans.getByRole("img", { name: /Courrier numérisé 1/ }).waitFor();
+    await scans.getByTestId("texte-extrait").waitFor({ timeout: 60000 });
+    assert.match(await scans.getByTestId("texte-extrait").innerText(), /lampadaire/);
+    await accessible(a, "the request with its scan and text");
+    await a.getByRole("link", { name: "Rechercher" }).click();
+    await a.getByLabel("Mots cherchés").fill("glycines");
+    await a.getByRole("button", { name: "Rechercher", exact: true }).click();
+    await a.getByTestId("resultats").getByRole("link", { name: /Lettre de Mme Lefèvre/ }).waitFor();
+    await agent.context.close();
     current = page;
   });
 

@@ -23,8 +23,15 @@ export type Transition = Schemas["Transition"];
 export type CannedResponse = Schemas["CannedResponse"];
 export type SearchHit = Schemas["SearchHit"];
 export type Channel = Schemas["Channel"];
+export type Citizen = Schemas["Citizen"];
+export type RecordedContact = Schemas["RecordedContact"];
+export type PostalScan = Schemas["PostalScan"];
 
 const BASE = "/api/v1";
+
+// What to tell the user about a failed call: the server's detail, or the network.
+export const problemMessage = (err: unknown) =>
+  err instanceof ApiError ? err.message : "Le serveur n’a pas pu être joint. Vérifiez votre connexion et réessayez.";
 
 // An answer that is not 2xx: the problem details, when the server sent some.
 export class ApiError extends Error {
@@ -145,6 +152,29 @@ export const agentApi = {
   assign: (id: string, body: { team?: string; agent_id?: number | "me" | null }) =>
     call<Request>("POST", `/requests/${ref(id)}/assign`, body),
   canned: () => call<{ items: CannedResponse[] }>("GET", "/canned-responses"),
+  services: () => call<Schemas["ServiceList"]>("GET", "/services"),
+  // Calls, counter visits and postal mail recorded for a citizen.
+  findCitizens: (q: string) => call<{ items: Citizen[] }>("GET", `/citizens${query({ q })}`),
+  createCitizen: (body: { name: string; email?: string; phone?: string; postal_address?: string }) =>
+    call<Citizen>("POST", "/citizens", body),
+  recordContact: (body: {
+    channel: "phone" | "counter";
+    citizen_id: number;
+    request?: string;
+    service?: string;
+    title?: string;
+    description: string;
+  }) => call<RecordedContact>("POST", "/contacts", body),
+  receiveLetter: (body: {
+    upload_id: string;
+    citizen_id?: number;
+    contact_name?: string;
+    request?: string;
+    service?: string;
+    title?: string;
+    description?: string;
+  }) => call<RecordedContact>("POST", "/postal-mail", body),
+  scans: (id: string) => call<{ items: PostalScan[] }>("GET", `/requests/${ref(id)}/scans`),
 };
 
 // Citizen accounts: sign-up, the three ways in (password, magic link, the

@@ -893,6 +893,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/citizens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trouver un citoyen (nom, courriel ou téléphone)
+         * @description Réservé aux agents. `q` est lu comme une adresse électronique s’il contient « @ » (comparée sans la casse, celle du contact ou du compte), comme un numéro de téléphone s’il en est un dans une écriture française courante (« 06 12 34 56 78 », « 06.12.34.56.78 », « +33 (0)6 12 34 56 78 », « 0033… » : comparé en E.164), sinon comme les mots d’un nom (chaque mot est le début d’un mot du nom ; casse et accents ignorés). Chaque citoyen montré est inscrit au journal d’audit (son journal d’accès le montre), avec le motif de l’en-tête `Guichet-Purpose` s’il est donné ; une recherche sans résultat y est inscrite aussi.
+         */
+        get: operations["findCitizens"];
+        put?: never;
+        /**
+         * Créer la fiche d’un citoyen pour son compte
+         * @description Réservé aux agents. Le nom et au moins un moyen de contact sont obligatoires ; le téléphone est enregistré en E.164. Le canal préféré vaut par défaut le courriel, sinon le SMS, sinon le courrier. Si un citoyen a déjà cette adresse électronique ou ce téléphone, rien n’est créé : la réponse 409 porte sa fiche dans `citizen`.
+         */
+        post: operations["createCitizen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enregistrer un appel ou un passage à l’accueil
+         * @description Réservé aux agents. Sans `request`, crée une demande (canal `phone` ou `counter`) du service indiqué pour le citoyen : le workflow s’applique comme pour tout canal (accusé de réception sur le canal préféré du citoyen, délais). Avec `request` (référence ou identifiant d’une demande des équipes de l’agent), ajoute un message entrant sur ce canal à son historique, et, si la demande est celle de ce citoyen, un accusé de réception sur son canal préféré. L’agent (auteur de l’événement) et le canal figurent dans l’historique.
+         */
+        post: operations["recordContact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/postal-mail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enregistrer un courrier postal numérisé
+         * @description Réservé aux agents. Le scan est d’abord déposé par `POST /api/v1/uploads` (10 Mio au plus, type lu dans le contenu : PDF, JPEG ou PNG seulement). Sans `request`, crée une demande (canal `postal`) du service indiqué ; avec `request`, ajoute un message entrant `postal` à la demande. Le scan y est joint dans la même transaction et son texte est extrait ensuite, hors de la requête, par reconnaissance de caractères (Tesseract, français ; le texte propre d’un PDF quand il en a un) : il s’ajoute à l’historique (note interne) et la recherche le trouve. Voir `GET /api/v1/requests/{id}/scans`.
+         */
+        post: operations["receivePostalMail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/scans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant numérique de la demande (`42`) ou sa référence publique (`GU-2026-7KQ4MX`, insensible à la casse et aux espaces autour). */
+                id: components["parameters"]["RequestIdOrReference"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Courriers numérisés d’une demande et leur texte
+         * @description L’état de l’extraction du texte de chaque scan (`pending`, `running`, `done`, `failed` après trois essais, avec la cause dans `error`). Un scan n’est jamais perdu : il reste joint à la demande quoi qu’il arrive à l’extraction.
+         */
+        get: operations["listScans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bulk/status": {
         parameters: {
             query?: never;
@@ -1923,6 +2010,42 @@ export interface components {
             field: string;
             /** @description Ce qui ne va pas, en français, à montrer à l’utilisateur. */
             detail: string;
+        };
+        /** @description La fiche d’un citoyen, vue par un agent. */
+        Citizen: {
+            id: number;
+            name: string;
+            email: string;
+            /** @description E.164, ou vide. */
+            phone: string;
+            postal_address: string;
+            preferred_channel: components["schemas"]["Channel"];
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description La demande créée (`created`, `event` nul) ou complétée (`event` : le message entrant ajouté) par un appel, une visite ou un courrier. */
+        RecordedContact: {
+            request: components["schemas"]["Request"];
+            event: components["schemas"]["Event"] | null;
+            created: boolean;
+        };
+        /** @description L’extraction du texte d’un courrier numérisé. */
+        PostalScan: {
+            id: number;
+            /** @description Le scan, lisible par `GET /api/v1/uploads/{id}/content`. */
+            upload_id: string;
+            filename: string;
+            /** @enum {string} */
+            content_type: "application/pdf" | "image/jpeg" | "image/png";
+            /** @enum {string} */
+            state: "pending" | "running" | "done" | "failed";
+            attempts: number;
+            text: string;
+            error: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         /** @description Détails d’un problème (RFC 9457). `title` et `detail` sont en français et peuvent être montrés à l’utilisateur ; la cause technique n’est écrite que dans les journaux, sous le même `request_id`. */
         Problem: {
@@ -4652,6 +4775,194 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
+    findCitizens: {
+        parameters: {
+            query: {
+                /** @example 06 12 34 56 78 */
+                q: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Les citoyens trouvés, par ordre de création. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Citizen"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    createCitizen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** Format: email */
+                    email?: string;
+                    /** @example 06 12 34 56 78 */
+                    phone?: string;
+                    postal_address?: string;
+                    /** @enum {string} */
+                    preferred_channel?: "email" | "sms" | "postal";
+                };
+            };
+        };
+        responses: {
+            /** @description La fiche créée. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Citizen"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Un citoyen a déjà cette adresse électronique ou ce téléphone. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        citizen: components["schemas"]["Citizen"];
+                    };
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
+    recordContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    channel: "phone" | "counter";
+                    citizen_id: number;
+                    /** @description Une demande existante (référence ou identifiant). */
+                    request?: string | number;
+                    /** @description Le service de la nouvelle demande (sans `request`). */
+                    service?: string;
+                    title?: string;
+                    /** @description Ce que le citoyen a dit. */
+                    description: string;
+                    location?: components["schemas"]["Location"];
+                };
+            };
+        };
+        responses: {
+            /** @description La demande créée ou complétée. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordedContact"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
+    receivePostalMail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    upload_id: string;
+                    citizen_id?: number;
+                    /** @description L’expéditeur, quand il n’a pas de fiche (nouvelle demande). */
+                    contact_name?: string;
+                    /** @description Une demande existante (référence ou identifiant). */
+                    request?: string | number;
+                    service?: string;
+                    title?: string;
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description La demande créée ou complétée. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordedContact"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listScans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant numérique de la demande (`42`) ou sa référence publique (`GU-2026-7KQ4MX`, insensible à la casse et aux espaces autour). */
+                id: components["parameters"]["RequestIdOrReference"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Les scans, du plus ancien au plus récent. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PostalScan"][];
+                    };
+                };
+            };
+            404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
     };

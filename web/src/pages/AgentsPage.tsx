@@ -4,7 +4,7 @@
 // assignment) and full-text search. Everything goes through the API v1 with
 // the session cookie and its CSRF token.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { Link, Route, Routes, useNavigate, useParams } from "react-router-dom";
+import { Link, Route, Routes, useLocation, useNavigate, useParams } from "react-router-dom";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
@@ -13,11 +13,13 @@ import { Select } from "@codegouvfr/react-dsfr/Select";
 import {
   agentApi,
   ApiError,
+  problemMessage,
   setCsrfToken,
   type ApiEvent,
   type CannedResponse,
   type Channel,
   type InboxCounts,
+  type PostalScan,
   type Request,
   type SearchHit,
   type Session,
@@ -25,6 +27,7 @@ import {
 } from "../api/client";
 import { formatDateTime, formatLastDay, frenchTypography } from "../format";
 import { useTitle } from "../useTitle";
+import { ContactView, PostalView } from "./CounterViews";
 
 const channelLabel: Record<Channel, string> = {
   web: "Site web",
@@ -65,8 +68,7 @@ const kindLabel: Record<string, string> = {
 };
 const replyChannels: Channel[] = ["email", "sms", "postal"];
 
-const messageOf = (err: unknown) =>
-  err instanceof ApiError ? err.message : "Le serveur n’a pas pu être joint. Vérifiez votre connexion et réessayez.";
+const messageOf = problemMessage;
 
 const isOverdue = (r: Request) =>
   !!r.due_at && !["resolved", "rejected", "closed"].includes(r.category) && new Date(r.due_at).getTime() < Date.now();
@@ -120,6 +122,16 @@ export function AgentsPage() {
             </Link>
           </li>
           <li>
+            <Link className="fr-btn fr-btn--tertiary" to="/agents/appel">
+              Appel ou visite
+            </Link>
+          </li>
+          <li>
+            <Link className="fr-btn fr-btn--tertiary" to="/agents/courrier">
+              Courrier postal
+            </Link>
+          </li>
+          <li>
             <Button
               priority="tertiary"
               iconId="fr-icon-logout-box-r-line"
@@ -138,6 +150,8 @@ export function AgentsPage() {
       <Routes>
         <Route index element={<InboxView />} />
         <Route path="recherche" element={<SearchView />} />
+        <Route path="appel" element={<ContactView />} />
+        <Route path="courrier" element={<PostalView />} />
         <Route path="demandes/:reference" element={<RequestView />} />
       </Routes>
     </>
@@ -464,14 +478,31 @@ function RequestView() {
   const [transitions, setTransitions] = useState<Transition[]>([]);
   const [canned, setCanned] = useState<CannedResponse[]>([]);
   const [problem, setProblem] = useState<string>();
-  const [notice, setNotice] = useState<string>();
+  // A screen that sent the agent here may say what it did.
+  const arrival = useLocation().state as { notice?: string } | null;
+  const [notice, setNotice] = useState<string | undefined>(arrival?.notice);
+  const [scans, setScans] = useState<PostalScan[]>([]);
 
   const load = useCallback(async () => {
-    const [r, ev, tr] = await Promise.all([agentApi.request(reference), agentApi.events(reference), agentApi.transitions(reference)]);
+    const [r, ev, tr, sc] = await Promise.all([
+      agentApi.request(reference),
+      agentApi.events(reference),
+      agentApi.transitions(reference),
+      agentApi.scans(reference),
+    ]);
     setRequest(r);
     setEvents(ev.items);
     setTransitions(tr.items.filter((t) => t.roles.some((role) => role !== "system" && role !== "citizen")));
+    setScans(sc.items);
   }, [reference]);
+
+  // Scans being read: look again until the text is there.
+  const reading = scans.some((s) => s.state === "pending" || s.state === "running");
+  useEffect(() => {
+    if (!reading) return;
+    const t = setTimeout(() => load().catch(() => undefined), 2000);
+    return () => clearTimeout(t);
+  }, [reading, load, scans]);
 
   useEffect(() => {
     load().catch((e) => setProblem(messageOf(e)));
@@ -531,6 +562,7 @@ function RequestView() {
             </li>
           </ul>
           <p>{frenchTypography(request.description)}</p>
+          {scans.length > 0 && <ScansSection scans={scans} />}
           <div className="fr-grid-row fr-grid-row--gutters">
             <div className="fr-col-12 fr-col-md-6">
               <ReplyForm channel={request.channel} canned={canned} onSend={(body) => act(() => agentApi.reply(reference, body), "La réponse est enregistrée et part vers le citoyen.")} />
@@ -565,6 +597,46 @@ function RequestView() {
         </>
       )}
     </>
+  );
+}
+
+const scanState: Record<PostalScan["state"], string> = {
+  pending: "Texte en cours d’extraction…",
+  running: "Texte en cours d’extraction…",
+  done: "Texte extrait",
+  failed: "Le texte n’a pas pu être extrait",
+};
+
+// Postal letters: each scan (shown when it is an image, linked always) and
+// the text read from it.
+function ScansSection({ scans }: { scans: PostalScan[] }) {
+  return (
+    <section aria-labelledby="courriers-titre" data-testid="courriers">
+      <h2 id="courriers-titre">Courriers numérisés</h2>
+      {scans.map((s, i) => {
+        const url = `/api/v1/uploads/${encodeURIComponent(s.upload_id)}/content`;
+        return (
+          <div key={s.id} className="fr-mb-3w">
+            <h3 className="fr-h6">
+              Courrier {i + 1}{"\u00a0"}: {s.filename}
+            </h3>
+            {s.content_type !== "application/pdf" && (
+              <img src={url} alt={`Courrier numérisé ${i + 1} (${s.filename})`} className="guichet-scan" />
+            )}
+            <p>
+              <a href={url} download={s.filename}>
+                Télécharger «{"\u00a0"}{s.filename}{"\u00a0"}»
+              </a>
+            </p>
+            <p className="fr-mb-1w" role="status">
+              <strong>{scanState[s.state]}</strong>
+              {s.state === "failed" && s.error ? ` (${s.error})` : ""}
+            </p>
+            {s.state === "done" && <p className="guichet-body guichet-scan-text" data-testid="texte-extrait">{s.text.trim() || "Aucun texte reconnu."}</p>}
+          </div>
+        );
+      })}
+    </section>
   );
 }
 
