@@ -47,11 +47,11 @@ std::string TextPdf(const std::vector<std::string>& lines) {
 // A PDF of the given page content or of one 8-bit grey image (a scan).
 std::string Pdf(const std::string& page_object, const std::string& extra_object,
                 const std::string& stream_dict, const std::string& stream) {
-  std::vector<std::string> objs = {
-      "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-      page_object, extra_object,
-      "<< /Length " + std::to_string(stream.size()) + stream_dict + " >>\nstream\n" + stream +
-          "\nendstream"};
+  std::vector<std::string> objs = {"<< /Type /Catalog /Pages 2 0 R >>",
+                                   "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page_object,
+                                   extra_object,
+                                   "<< /Length " + std::to_string(stream.size()) + stream_dict +
+                                       " >>\nstream\n" + stream + "\nendstream"};
   std::string out = "%PDF-1.4\n";
   std::vector<size_t> offsets;
   for (size_t i = 0; i < objs.size(); ++i) {
@@ -65,8 +65,8 @@ std::string Pdf(const std::string& page_object, const std::string& extra_object,
     std::snprintf(line, sizeof line, "%010zu 00000 n \n", o);
     out += line;
   }
-  out += "trailer\n<< /Size " + std::to_string(objs.size() + 1) +
-         " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+  out += "trailer\n<< /Size " + std::to_string(objs.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
+         std::to_string(xref) + "\n%%EOF\n";
   return out;
 }
 
@@ -114,13 +114,13 @@ Scans RenderScans(const std::string& dir, const std::string& pdf) {
   const std::string pixels = pgm.substr(start);
   const std::string draw = "q 612 0 0 792 0 0 cm /Im1 Do Q";
   // The image as object 4, the page's content (drawing it) as object 5.
-  s.image_pdf = Pdf(
-      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 4 0 "
-      "R >> >> /Contents 5 0 R >>",
-      "<< /Type /XObject /Subtype /Image /Width " + std::to_string(w) + " /Height " +
-          std::to_string(h) + " /ColorSpace /DeviceGray /BitsPerComponent 8 /Length " +
-          std::to_string(pixels.size()) + " >>\nstream\n" + pixels + "\nendstream",
-      "", draw);
+  s.image_pdf =
+      Pdf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 4 0 "
+          "R >> >> /Contents 5 0 R >>",
+          "<< /Type /XObject /Subtype /Image /Width " + std::to_string(w) + " /Height " +
+              std::to_string(h) + " /ColorSpace /DeviceGray /BitsPerComponent 8 /Length " +
+              std::to_string(pixels.size()) + " >>\nstream\n" + pixels + "\nendstream",
+          "", draw);
   return s;
 }
 
@@ -130,9 +130,8 @@ class CounterTest : public ::testing::TestWithParam<bool> {
     db_ = std::make_unique<TestDatabase>(GetParam());
     std::string out;
     ASSERT_EQ(RunGuichet({"seed-demo"}, {{"GUICHET_DATABASE", db_->url()}}, out), 0) << out;
-    server_ = std::make_unique<ServerProcess>(db_->url(),
-                                              std::map<std::string, std::string>{
-                                                  {"GUICHET_OCR_INTERVAL_MS", "100"}});
+    server_ = std::make_unique<ServerProcess>(
+        db_->url(), std::map<std::string, std::string>{{"GUICHET_OCR_INTERVAL_MS", "100"}});
     server_->Start();
   }
   void TearDown() override {
@@ -194,9 +193,9 @@ TEST_P(CounterTest, FindsCitizensByAnyWritingOfPhoneNameOrEmailAndAuditsEachLook
   EXPECT_EQ(h[0]["email"], "helene.lefevre@example.org");
   EXPECT_EQ(h[0]["preferred_channel"], "email");
   const json just_helene = json::array({"Hélène Lefèvre-Durand"});
-  for (const std::string q :
-       {"06.12.34.56.78", "0612345678", "%2B33%20(0)6%2012%2034%2056%2078", "0033612345678",
-        "helene", "HELENE", "lefevre", "L%C3%A9f", "durand%20h%C3%A9l", "HELENE.LEFEVRE%40example.org"}) {
+  for (const std::string q : {"06.12.34.56.78", "0612345678", "%2B33%20(0)6%2012%2034%2056%2078",
+                              "0033612345678", "helene", "HELENE", "lefevre", "L%C3%A9f",
+                              "durand%20h%C3%A9l", "HELENE.LEFEVRE%40example.org"}) {
     EXPECT_EQ(Names(q), just_helene) << q;
   }
   EXPECT_EQ(Names("dupont"), json::array({"Jean Dupont"}));
@@ -234,29 +233,30 @@ TEST_P(CounterTest, CreatesACitizenOnceWhateverWritingOfTheirPhoneOrEmail) {
   EXPECT_EQ(same_phone["citizen"]["id"], id);
   EXPECT_EQ(same_phone["type"], "/problemes/conflit");
   const auto anne = NewCitizen({{"name", "Anne Roy"}, {"email", "anne@example.org"}});
-  EXPECT_EQ(Post("/api/v1/citizens", {{"name", "Anne"}, {"email", "ANNE@example.org"}}, 409)
-                ["citizen"]["id"],
+  EXPECT_EQ(Post("/api/v1/citizens", {{"name", "Anne"}, {"email", "ANNE@example.org"}},
+                 409)["citizen"]["id"],
             anne);
   EXPECT_EQ(Get("/api/v1/citizens?q=martin")["items"].size(), 1u);
   EXPECT_EQ(Get("/api/v1/citizens?q=martin")["items"][0]["preferred_channel"], "sms");
 
-  const json bad = Post("/api/v1/citizens",
-                        {{"name", ""}, {"email", "pas-une-adresse"}, {"phone", "12"}}, 400);
+  const json bad =
+      Post("/api/v1/citizens", {{"name", ""}, {"email", "pas-une-adresse"}, {"phone", "12"}}, 400);
   std::set<std::string> fields;
   for (const auto& e : bad["errors"]) fields.insert(e["field"]);
   EXPECT_EQ(fields, (std::set<std::string>{"name", "email", "phone"}));
   EXPECT_EQ(Post("/api/v1/citizens", {{"name", "Sans Contact"}}, 400)["errors"][0]["field"],
             "email");
   EXPECT_EQ(Post("/api/v1/citizens",
-                 {{"name", "X"}, {"email", "x@example.org"}, {"preferred_channel", "sms"}}, 400)
-                ["errors"][0]["field"],
+                 {{"name", "X"}, {"email", "x@example.org"}, {"preferred_channel", "sms"}},
+                 400)["errors"][0]["field"],
             "preferred_channel");
 }
 
 TEST_P(CounterTest, PhoneCallBecomesARequestAcknowledgedOnThePreferredChannel) {
-  const auto citizen = NewCitizen(
-      {{"name", "Lucie Bernard"}, {"email", "lucie@example.org"}, {"phone", "0611223344"},
-       {"preferred_channel", "sms"}});
+  const auto citizen = NewCitizen({{"name", "Lucie Bernard"},
+                                   {"email", "lucie@example.org"},
+                                   {"phone", "0611223344"},
+                                   {"preferred_channel", "sms"}});
   const json rec = Post("/api/v1/contacts",
                         {{"channel", "phone"},
                          {"citizen_id", citizen},
@@ -310,14 +310,18 @@ TEST_P(CounterTest, PhoneCallBecomesARequestAcknowledgedOnThePreferredChannel) {
 
   // Mistakes are field errors; an unknown request is one.
   const json bad = Post("/api/v1/contacts",
-                        {{"channel", "fax"}, {"citizen_id", 999999}, {"request", "GU-2026-ZZZZZZ"},
+                        {{"channel", "fax"},
+                         {"citizen_id", 999999},
+                         {"request", "GU-2026-ZZZZZZ"},
                          {"description", ""}},
                         400);
   std::set<std::string> fields;
   for (const auto& e : bad["errors"]) fields.insert(e["field"]);
   EXPECT_EQ(fields, (std::set<std::string>{"channel", "description", "request"}));
   EXPECT_EQ(Post("/api/v1/contacts",
-                 {{"channel", "phone"}, {"citizen_id", 999999}, {"service", "question-generale"},
+                 {{"channel", "phone"},
+                  {"citizen_id", 999999},
+                  {"service", "question-generale"},
                   {"description", "x"}},
                  400)["errors"][0]["field"],
             "citizen_id");
@@ -325,11 +329,12 @@ TEST_P(CounterTest, PhoneCallBecomesARequestAcknowledgedOnThePreferredChannel) {
 
 TEST_P(CounterTest, PostalScansAreReadByOcrAndFoundBySearch) {
   TempDir dir;
-  const std::string text_pdf = LetterPdf({"Monsieur le Maire,", "Le lampadaire de la rue des Glycines",
-                                          "est en panne depuis trois semaines."});
-  const Scans scans = RenderScans(dir.path(), LetterPdf({"Madame la Maire,",
-                                                         "Les platanes du boulevard Pasteur",
-                                                         "cachent le panneau de l'école."}));
+  const std::string text_pdf =
+      LetterPdf({"Monsieur le Maire,", "Le lampadaire de la rue des Glycines",
+                 "est en panne depuis trois semaines."});
+  const Scans scans =
+      RenderScans(dir.path(), LetterPdf({"Madame la Maire,", "Les platanes du boulevard Pasteur",
+                                         "cachent le panneau de l'école."}));
   ASSERT_FALSE(scans.png.empty()) << "pdftoppm (poppler-utils) is needed";
   const auto citizen = NewCitizen({{"name", "Marcel Petit"}, {"postal_address", "3 rue Haute"}});
 
@@ -346,8 +351,8 @@ TEST_P(CounterTest, PostalScansAreReadByOcrAndFoundBySearch) {
   // A PDF with its own text, then a PDF of a scan only, onto the same request.
   for (const auto& [name, bytes] : {std::pair<std::string, std::string>{"suite.pdf", text_pdf},
                                     {"scan.pdf", scans.image_pdf}}) {
-    const json more = Post("/api/v1/postal-mail",
-                           {{"upload_id", Upload(name, bytes)}, {"request", ref}}, 201);
+    const json more =
+        Post("/api/v1/postal-mail", {{"upload_id", Upload(name, bytes)}, {"request", ref}}, 201);
     EXPECT_EQ(more["event"]["channel"], "postal");
   }
   const json read = ScansWhenRead(ref, 3);
@@ -374,13 +379,13 @@ TEST_P(CounterTest, PostalScansAreReadByOcrAndFoundBySearch) {
 
   // Only PDF, JPEG and PNG; an upload is used once.
   const std::string text_file = Upload("note.txt", "Bonjour, ceci est un texte.");
+  EXPECT_EQ(
+      Post("/api/v1/postal-mail", {{"upload_id", text_file}, {"service", "question-generale"}},
+           400)["errors"][0]["field"],
+      "upload_id");
   EXPECT_EQ(Post("/api/v1/postal-mail",
-                 {{"upload_id", text_file}, {"service", "question-generale"}}, 400)["errors"][0]
-                ["field"],
-            "upload_id");
-  EXPECT_EQ(Post("/api/v1/postal-mail",
-                 {{"upload_id", read[0]["upload_id"]}, {"service", "question-generale"}}, 400)
-                ["errors"][0]["field"],
+                 {{"upload_id", read[0]["upload_id"]}, {"service", "question-generale"}},
+                 400)["errors"][0]["field"],
             "upload_id");
 }
 

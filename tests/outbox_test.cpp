@@ -33,17 +33,17 @@ class OutboxE2eTest : public ::testing::TestWithParam<bool> {
     // The gateway sends delivery receipts, signed with the webhook's secret.
     gateway_ = std::make_unique<ScriptServer>("sms_gateway.py", db_->dir() + "/sms", kSecret);
     server_ = std::make_unique<ServerProcess>(
-        db_->url(), std::map<std::string, std::string>{
-                        {"GUICHET_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp_->port())},
-                        {"GUICHET_MAIL_REPLY_DOMAIN", "ville.example"},
-                        {"GUICHET_SMS_GATEWAY_URL",
-                         "http://127.0.0.1:" + std::to_string(gateway_->port()) + "/messages"},
-                        {"GUICHET_SMS_SECRET", kSecret},
-                        {"GUICHET_SMS_STATUS_CALLBACK",
-                         "http://127.0.0.1:{port}/api/v1/channels/sms/status"},
-                        {"GUICHET_OUTBOX_INTERVAL_MS", "50"},
-                        {"GUICHET_OUTBOX_BACKOFF_MS", "50"},
-                        {"GUICHET_POSTAL_SPOOL", db_->dir() + "/courrier"}});
+        db_->url(),
+        std::map<std::string, std::string>{
+            {"GUICHET_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp_->port())},
+            {"GUICHET_MAIL_REPLY_DOMAIN", "ville.example"},
+            {"GUICHET_SMS_GATEWAY_URL",
+             "http://127.0.0.1:" + std::to_string(gateway_->port()) + "/messages"},
+            {"GUICHET_SMS_SECRET", kSecret},
+            {"GUICHET_SMS_STATUS_CALLBACK", "http://127.0.0.1:{port}/api/v1/channels/sms/status"},
+            {"GUICHET_OUTBOX_INTERVAL_MS", "50"},
+            {"GUICHET_OUTBOX_BACKOFF_MS", "50"},
+            {"GUICHET_POSTAL_SPOOL", db_->dir() + "/courrier"}});
     server_->Start();
   }
   void TearDown() override {
@@ -90,7 +90,8 @@ class OutboxE2eTest : public ::testing::TestWithParam<bool> {
   // gateway's receipts (they arrive when they arrive).
   std::vector<std::string> StepsAfterLastMessageOut(const std::string& ref) {
     auto steps = Steps(ref);
-    std::erase_if(steps, [](const std::string& s) { return s.rfind("delivery:delivered:", 0) == 0; });
+    std::erase_if(steps,
+                  [](const std::string& s) { return s.rfind("delivery:delivered:", 0) == 0; });
     auto it = std::find(steps.rbegin(), steps.rend(), "message_out");
     if (it == steps.rend()) return {};
     return std::vector<std::string>(it.base(), steps.end());
@@ -416,10 +417,10 @@ TEST_P(OutboxE2eTest, AnEmailAnsweredBySmsAndRepliedToBySmsIsOneTimeline) {
     if (kind == "delivery") step += ":" + e["data"]["status"].get<std::string>();
     messages.push_back(step);
   }
-  EXPECT_EQ(messages, (std::vector<std::string>{"message_in:email", "message_out:email",
-                                                "delivery:email:sent", "message_out:sms",
-                                                "delivery:sms:sent", "delivery:sms:delivered",
-                                                "message_in:sms"}));
+  EXPECT_EQ(messages,
+            (std::vector<std::string>{"message_in:email", "message_out:email",
+                                      "delivery:email:sent", "message_out:sms", "delivery:sms:sent",
+                                      "delivery:sms:delivered", "message_in:sms"}));
   // Each outbound message says where its delivery stands.
   std::vector<std::string> statuses;
   for (const auto& e : Timeline(ref)) {
@@ -438,12 +439,12 @@ TEST_P(OutboxE2eTest, AnAdministratorsSmsTemplateIsWhatTheGatewaySendsAndPreview
   EXPECT_EQ(preview.Json()["body"], "Réunion à 18 h, salle des fêtes");
   EXPECT_EQ(preview.Json()["sms"]["encoding"], "GSM-7");  // é and à are in the GSM alphabet
   EXPECT_EQ(preview.Json()["sms"]["segments"], 1);
-  auto ucs2 = HttpJson(port(), "POST", "/api/v1/templates/reply.sms/preview",
-                       {{"body", "{{ message }} — {{ town }}"},
-                        {"variables", {{"message", std::string(60, 'a')}}}});
+  auto ucs2 = HttpJson(
+      port(), "POST", "/api/v1/templates/reply.sms/preview",
+      {{"body", "{{ message }} — {{ town }}"}, {"variables", {{"message", std::string(60, 'a')}}}});
   ASSERT_EQ(ucs2.status, 200) << ucs2.body;
   EXPECT_EQ(ucs2.Json()["sms"]["encoding"], "UCS-2");  // the dash is not
-  EXPECT_EQ(ucs2.Json()["sms"]["segments"], 2);         // 60 + 3 + 32 > 70 units
+  EXPECT_EQ(ucs2.Json()["sms"]["segments"], 2);        // 60 + 3 + 32 > 70 units
 
   auto unknown = HttpJson(port(), "PUT", "/api/v1/templates/reply.sms",
                           {{"body", "{{ message }} {{ signature }}"}});
@@ -514,15 +515,14 @@ std::vector<std::string> PdfLines(const std::string& pdf) {
 }
 
 TEST_P(OutboxE2eTest, ALetterIsAPdfWithANormalisedAddressBlockQueuedForPrinting) {
-  auto created = HttpJson(port(), "POST", "/api/v1/requests",
-                          {{"service", "question-generale"},
-                           {"description", "Je n’ai ni courriel ni téléphone."},
-                           {"channel", "counter"},
-                           {"contact", {{"name", "Jeanne Dupont"}}},
-                           {"location",
-                            {{"lat", 45.76},
-                             {"lon", 4.83},
-                             {"address", "12, rue de la République, 69002 Lyon."}}}});
+  auto created = HttpJson(
+      port(), "POST", "/api/v1/requests",
+      {{"service", "question-generale"},
+       {"description", "Je n’ai ni courriel ni téléphone."},
+       {"channel", "counter"},
+       {"contact", {{"name", "Jeanne Dupont"}}},
+       {"location",
+        {{"lat", 45.76}, {"lon", 4.83}, {"address", "12, rue de la République, 69002 Lyon."}}}});
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string ref = created.Json()["reference"];
   ASSERT_TRUE(WaitOutbox(ref, "sent"));
@@ -533,7 +533,8 @@ TEST_P(OutboxE2eTest, ALetterIsAPdfWithANormalisedAddressBlockQueuedForPrinting)
   const auto lines = PdfLines(file);
   auto has = [&lines](const std::string& piece) {
     return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
-      return l.size() >= piece.size() && l.compare(l.size() - piece.size(), piece.size(), piece) == 0;
+      return l.size() >= piece.size() &&
+             l.compare(l.size() - piece.size(), piece.size(), piece) == 0;
     });
   };
   // The address block, right-aligned under the window: no punctuation, the town in capitals.
@@ -541,7 +542,7 @@ TEST_P(OutboxE2eTest, ALetterIsAPdfWithANormalisedAddressBlockQueuedForPrinting)
   EXPECT_TRUE(has("12 rue de la République")) << ::testing::PrintToString(lines);
   EXPECT_TRUE(has("69002 LYON")) << ::testing::PrintToString(lines);
   const std::string all = ::testing::PrintToString(lines);
-  EXPECT_NE(all.find("Mairie"), std::string::npos) << all;             // the letterhead
+  EXPECT_NE(all.find("Mairie"), std::string::npos) << all;  // the letterhead
   EXPECT_NE(all.find("Référence"), std::string::npos) << all;
   EXPECT_NE(all.find(ref), std::string::npos) << all;
   EXPECT_TRUE(std::regex_search(all, std::regex("Le [0-9]{1,2}(er)? [a-zéû]+ 20[0-9]{2}"))) << all;
@@ -565,12 +566,13 @@ TEST_P(OutboxE2eTest, ALetterIsAPdfWithANormalisedAddressBlockQueuedForPrinting)
             (std::vector<std::string>{"delivery:sent:postal", "delivery:printed:postal"}));
 
   // An address without a postcode cannot be posted: a dead letter that says why.
-  auto unposted = HttpJson(port(), "POST", "/api/v1/requests",
-                           {{"service", "question-generale"},
-                            {"description", "Adresse incomplète."},
-                            {"channel", "counter"},
-                            {"contact", {{"name", "Paul Martin"}}},
-                            {"location", {{"lat", 45.76}, {"lon", 4.83}, {"address", "rue Haute, Lyon"}}}});
+  auto unposted =
+      HttpJson(port(), "POST", "/api/v1/requests",
+               {{"service", "question-generale"},
+                {"description", "Adresse incomplète."},
+                {"channel", "counter"},
+                {"contact", {{"name", "Paul Martin"}}},
+                {"location", {{"lat", 45.76}, {"lon", 4.83}, {"address", "rue Haute, Lyon"}}}});
   ASSERT_EQ(unposted.status, 201) << unposted.body;
   const std::string ref2 = unposted.Json()["reference"];
   ASSERT_TRUE(WaitOutbox(ref2, "dead"));

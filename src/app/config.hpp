@@ -27,7 +27,7 @@ struct Config {
   int draft_ttl_days = 30;       // a draft not saved again for this long is deleted
   int timer_interval_ms = 1000;  // how often the worker looks for due timers
   // [postal]: the OCR worker of scanned letters (channels/postal/ocr.hpp).
-  int ocr_interval_ms = 1000;          // how often it looks for scans to read
+  int ocr_interval_ms = 1000;               // how often it looks for scans to read
   std::string ocr_tesseract = "tesseract";  // the program (PATH or absolute)
   std::string ocr_languages = "fra";        // tesseract -l
   // [open311]: the jurisdiction_id clients must send, if any (checked when set);

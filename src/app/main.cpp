@@ -16,8 +16,8 @@
 #include "app/identity_cli.hpp"
 #include "app/mail_cli.hpp"
 #include "app/mail_drop.hpp"
-#include "app/oidc_routes.hpp"
 #include "app/mail_routes.hpp"
+#include "app/oidc_routes.hpp"
 #include "app/open311_routes.hpp"
 #include "app/outbox_wiring.hpp"
 #include "app/sms_routes.hpp"
@@ -25,16 +25,15 @@
 #include "catalogue/loader.hpp"
 #include "channels/mail/intake.hpp"
 #include "channels/open311/open311.hpp"
+#include "channels/postal/ocr.hpp"
 #include "domain/api_keys.hpp"
 #include "domain/backoffice.hpp"
 #include "domain/case_service.hpp"
+#include "domain/counter.hpp"
 #include "domain/drafts.hpp"
 #include "domain/tracking.hpp"
 #include "http/api_backoffice.hpp"
 #include "http/api_counter.hpp"
-#include "channels/postal/ocr.hpp"
-#include "domain/counter.hpp"
-#include "workers/ocr_worker.hpp"
 #include "http/api_identity.hpp"
 #include "http/api_outbox.hpp"
 #include "http/api_procedures.hpp"
@@ -48,6 +47,7 @@
 #include "storage/magic_sniffer.hpp"
 #include "storage/open.hpp"
 #include "storage/sql_identity_store.hpp"
+#include "workers/ocr_worker.hpp"
 #include "workers/outbox_worker.hpp"
 #include "workers/timer_worker.hpp"
 
@@ -273,8 +273,7 @@ int Serve(const app::Config& c) {
   ocr_options.tesseract = c.ocr_tesseract;
   ocr_options.languages = c.ocr_languages;
   channels::postal::TesseractExtractor ocr(ocr_options);
-  workers::OcrWorker ocr_worker(counter, *store, ocr,
-                                std::chrono::milliseconds(c.ocr_interval_ms));
+  workers::OcrWorker ocr_worker(counter, *store, ocr, std::chrono::milliseconds(c.ocr_interval_ms));
   http::ServerOptions options;
   options.host = c.host;
   options.port = c.port;

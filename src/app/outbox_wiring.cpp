@@ -43,7 +43,8 @@ TemplateSource TemplateDefaultsOf(const OutboxConfig& c, const std::string& cata
   std::error_code ec;
   // An explicit directory must exist; the catalogue's may be left out.
   const bool read_dir = !c.templates_dir.empty() || std::filesystem::is_directory(dir, ec);
-  auto load = read_dir ? catalogue::LoadTemplateDefaults(dir) : catalogue::ShippedTemplateDefaults();
+  auto load =
+      read_dir ? catalogue::LoadTemplateDefaults(dir) : catalogue::ShippedTemplateDefaults();
   out.origin = read_dir ? dir.string() : "intégrés";
   out.defaults = std::move(load.defaults);
   for (const auto& p : load.problems) out.problems.push_back(p.ToString());
@@ -52,8 +53,7 @@ TemplateSource TemplateDefaultsOf(const OutboxConfig& c, const std::string& cata
 
 domain::SmsSize MeasureSmsText(std::string_view text) {
   const auto n = channels::sms::MeasureSms(text);
-  return {n.encoding == channels::sms::SmsEncoding::kGsm7 ? "GSM-7" : "UCS-2", n.units,
-          n.segments};
+  return {n.encoding == channels::sms::SmsEncoding::kGsm7 ? "GSM-7" : "UCS-2", n.units, n.segments};
 }
 
 OutboundSenders::OutboundSenders(const OutboxConfig& c, domain::Store& store) {
@@ -84,9 +84,9 @@ OutboundSenders::OutboundSenders(const OutboxConfig& c, domain::Store& store) {
     o.status_callback = c.sms_status_callback;
     senders_[domain::Channel::kSms] = std::make_unique<channels::outbound::SmsSender>(o, store);
   }
-  senders_[domain::Channel::kPostal] = std::make_unique<channels::outbound::LetterSender>(
-      channels::outbound::LetterOptions{c.postal_spool, c.postal_letterhead,
-                                        c.postal_letterhead_address, c.postal_logo});
+  senders_[domain::Channel::kPostal] =
+      std::make_unique<channels::outbound::LetterSender>(channels::outbound::LetterOptions{
+          c.postal_spool, c.postal_letterhead, c.postal_letterhead_address, c.postal_logo});
 }
 
 OutboundSenders::~OutboundSenders() = default;

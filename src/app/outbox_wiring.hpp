@@ -10,8 +10,8 @@
 
 #include "app/outbox_config.hpp"
 #include "domain/outbox_service.hpp"
-#include "domain/templates.hpp"
 #include "domain/store.hpp"
+#include "domain/templates.hpp"
 
 namespace guichet::app {
 

@@ -209,10 +209,10 @@ TEST_F(CaseServiceTest, LookupByReferenceIsCaseInsensitive) {
 
 TEST(Validation, PhoneNumbersNormaliseToE164) {
   const std::vector<std::pair<std::string, std::optional<std::string>>> cases = {
-      {"06 12 34 56 78", "+33612345678"},    {"06.12.34.56.78", "+33612345678"},
-      {"+33 6 12 34 56 78", "+33612345678"}, {"0033612345678", "+33612345678"},
-      {"+14155552671", "+14155552671"},      {"0612", std::nullopt},
-      {"00 12 34 56 78", std::nullopt},      {"06 12 34 56 7x", std::nullopt},
+      {"06 12 34 56 78", "+33612345678"},       {"06.12.34.56.78", "+33612345678"},
+      {"+33 6 12 34 56 78", "+33612345678"},    {"0033612345678", "+33612345678"},
+      {"+14155552671", "+14155552671"},         {"0612", std::nullopt},
+      {"00 12 34 56 78", std::nullopt},         {"06 12 34 56 7x", std::nullopt},
       {"+33 (0)6 12 34 56 78", "+33612345678"}, {"(06) 12-34-56-78", "+33612345678"},
   };
   for (const auto& [in, want] : cases) EXPECT_EQ(NormalizePhone(in), want) << in;

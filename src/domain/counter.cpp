@@ -291,8 +291,9 @@ void CounterService::ReceiveLetter(PostalLetter in, Actor actor, Done<Recorded> 
   } else if (upload->request_id) {
     errs.push_back({"upload_id", "Ce fichier est déjà joint à une demande."});
   } else if (!IsScanType(upload->content_type)) {
-    errs.push_back({"upload_id", "Le courrier numérisé doit être un PDF, un JPEG ou un PNG (reçu : " +
-                                     upload->content_type + ")."});
+    errs.push_back(
+        {"upload_id", "Le courrier numérisé doit être un PDF, un JPEG ou un PNG (reçu : " +
+                          upload->content_type + ")."});
   }
   if (in.citizen_id && !store_.GetCitizen(*in.citizen_id).ok()) {
     errs.push_back({"citizen_id", "Ce citoyen n’existe pas."});
@@ -337,9 +338,7 @@ void CounterService::ReceiveLetter(PostalLetter in, Actor actor, Done<Recorded> 
   e.body = in.description.empty() ? "Courrier postal reçu : voir le document joint."
                                   : std::move(in.description);
   e.data_json = recorded.dump();
-  e.in_same_tx = [attach](WriteTx& tx, const Request& r, const Event&) {
-    return attach(tx, r.id);
-  };
+  e.in_same_tx = [attach](WriteTx& tx, const Request& r, const Event&) { return attach(tx, r.id); };
   cases_.AddEvent(*in.request_id, std::move(e), actor, std::nullopt, std::nullopt,
                   RecordAdded(std::move(done)));
 }
@@ -374,10 +373,10 @@ Status CounterService::CompleteScan(const PostalScan& claimed, const Result<std:
     s.state = PostalScan::State::kDone;
     s.text = CutUtf8(*outcome, kMaxScanTextBytes);
     s.error.clear();
-    note.body = Trim(s.text).empty()
-                    ? "Aucun texte n’a été reconnu sur le courrier numérisé."
-                    : "Texte extrait du courrier numérisé (reconnaissance automatique) :\n\n" +
-                          s.text;
+    note.body =
+        Trim(s.text).empty()
+            ? "Aucun texte n’a été reconnu sur le courrier numérisé."
+            : "Texte extrait du courrier numérisé (reconnaissance automatique) :\n\n" + s.text;
     data["ocr"]["state"] = "done";
   } else {
     // The tool's own words (its cause) tell an agent more than a generic message.

@@ -40,8 +40,8 @@ Result<CitizenLookup> ParseCitizenLookup(std::string_view text, int limit);
 struct NewCitizen {
   std::string name;
   std::string email;
-  std::string phone;           // any common French writing; stored E.164
-  std::string postal_address;  // where letters go
+  std::string phone;                         // any common French writing; stored E.164
+  std::string postal_address;                // where letters go
   std::optional<Channel> preferred_channel;  // email, sms or postal; default from the details
 };
 

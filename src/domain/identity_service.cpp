@@ -150,11 +150,10 @@ Status IdentityService::SignUp(const std::string& raw_email, const std::string& 
   if (existing.ok() && existing->email_verified_at) {
     // Same answer as a new account; the owner of the address learns it by mail.
     const std::string link = options_.public_url + "/connexion";
-    return MailAccount(
-        "account_exists", email, link, "Vous avez déjà un compte Guichet",
-        "Bonjour,\n\nQuelqu’un (peut-être vous) a demandé à créer un compte avec "
-        "cette adresse, qui en a déjà un. Pour vous connecter sans mot de passe : " +
-            link + "\n\nSi ce n’était pas vous, ignorez ce message.\n");
+    return MailAccount("account_exists", email, link, "Vous avez déjà un compte Guichet",
+                       "Bonjour,\n\nQuelqu’un (peut-être vous) a demandé à créer un compte avec "
+                       "cette adresse, qui en a déjà un. Pour vous connecter sans mot de passe : " +
+                           link + "\n\nSi ce n’était pas vous, ignorez ce message.\n");
   }
   if (!existing.ok() && existing.error().code() != ErrorCode::kNotFound) return existing.error();
   CitizenAccount acc;

@@ -57,7 +57,8 @@ class MemoryStore final : public Store {
   Result<bool> IsSmsOptedOut(const std::string& phone) override;
   Result<Request> FindOpenRequestByPhone(const std::string& phone) override;
   Result<std::vector<TemplateOverride>> ListTemplateOverrides() override;
-  Result<std::vector<OutboxMessage>> ListLetters(bool printed, std::optional<std::int64_t> before_id,
+  Result<std::vector<OutboxMessage>> ListLetters(bool printed,
+                                                 std::optional<std::int64_t> before_id,
                                                  int limit) override;
   static bool OutboxDue(const OutboxMessage& m, Timestamp now);
   // --- end outbox ----------------------------------------------------------
@@ -87,13 +88,13 @@ class MemoryStore final : public Store {
     std::map<std::string, Draft> drafts;
     std::map<std::string, std::pair<Upload, std::string>> uploads;
     std::map<std::int64_t, ApiKey> api_keys;
-    std::map<std::string, MailMessage> mail_messages;         // by sha256
-    std::map<std::string, FailingAddress> failing_addresses;  // by address
-    std::map<std::int64_t, Rating> ratings;                   // web (issue #7): by request id
-    std::map<std::int64_t, OutboxMessage> outbox;             // outbox (issue #5)
-    std::map<std::string, Timestamp> sms_opt_outs;            // outbox (issue #5)
+    std::map<std::string, MailMessage> mail_messages;            // by sha256
+    std::map<std::string, FailingAddress> failing_addresses;     // by address
+    std::map<std::int64_t, Rating> ratings;                      // web (issue #7): by request id
+    std::map<std::int64_t, OutboxMessage> outbox;                // outbox (issue #5)
+    std::map<std::string, Timestamp> sms_opt_outs;               // outbox (issue #5)
     std::map<std::string, TemplateOverride> template_overrides;  // outbox (issue #5): by id
-    std::map<std::int64_t, PostalScan> scans;                 // counter: postal OCR jobs
+    std::map<std::int64_t, PostalScan> scans;                    // counter: postal OCR jobs
     std::int64_t next_id = 1;
     // Back-office (issue 4).
     std::map<std::int64_t, AuditEntry> audit;

@@ -172,8 +172,8 @@ std::optional<std::int64_t> OutboxIdOfMessageId(std::string_view message_id) {
   return id;
 }
 
-Status RecordReceipt(WriteTx& tx, std::int64_t outbox_id, bool delivered,
-                     const std::string& detail, Timestamp now) {
+Status RecordReceipt(WriteTx& tx, std::int64_t outbox_id, bool delivered, const std::string& detail,
+                     Timestamp now) {
   auto m = tx.GetOutbox(outbox_id);
   if (!m.ok()) {
     if (m.error().code() == ErrorCode::kNotFound) return Status::Ok();
@@ -193,9 +193,8 @@ Status RecordReceipt(WriteTx& tx, std::int64_t outbox_id, bool delivered,
   e.body = delivered ? std::string("Message remis au destinataire (") + via + ")."
                      : std::string("Message non remis (") + via + ")" +
                            (detail.empty() ? "" : " : " + detail) + ".";
-  nlohmann::json data = {{"status", delivered ? "delivered" : "failed"},
-                         {"outbox_id", m->id},
-                         {"receipt", true}};
+  nlohmann::json data = {
+      {"status", delivered ? "delivered" : "failed"}, {"outbox_id", m->id}, {"receipt", true}};
   if (m->event_id) data["event_id"] = *m->event_id;
   if (!detail.empty()) data["error"] = detail;
   e.data_json = data.dump();

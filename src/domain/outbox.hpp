@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/time.hpp"
 #include "core/result.hpp"
+#include "core/time.hpp"
 #include "domain/model.hpp"
 
 namespace guichet::domain {
@@ -48,7 +48,7 @@ struct OutboxMessage {
   Timestamp updated_at = 0;
   std::optional<Timestamp> sent_at;
   std::optional<Timestamp> printed_at;  // letters: when the print room printed it
-  std::string receipt;  // the receiver's final word: "delivered", "failed" or ""
+  std::string receipt;                  // the receiver's final word: "delivered", "failed" or ""
   // Not stored: the Message-ID this message answers (an acknowledgement's
   // `data.in_reply_to`), filled by the worker from the row's event.
   std::string in_reply_to;
@@ -110,8 +110,8 @@ std::optional<std::int64_t> OutboxIdOfMessageId(std::string_view message_id);
 // a DSN: "delivered" or "failed" on the row's timeline (a `delivery` event),
 // once per row (a second receipt changes nothing). Ok without effect for an
 // unknown row.
-Status RecordReceipt(WriteTx& tx, std::int64_t outbox_id, bool delivered,
-                     const std::string& detail, Timestamp now);
+Status RecordReceipt(WriteTx& tx, std::int64_t outbox_id, bool delivered, const std::string& detail,
+                     Timestamp now);
 
 // The wait before attempt `attempts + 1`: base · 2^(attempts-1), capped.
 Timestamp Backoff(int attempts, Timestamp base, Timestamp cap);

@@ -169,13 +169,13 @@ TEST_F(OutboxTest, AGatewayReceiptSaysDeliveredOnceOnTheTimeline) {
   auto claimed = Claim();
   ASSERT_EQ(claimed.size(), 1u);
   ASSERT_TRUE(Complete(claimed[0], Delivery::Sent("SM000042")).ok());
-  auto receipt = Sync<bool>(
-      [&](auto done) { outbox_.SmsReceipt("SM000042", true, "", std::move(done)); });
+  auto receipt =
+      Sync<bool>([&](auto done) { outbox_.SmsReceipt("SM000042", true, "", std::move(done)); });
   ASSERT_TRUE(receipt.ok());
   // The gateway sends it again: nothing more.
-  ASSERT_TRUE(
-      Sync<bool>([&](auto done) { outbox_.SmsReceipt("SM000042", false, "x", std::move(done)); })
-          .ok());
+  ASSERT_TRUE(Sync<bool>([&](auto done) {
+                outbox_.SmsReceipt("SM000042", false, "x", std::move(done));
+              }).ok());
   const auto events = DeliveryEvents(r.id);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1]["status"], "delivered");
@@ -184,8 +184,8 @@ TEST_F(OutboxTest, AGatewayReceiptSaysDeliveredOnceOnTheTimeline) {
   const auto statuses = DeliveryStatuses(*timeline);
   EXPECT_EQ(statuses.at(*claimed[0].event_id), "delivered");
   // A receipt for a message nobody sent is refused so the gateway tries again later.
-  auto unknown = Sync<bool>(
-      [&](auto done) { outbox_.SmsReceipt("SM999999", true, "", std::move(done)); });
+  auto unknown =
+      Sync<bool>([&](auto done) { outbox_.SmsReceipt("SM999999", true, "", std::move(done)); });
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().code(), ErrorCode::kNotFound);
 }
@@ -207,8 +207,8 @@ TEST_F(OutboxTest, AFailedReceiptIsAFailedDelivery) {
 }
 
 TEST_F(OutboxTest, ALetterWaitsForPrintingUntilMarkedPrinted) {
-  const Request r = NewCase({"Jeanne Dupont", "", ""}, std::nullopt,
-                            "12 rue de la République, 69002 Lyon");
+  const Request r =
+      NewCase({"Jeanne Dupont", "", ""}, std::nullopt, "12 rue de la République, 69002 Lyon");
   ASSERT_TRUE(Reply(r, Channel::kPostal).ok());
   auto claimed = Claim();
   ASSERT_EQ(claimed.size(), 1u);

@@ -45,8 +45,9 @@ std::vector<std::string> PlaceholderProblems(std::string_view text,
                                              const std::vector<std::string>& allowed) {
   std::vector<std::string> out;
   if (text.find("{%") != std::string_view::npos) {
-    out.push_back("Les blocs « {% … %} » ne sont pas pris en charge : seules les variables "
-                  "« {{ nom }} » le sont.");
+    out.push_back(
+        "Les blocs « {% … %} » ne sont pas pris en charge : seules les variables "
+        "« {{ nom }} » le sont.");
   }
   size_t pos = 0;
   while (true) {

@@ -93,13 +93,14 @@ std::vector<FieldError> TemplateErrors(std::string_view id, const TemplateText& 
       return;
     }
     if (Utf8Length(text) > max) {
-      errs.push_back({field, std::string(what) + " dépasse " + std::to_string(max) +
-                                 " caractères."});
+      errs.push_back(
+          {field, std::string(what) + " dépasse " + std::to_string(max) + " caractères."});
     }
     for (auto& p : PlaceholderProblems(text, vars)) errs.push_back({field, std::move(p)});
   };
   if (sms) {
-    if (!t.subject.empty()) errs.push_back({"subject", "Un SMS n’a pas d’objet : laissez-le vide."});
+    if (!t.subject.empty())
+      errs.push_back({"subject", "Un SMS n’a pas d’objet : laissez-le vide."});
   } else if (t.subject.find_first_not_of(" \t") == std::string::npos) {
     errs.push_back({"subject", "L’objet est obligatoire."});
   } else if (t.subject.find_first_of("\r\n") != std::string::npos) {
@@ -237,8 +238,9 @@ Result<RenderedMessage> TemplateService::Preview(const std::string& id,
     if (std::find(t->variables.begin(), t->variables.end(), k) == t->variables.end()) {
       errs.push_back({"variables." + k, "Cette variable n’existe pas pour ce modèle."});
     } else if (!IsValidUtf8(v) || Utf8Length(v) > kMaxPreviewValue) {
-      errs.push_back({"variables." + k, "La valeur dépasse 20000 caractères ou n’est pas en "
-                                        "UTF-8."});
+      errs.push_back({"variables." + k,
+                      "La valeur dépasse 20000 caractères ou n’est pas en "
+                      "UTF-8."});
     } else {
       values[k] = v;
     }

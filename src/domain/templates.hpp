@@ -68,8 +68,8 @@ struct NotificationTemplate {
   std::string event;
   Channel channel = Channel::kEmail;
   std::string label;
-  TemplateText text;       // in use: the override, else the default
-  TemplateText defaults;   // shipped
+  TemplateText text;      // in use: the override, else the default
+  TemplateText defaults;  // shipped
   bool customised = false;
   std::optional<Timestamp> updated_at;
   std::string updated_by;
@@ -85,9 +85,9 @@ struct RenderedMessage {
 // Values the templates of `event` are previewed with when none are given.
 PlaceholderValues SampleValues(std::string_view event);
 
-inline constexpr size_t kMaxTemplateSubject = 300;    // characters
-inline constexpr size_t kMaxTemplateBody = 20'000;    // characters, like a message
-inline constexpr size_t kMaxPreviewValue = 20'000;    // characters of one given variable
+inline constexpr size_t kMaxTemplateSubject = 300;  // characters
+inline constexpr size_t kMaxTemplateBody = 20'000;  // characters, like a message
+inline constexpr size_t kMaxPreviewValue = 20'000;  // characters of one given variable
 
 class TemplateService {
  public:

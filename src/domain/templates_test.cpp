@@ -52,8 +52,8 @@ TEST(TemplateIds, CoverEveryEventOnItsChannels) {
 }
 
 TEST(TemplateErrors, RefusesUnknownVariablesAndSmsSubjects) {
-  EXPECT_TRUE(TemplateErrors("reply.email", {"Votre demande {{ reference }}", "{{ message }}"})
-                  .empty());
+  EXPECT_TRUE(
+      TemplateErrors("reply.email", {"Votre demande {{ reference }}", "{{ message }}"}).empty());
   auto errs = TemplateErrors("reply.email", {"Objet", "Lien : {{ link }}"});
   ASSERT_EQ(errs.size(), 1u);
   EXPECT_EQ(errs[0].field, "body");  // link belongs to account mails
@@ -84,7 +84,9 @@ class TemplateServiceTest : public ::testing::Test {
     TemplateDefaults d;
     for (const auto& id : TemplateIds()) {
       const bool sms = ParseTemplateId(id)->second == Channel::kSms;
-      d[id] = {sms ? "" : "Objet {{ " + std::string(id.rfind("account", 0) == 0 ? "link" : "reference") + " }}",
+      d[id] = {sms ? ""
+                   : "Objet {{ " + std::string(id.rfind("account", 0) == 0 ? "link" : "reference") +
+                         " }}",
                id.rfind("account", 0) == 0 ? "Lien {{ link }}" : "{{ message }}"};
     }
     return d;
@@ -105,14 +107,15 @@ TEST_F(TemplateServiceTest, AnAdministratorsVersionReplacesTheDefault) {
   ASSERT_TRUE(before.ok());
   EXPECT_FALSE(before->customised);
   auto saved = Sync<NotificationTemplate>([&](auto done) {
-    templates_.Put("reply.sms", {"", "{{ town }} : {{ message }}"},
-                   Actor(Actor::Kind::kApi), std::move(done));
+    templates_.Put("reply.sms", {"", "{{ town }} : {{ message }}"}, Actor(Actor::Kind::kApi),
+                   std::move(done));
   });
   ASSERT_TRUE(saved.ok()) << saved.error().message();
   EXPECT_TRUE(saved->customised);
   EXPECT_EQ(templates_.Get("reply.sms")->text.body, "{{ town }} : {{ message }}");
   EXPECT_EQ(templates_.Get("reply.sms")->defaults.body, "{{ message }}");
-  const auto m = templates_.Render("reply", Channel::kSms, {{"town", "Mairie"}, {"message", "Oui"}});
+  const auto m =
+      templates_.Render("reply", Channel::kSms, {{"town", "Mairie"}, {"message", "Oui"}});
   EXPECT_EQ(m.body, "Mairie : Oui");
   ASSERT_TRUE(m.sms.has_value());
   EXPECT_EQ(m.sms->units, 12);

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "domain/procedure.hpp"
 #include "domain/placeholders.hpp"
+#include "domain/procedure.hpp"
 #include "domain/store.hpp"
 
 namespace guichet::domain {

@@ -144,8 +144,9 @@ Response WithRequest(const Context& ctx, bhttp::status st, const domain::Request
   return res;
 }
 
-Result<nlohmann::json> ObjectBody(const Context& ctx, std::initializer_list<std::string_view> allowed,
-                        const char* what) {
+Result<nlohmann::json> ObjectBody(const Context& ctx,
+                                  std::initializer_list<std::string_view> allowed,
+                                  const char* what) {
   auto body = ParseBody(ctx.req.body());
   if (!body.ok()) return body.error();
   std::vector<FieldError> errs;

@@ -2,9 +2,9 @@
 // keys, content types. Internal to the http module.
 #pragma once
 
-#include <optional>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>

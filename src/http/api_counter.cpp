@@ -5,10 +5,10 @@
 
 #include "http/api_backoffice.hpp"
 #include "http/api_common.hpp"
-#include "http/server.hpp"
 #include "http/json_mapping.hpp"
 #include "http/log.hpp"
 #include "http/problem.hpp"
+#include "http/server.hpp"
 
 namespace guichet::http {
 
@@ -236,7 +236,8 @@ void CounterApi::Register(Router& router) {
       }
     }
     if (existing) in.request_id = existing->id;
-    if (!errs.empty()) co_return ctx.Problem(Error::Invalid("Le contact contient des erreurs.", errs));
+    if (!errs.empty())
+      co_return ctx.Problem(Error::Invalid("Le contact contient des erreurs.", errs));
     const domain::Actor actor = existing ? ApiCallerOn(ctx, *existing) : ApiCaller(ctx);
     auto recorded = co_await AwaitCallback<Result<domain::Recorded>>(
         [&](auto done) { counter_.RecordContact(std::move(in), actor, std::move(done)); });
@@ -249,10 +250,10 @@ void CounterApi::Register(Router& router) {
     auto body = ParseBody(ctx.req.body());
     if (!body.ok()) co_return ctx.Problem(body.error());
     std::vector<FieldError> errs;
-    OnlyKeys(*body,
-             {"upload_id", "citizen_id", "contact_name", "request", "service", "title",
-              "description"},
-             errs);
+    OnlyKeys(
+        *body,
+        {"upload_id", "citizen_id", "contact_name", "request", "service", "title", "description"},
+        errs);
     domain::PostalLetter in;
     in.upload_id = StringField(*body, "upload_id", errs);
     if (in.upload_id.empty()) {
@@ -270,7 +271,8 @@ void CounterApi::Register(Router& router) {
         if (body->contains(k)) errs.push_back({k, "Sans objet pour une demande existante."});
       }
     }
-    if (!errs.empty()) co_return ctx.Problem(Error::Invalid("Le courrier contient des erreurs.", errs));
+    if (!errs.empty())
+      co_return ctx.Problem(Error::Invalid("Le courrier contient des erreurs.", errs));
     const domain::Actor actor = existing ? ApiCallerOn(ctx, *existing) : ApiCaller(ctx);
     auto recorded = co_await AwaitCallback<Result<domain::Recorded>>(
         [&](auto done) { counter_.ReceiveLetter(std::move(in), actor, std::move(done)); });

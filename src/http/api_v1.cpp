@@ -157,28 +157,28 @@ void ApiV1::Register(Router& router) {
                co_return WithRequest(ctx, status::ok, *updated);
              });
 
-  router.Add(verb::get, "/api/v1/requests/{id}/events",
-             [this](Context& ctx) -> asio::awaitable<Response> {
-               auto r = VisibleRequest(ctx, cases_, ctx.Param("id"));
-               if (!r.ok()) co_return ctx.Problem(r.error());
-               auto events = cases_.Timeline(r->id);
-               if (!events.ok()) co_return ctx.Problem(events.error());
-               json items = json::array();
-               // Internal notes are for staff, never for the citizen.
-               const bool citizen = ApiCaller(ctx).kind == domain::Actor::Kind::kCitizen;
-               const auto delivery = domain::DeliveryStatuses(*events);
-               for (const auto& e : *events) {
-                 if (citizen && e.kind == domain::EventKind::kNote) continue;
-                 json item = ToJson(e);
-                 // An outbound message carries where its delivery stands.
-                 if (e.kind == domain::EventKind::kMessageOut) {
-                   auto it = delivery.find(e.id);
-                   item["delivery_status"] = it == delivery.end() ? json(nullptr) : json(it->second);
-                 }
-                 items.push_back(std::move(item));
-               }
-               co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
-             });
+  router.Add(
+      verb::get, "/api/v1/requests/{id}/events", [this](Context& ctx) -> asio::awaitable<Response> {
+        auto r = VisibleRequest(ctx, cases_, ctx.Param("id"));
+        if (!r.ok()) co_return ctx.Problem(r.error());
+        auto events = cases_.Timeline(r->id);
+        if (!events.ok()) co_return ctx.Problem(events.error());
+        json items = json::array();
+        // Internal notes are for staff, never for the citizen.
+        const bool citizen = ApiCaller(ctx).kind == domain::Actor::Kind::kCitizen;
+        const auto delivery = domain::DeliveryStatuses(*events);
+        for (const auto& e : *events) {
+          if (citizen && e.kind == domain::EventKind::kNote) continue;
+          json item = ToJson(e);
+          // An outbound message carries where its delivery stands.
+          if (e.kind == domain::EventKind::kMessageOut) {
+            auto it = delivery.find(e.id);
+            item["delivery_status"] = it == delivery.end() ? json(nullptr) : json(it->second);
+          }
+          items.push_back(std::move(item));
+        }
+        co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
+      });
 
   router.Add(verb::post, "/api/v1/requests/{id}/events",
              [this](Context& ctx) -> asio::awaitable<Response> {

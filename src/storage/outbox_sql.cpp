@@ -195,9 +195,10 @@ std::vector<domain::TemplateOverride> ListTemplates(sql::Connection& c) {
 
 bool MarkPrinted(sql::Connection& c, std::int64_t id, Timestamp now) {
   const Value p[] = {now, id};
-  return c.Execute("UPDATE outbox SET printed_at = ? WHERE id = ? AND channel = 'postal' AND "
-                   "state = 'sent' AND printed_at IS NULL",
-                   p) == 1;
+  return c.Execute(
+             "UPDATE outbox SET printed_at = ? WHERE id = ? AND channel = 'postal' AND "
+             "state = 'sent' AND printed_at IS NULL",
+             p) == 1;
 }
 
 bool SetReceipt(sql::Connection& c, std::int64_t id, const std::string& receipt) {

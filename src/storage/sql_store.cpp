@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <string>
 
+#include "storage/sql_counter.hpp"
 #include "storage/sql_mail.hpp"
 #include "storage/sql_web.hpp"
-#include "storage/sql_counter.hpp"
 
 namespace guichet::storage {
 
@@ -435,8 +435,8 @@ class SqlWriteTx final : public domain::WriteTx {
   }
 
   Result<std::int64_t> InsertCitizen(const domain::Citizen& c) override {
-    const Value p[] = {c.name, c.email, c.phone, Str(ToString(c.preferred_channel)), c.created_at,
-                       c.postal_address};
+    const Value p[] = {c.name,       c.email,         c.phone, Str(ToString(c.preferred_channel)),
+                       c.created_at, c.postal_address};
     return *sql::QueryInt(c_,
                           "INSERT INTO citizens (name, email, phone, preferred_channel, "
                           "created_at, postal_address) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",

@@ -1,6 +1,5 @@
 #include "workers/ocr_worker.hpp"
 
-
 namespace guichet::workers {
 
 OcrWorker::OcrWorker(domain::CounterService& counter, domain::Store& store,

@@ -143,8 +143,8 @@ Status RecordReceipts(WriteTx& tx, const ParsedMail& m, Timestamp now) {
     if (!f.diagnostic.empty()) detail += (detail.empty() ? "" : " ") + f.diagnostic;
     for (const auto& id : m.original_message_ids) {
       if (auto outbox_id = domain::OutboxIdOfMessageId(id)) {
-        GUICHET_TRY(domain::RecordReceipt(tx, *outbox_id, delivered, TruncateUtf8(detail, 500),
-                                          now));
+        GUICHET_TRY(
+            domain::RecordReceipt(tx, *outbox_id, delivered, TruncateUtf8(detail, 500), now));
       }
     }
   }

@@ -47,8 +47,8 @@ std::string WithoutPunctuation(const std::string& s, bool town) {
     if (town && s.compare(i, 3, "\xE2\x80\x99") == 0) {
       c = ' ';
       i += 2;
-    } else if (c == ',' || c == '.' || c == ';' || c == ':' || c == '"' || c == '!' ||
-               c == '?' || (town && (c == '\'' || c == '-'))) {
+    } else if (c == ',' || c == '.' || c == ';' || c == ':' || c == '"' || c == '!' || c == '?' ||
+               (town && (c == '\'' || c == '-'))) {
       c = ' ';
     }
     if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
@@ -61,12 +61,12 @@ std::string WithoutPunctuation(const std::string& s, bool town) {
 // Capitals without accents: "Saint-Étienne" → "SAINT-ETIENNE".
 std::string AsciiCapitals(const std::string& s) {
   static const std::pair<std::string_view, std::string_view> kFold[] = {
-      {"à", "A"}, {"â", "A"}, {"ä", "A"}, {"À", "A"}, {"Â", "A"}, {"Ä", "A"}, {"ç", "C"},
-      {"Ç", "C"}, {"é", "E"}, {"è", "E"}, {"ê", "E"}, {"ë", "E"}, {"É", "E"}, {"È", "E"},
-      {"Ê", "E"}, {"Ë", "E"}, {"î", "I"}, {"ï", "I"}, {"Î", "I"}, {"Ï", "I"}, {"ô", "O"},
-      {"ö", "O"}, {"Ô", "O"}, {"Ö", "O"}, {"ù", "U"}, {"û", "U"}, {"ü", "U"}, {"Ù", "U"},
-      {"Û", "U"}, {"Ü", "U"}, {"ÿ", "Y"}, {"Ÿ", "Y"}, {"œ", "OE"}, {"Œ", "OE"}, {"æ", "AE"},
-      {"Æ", "AE"}};
+      {"à", "A"}, {"â", "A"}, {"ä", "A"},  {"À", "A"},  {"Â", "A"},  {"Ä", "A"},
+      {"ç", "C"}, {"Ç", "C"}, {"é", "E"},  {"è", "E"},  {"ê", "E"},  {"ë", "E"},
+      {"É", "E"}, {"È", "E"}, {"Ê", "E"},  {"Ë", "E"},  {"î", "I"},  {"ï", "I"},
+      {"Î", "I"}, {"Ï", "I"}, {"ô", "O"},  {"ö", "O"},  {"Ô", "O"},  {"Ö", "O"},
+      {"ù", "U"}, {"û", "U"}, {"ü", "U"},  {"Ù", "U"},  {"Û", "U"},  {"Ü", "U"},
+      {"ÿ", "Y"}, {"Ÿ", "Y"}, {"œ", "OE"}, {"Œ", "OE"}, {"æ", "AE"}, {"Æ", "AE"}};
   std::string out;
   for (size_t i = 0; i < s.size();) {
     bool folded = false;
@@ -189,8 +189,7 @@ void DrawBody(cairo_t* cr, PangoLayout* layout, double y, const std::string& tex
 
 }  // namespace
 
-Result<std::vector<std::string>> AddressBlock(const std::string& name,
-                                              const std::string& address) {
+Result<std::vector<std::string>> AddressBlock(const std::string& name, const std::string& address) {
   std::vector<std::string> parts;
   parts.push_back(Trim(name));
   if (parts.front().empty()) return Unfit("le nom du destinataire manque");
@@ -225,7 +224,8 @@ Result<std::vector<std::string>> AddressBlock(const std::string& name,
   for (const auto& p : parts) {
     if (!Wrap(p, lines)) return Unfit("un mot dépasse 38 caractères");
   }
-  if (CodePoints(town) > kAddressLineLength) return Unfit("la ligne de la commune dépasse 38 caractères");
+  if (CodePoints(town) > kAddressLineLength)
+    return Unfit("la ligne de la commune dépasse 38 caractères");
   if (lines.size() > kAddressLines) return Unfit("plus de 6 lignes de 38 caractères");
   return lines;
 }
@@ -233,8 +233,8 @@ Result<std::vector<std::string>> AddressBlock(const std::string& name,
 Status WriteLetterPdf(const std::string& path, const LetterOptions& options,
                       const std::vector<std::string>& address, const domain::OutboxMessage& m,
                       const domain::Request& r, Timestamp now) {
-  Owned<cairo_surface_t> surface(cairo_pdf_surface_create(
-      path.c_str(), kPageWidth * kPointsPerMm, kPageHeight * kPointsPerMm));
+  Owned<cairo_surface_t> surface(cairo_pdf_surface_create(path.c_str(), kPageWidth * kPointsPerMm,
+                                                          kPageHeight * kPointsPerMm));
   Owned<cairo_t> cr(cairo_create(surface.get()));
   Owned<PangoLayout> layout(pango_cairo_create_layout(cr.get()));
   cairo_set_source_rgb(cr.get(), 0, 0, 0);

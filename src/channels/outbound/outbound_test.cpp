@@ -49,14 +49,13 @@ TEST(AddressBlock, RefusesWhatCannotFitWithAReason) {
       {"Jeanne Dupont", "", "voie"},
       {"", "1 rue A, 69002 Lyon", "nom"},
       {"Jeanne", "1 rue A, Lyon", "code postal"},                          // no postcode
-      {"Jeanne", "a, b, c, d, e, f, 69002 Lyon", "6 lignes"},            // 8 lines
+      {"Jeanne", "a, b, c, d, e, f, 69002 Lyon", "6 lignes"},              // 8 lines
       {"Jeanne", std::string(39, 'x') + ", 69002 Lyon", "38 caractères"},  // one long word
   };
   for (const auto& c : cases) {
     auto block = AddressBlock(c.name, c.address);
     ASSERT_FALSE(block.ok()) << c.address;
-    EXPECT_NE(block.error().message().find(c.reason), std::string::npos)
-        << block.error().message();
+    EXPECT_NE(block.error().message().find(c.reason), std::string::npos) << block.error().message();
   }
 }
 

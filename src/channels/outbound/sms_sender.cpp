@@ -47,11 +47,12 @@ domain::Delivery SmsSender::Send(const domain::OutboxMessage& m, const domain::R
   std::string body;
   curl_slist* headers = nullptr;
   if (options_.format == "json") {
-    nlohmann::json json_body{{"from", options_.sender},
-                       {"to", m.recipient},
-                       {"body", m.body},
-                       {"encoding", length.encoding == sms::SmsEncoding::kGsm7 ? "GSM-7" : "UCS-2"},
-                       {"segments", length.segments}};
+    nlohmann::json json_body{
+        {"from", options_.sender},
+        {"to", m.recipient},
+        {"body", m.body},
+        {"encoding", length.encoding == sms::SmsEncoding::kGsm7 ? "GSM-7" : "UCS-2"},
+        {"segments", length.segments}};
     if (!options_.status_callback.empty()) json_body["status_callback"] = options_.status_callback;
     body = json_body.dump();
     headers = curl_slist_append(headers, "Content-Type: application/json");

@@ -133,9 +133,9 @@ Result<std::string> TesseractExtractor::Extract(const std::string& content_type,
   const std::string last = std::to_string(options_.max_pages);
   const fs::path txt = dir.path() / "pdf.txt";
   // A PDF made by a program has its text: no need to guess it from pixels.
-  GUICHET_TRY(Run({options_.pdftotext, "-layout", "-enc", "UTF-8", "-l", last, pdf.string(),
-                   txt.string()},
-                  dir.path() / "pdftotext.out", err, options_.timeout));
+  GUICHET_TRY(
+      Run({options_.pdftotext, "-layout", "-enc", "UTF-8", "-l", last, pdf.string(), txt.string()},
+          dir.path() / "pdftotext.out", err, options_.timeout));
   auto text = ReadText(txt);
   if (!text.ok()) return text;
   if (Letters(*text) >= options_.min_pdf_text) return text;

@@ -169,7 +169,7 @@ Result<SmsStatusReport> ParseSmsStatus(std::string_view form_body) {
   } else if (!IsSid(r.message_sid)) {
     errs.push_back({"MessageSid", "L’identifiant du message est invalide."});
   }
-  static constexpr std::string_view kStatuses[] = {"accepted", "queued",    "sending", "sent",
+  static constexpr std::string_view kStatuses[] = {"accepted",  "queued",      "sending", "sent",
                                                    "delivered", "undelivered", "failed"};
   if (std::find(std::begin(kStatuses), std::end(kStatuses), r.status) == std::end(kStatuses)) {
     errs.push_back({"MessageStatus",
