@@ -35,7 +35,8 @@ TEST(CitizenLookup, ReadsEmailsPhonesAndNames) {
     EXPECT_EQ(q->value, value) << in;
     EXPECT_EQ(q->limit, 5);
   }
-  for (const std::string bad : {"", "   ", "0612", "pas@une@adresse", "--", std::string(201, 'a'),
+  for (const std::string& bad :
+       std::vector<std::string>{"", "   ", "0612", "pas@une@adresse", "--", std::string(201, 'a'),
                                 std::string("\xff\xfe")}) {
     auto q = ParseCitizenLookup(bad, 5);
     ASSERT_FALSE(q.ok()) << bad;
