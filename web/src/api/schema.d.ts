@@ -113,9 +113,29 @@ export interface paths {
         };
         /**
          * Lister les équipes
-         * @description Toutes les équipes de la mairie, triées par identifiant.
+         * @description Toutes les équipes de la mairie, triées par identifiant : celles du catalogue et celles créées par `PUT /api/v1/admin/teams/{id}`.
          */
         get: operations["listTeams"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{id}/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Les agents d’une équipe
+         * @description Les agents actifs d’une équipe, par nom, avec leur rôle : à qui une demande de l’équipe peut être affectée. Accès : les agents de cette équipe (404 pour une autre), un administrateur de la plateforme, une clé d’API `api`/`admin`.
+         */
+        get: operations["listTeamAgents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -726,7 +746,7 @@ export interface paths {
         };
         /**
          * Compteurs de la barre latérale
-         * @description Nombre de demandes visibles par l’appelant, par catégorie de statut, par canal, en retard, affectées à l’agent connecté, non affectées.
+         * @description Nombre de demandes visibles par l’appelant, par catégorie de statut, par canal, en retard, affectées à l’agent connecté, non affectées — parmi celles que retiennent les filtres actifs de la boîte de réception (équipe, canal, service, texte, dates ; mêmes paramètres que `GET /api/v1/inbox`, tout autre paramètre rend 400).
          */
         get: operations["countInbox"];
         put?: never;
@@ -1047,6 +1067,10 @@ export interface paths {
          *     pour qu’on ne puisse pas deviner les références. 30 appels par
          *     minute et par adresse IP sur les routes `/track` (429 au-delà, avec
          *     `Retry-After`). Réponse `Cache-Control: no-store`.
+         *
+         *     Un citoyen connecté suit ses propres demandes (celles de son compte)
+         *     avec la seule référence : `contact` peut alors être omis, sur
+         *     `/track`, `/track/messages` et `/track/rating`, sans limitation.
          */
         post: operations["trackRequest"];
         delete?: never;
@@ -1095,6 +1119,33 @@ export interface paths {
          *     notes alimentent la satisfaction de `GET /quality`.
          */
         post: operations["rateTrackedRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/track/attach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rattacher à son compte une demande faite sans compte
+         * @description Un citoyen connecté prouve une demande faite sans compte par sa
+         *     référence et l’adresse électronique ou le téléphone donnés au dépôt
+         *     (`contact` obligatoire ici) ; elle devient une demande de son compte
+         *     (« Mes demandes », `GET /requests`) et une note interne le dit aux
+         *     agents. Une référence inconnue, un contact qui ne correspond pas et
+         *     une demande déjà rattachée à un autre compte reçoivent **la même
+         *     réponse** (404). Limité à 10 essais par heure et par compte, et aux
+         *     30 appels par minute et par adresse IP des routes `/track` (429).
+         */
+        post: operations["attachTrackedRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1236,7 +1287,7 @@ export interface paths {
         put?: never;
         /**
          * Créer un compte citoyen
-         * @description Crée un compte non vérifié et envoie le lien de vérification (48 h). Mot de passe : au moins 12 caractères mêlant minuscules, majuscules, chiffres et caractères spéciaux, ou une entropie équivalente (recommandation de la CNIL) ; les mots de passe courants (dictionnaire cracklib) sont refusés. Si l’adresse a déjà un compte, la réponse est la même et le titulaire est prévenu par courriel. Accès : public.
+         * @description Crée un compte non vérifié et envoie le lien de vérification (48 h). Mot de passe : au moins 12 caractères mêlant minuscules, majuscules, chiffres et caractères spéciaux, ou une entropie équivalente (recommandation de la CNIL) ; les mots de passe courants (dictionnaire cracklib) sont refusés. Si l’adresse a déjà un compte, la réponse est la même et le titulaire est prévenu par courriel. Au plus 5 messages de compte (inscription, vérification, lien de connexion, réinitialisation) par heure pour une adresse, et 30 par heure depuis une adresse IP, qu’un compte existe ou non : 429 au-delà, pour toute adresse pareil. Accès : public.
          */
         post: operations["signUp"];
         delete?: never;
@@ -1259,6 +1310,26 @@ export interface paths {
          * @description Consomme le jeton du lien de vérification (usage unique) et ouvre une session. Accès : public.
          */
         post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recevoir un nouveau lien de vérification
+         * @description Pour un compte dont l’adresse n’est pas encore vérifiée, envoie un nouveau lien (48 h) ; rien pour une adresse inconnue ou déjà vérifiée, avec la même réponse. Au plus 5 messages de compte (inscription, vérification, lien de connexion, réinitialisation) par heure pour une adresse, et 30 par heure depuis une adresse IP, qu’un compte existe ou non : 429 au-delà, pour toute adresse pareil. Accès : public.
+         */
+        post: operations["resendVerification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1296,7 +1367,7 @@ export interface paths {
         put?: never;
         /**
          * Recevoir un lien de connexion
-         * @description Envoie un lien de connexion valable 15 minutes, à usage unique. Accès : public.
+         * @description Envoie un lien de connexion valable 15 minutes, à usage unique. Au plus 5 messages de compte (inscription, vérification, lien de connexion, réinitialisation) par heure pour une adresse, et 30 par heure depuis une adresse IP, qu’un compte existe ou non : 429 au-delà, pour toute adresse pareil. Accès : public.
          */
         post: operations["sendMagicLink"];
         delete?: never;
@@ -1336,7 +1407,7 @@ export interface paths {
         put?: never;
         /**
          * Demander la réinitialisation du mot de passe
-         * @description Envoie un lien valable une heure, à usage unique. Accès : public.
+         * @description Envoie un lien valable une heure, à usage unique. Au plus 5 messages de compte (inscription, vérification, lien de connexion, réinitialisation) par heure pour une adresse, et 30 par heure depuis une adresse IP, qu’un compte existe ou non : 429 au-delà, pour toute adresse pareil. Accès : public.
          */
         post: operations["requestPasswordReset"];
         delete?: never;
@@ -1376,7 +1447,7 @@ export interface paths {
         put?: never;
         /**
          * Connexion d’un agent
-         * @description Mot de passe et, pour les superviseurs, administrateurs d’équipe et administrateurs de la plateforme (ou tout agent enrôlé), code TOTP à 6 chiffres (RFC 6238, pas de 30 s) ; un code ne sert qu’une fois. Mêmes règles d’échec et de limitation que la connexion des citoyens. Accès : public.
+         * @description Mot de passe et, pour les superviseurs, administrateurs d’équipe et administrateurs de la plateforme (ou tout agent enrôlé), code TOTP à 6 chiffres (RFC 6238, pas de 30 s) ; un code ne sert qu’une fois. Mêmes règles d’échec et de limitation que la connexion des citoyens. Un agent qui doit avoir un second facteur mais n’en a pas (son second facteur a été réinitialisé par un administrateur) s’enrôle ici : avec le bon mot de passe, la réponse 202 donne le secret (`otpauth_uri`) sans ouvrir de session ; le même appel avec un code de ce secret le confirme et ouvre la session. Accès : public.
          */
         post: operations["agentLogIn"];
         delete?: never;
@@ -1554,7 +1625,7 @@ export interface paths {
         head?: never;
         /**
          * Modifier un agent
-         * @description Changer les équipes, rôles, le statut d’administrateur, désactiver un agent ou changer son mot de passe. Les sessions de l’agent sont fermées pour que les nouveaux droits s’appliquent tout de suite. Accès : administrateur de la plateforme, ou clé d’API `admin`.
+         * @description Changer les équipes, rôles, le statut d’administrateur, désactiver un agent, changer son mot de passe ou réinitialiser son second facteur (`reset_totp` : l’agent en enregistre un nouveau à sa prochaine connexion). Les sessions de l’agent sont fermées pour que les nouveaux droits s’appliquent tout de suite. Accès : administrateur de la plateforme, ou clé d’API `admin`.
          */
         patch: operations["updateAgent"];
         trace?: never;
@@ -1844,6 +1915,8 @@ export interface components {
             name: string;
             /** @example voirie@mairie-exemple.fr */
             email: string;
+            /** @description Les demandes qui arrivent dans l’équipe (créées ou déplacées) sont données à tour de rôle à ses agents actifs. */
+            round_robin?: boolean;
         };
         TeamList: {
             items: components["schemas"]["Team"][];
@@ -2403,8 +2476,8 @@ export interface components {
         TrackProof: {
             /** @description La référence, GU-2026-7KQ4MX (casse indifférente). */
             reference: string;
-            /** @description L’adresse électronique ou le téléphone donné au dépôt. */
-            contact: string;
+            /** @description L’adresse électronique ou le téléphone donné au dépôt ; facultatif pour un citoyen connecté qui suit une demande de son compte. */
+            contact?: string;
         };
         TrackEvent: {
             id: number;
@@ -2442,7 +2515,7 @@ export interface components {
         };
         TrackMessage: {
             reference: string;
-            contact: string;
+            contact?: string;
             message?: string;
             files?: string[];
         };
@@ -2452,7 +2525,7 @@ export interface components {
         };
         NewRating: {
             reference: string;
-            contact: string;
+            contact?: string;
             score: number;
             comment?: string;
         };
@@ -2572,6 +2645,23 @@ export interface components {
             id: string;
             name: string;
             email?: string;
+            round_robin?: boolean;
+        };
+        TeamAgent: {
+            id: number;
+            name: string;
+            /** @enum {string} */
+            role: "agent" | "supervisor" | "administrator";
+        };
+        TeamAgentList: {
+            items: components["schemas"]["TeamAgent"][];
+        };
+        AgentLoginEnrolment: {
+            /** @constant */
+            status: "totp_enrolment_required";
+            detail: string;
+            /** @description Le secret à enregistrer dans l’application d’authentification (otpauth://totp/…). */
+            otpauth_uri: string;
         };
     };
     responses: {
@@ -2750,7 +2840,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Trop d’appels depuis cette adresse IP ; `Retry-After` dit dans combien de secondes réessayer. */
+        /** @description Trop d’appels depuis cette adresse IP (ou pour cette adresse électronique, ou ce compte) ; `Retry-After` dit dans combien de secondes réessayer. */
         TooManyRequests: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2960,6 +3050,31 @@ export interface operations {
                     "application/json": components["schemas"]["TeamList"];
                 };
             };
+            default: components["responses"]["Error"];
+        };
+    };
+    listTeamAgents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Les agents de l’équipe. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamAgentList"];
+                };
+            };
+            404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
     };
@@ -4273,6 +4388,8 @@ export interface operations {
                 category?: string;
                 channel?: components["schemas"]["Channel"];
                 service?: string;
+                /** @description Les demandes de ce citoyen (ses autres demandes), dans la portée de l’appelant. */
+                citizen?: number;
                 /** @description `me` (l’agent connecté), `unassigned`, ou l’identifiant d’un agent. */
                 assignee?: string;
                 /** @description Échéance dépassée et demande non terminée. */
@@ -4314,6 +4431,14 @@ export interface operations {
             query?: {
                 /** @description Limiter à une équipe. */
                 team?: string;
+                channel?: components["schemas"]["Channel"];
+                service?: string;
+                /** @description Mots cherchés en plein texte. */
+                q?: string;
+                /** @description Créées à partir de ce jour ou de cet instant. */
+                from?: string;
+                /** @description Créées jusqu’à ce jour inclus ou cet instant. */
+                to?: string;
             };
             header?: never;
             path?: never;
@@ -4959,6 +5084,45 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    attachTrackedRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reference": "GU-2026-7KQ4MX",
+                 *       "contact": "jeanne@example.org"
+                 *     }
+                 */
+                "application/json": {
+                    reference: string;
+                    contact: string;
+                };
+            };
+        };
+        responses: {
+            /** @description La demande, désormais celle du compte. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Request"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
     getQuality: {
         parameters: {
             query?: {
@@ -5152,6 +5316,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
     };
@@ -5183,6 +5348,37 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    resendVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Un message est parti si l’adresse a un compte à vérifier (réponse identique sinon). */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
     };
@@ -5246,6 +5442,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
     };
@@ -5307,6 +5504,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
     };
@@ -5366,6 +5564,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Mot de passe correct, second facteur à enregistrer : aucune session n’est ouverte. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentLoginEnrolment"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5635,6 +5843,8 @@ export interface operations {
                     platform_admin?: boolean;
                     active?: boolean;
                     password?: string;
+                    /** @description Oublie le second facteur de l’agent. */
+                    reset_totp?: boolean;
                 };
             };
         };
@@ -5668,6 +5878,11 @@ export interface operations {
                     name: string;
                     /** Format: email */
                     email?: string;
+                    /**
+                     * @description Affectation à tour de rôle des demandes qui arrivent dans l’équipe.
+                     * @default false
+                     */
+                    round_robin?: boolean;
                 };
             };
         };
