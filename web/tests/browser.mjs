@@ -234,7 +234,8 @@ try {
     await a.getByLabel(/Commentaire au citoyen/).fill("Le nid-de-poule a été rebouché.");
     await a.getByRole("button", { name: "Appliquer" }).click();
     await a.getByText("Le statut de la demande a changé.").waitFor();
-    assert.equal((await a.getByTestId("statut-agent").textContent()).trim(), "Résolu", "the status's French label, not its code");
+    // The status's French label, not its code.
+    await a.getByTestId("statut-agent").getByText("Résolu", { exact: true }).waitFor();
     await accessible(a, "the resolved request");
     // Search finds it, the words highlighted.
     await a.getByRole("link", { name: "Rechercher" }).click();
@@ -322,7 +323,7 @@ try {
     await page.getByLabel("Adresse électronique ou téléphone donné lors du dépôt").fill(EMAIL);
     await page.getByLabel("Adresse électronique ou téléphone donné lors du dépôt").press("Enter");
     await page.getByText(`La demande ${reference} est rattachée à votre compte.`).waitFor();
-    assert.equal((await page.getByTestId(`statut-${reference}`).textContent()).trim(), "Résolu");
+    await page.getByTestId(`statut-${reference}`).getByText("Résolu", { exact: true }).waitFor();
     await accessible(page, "« Mes demandes » with the attached request");
     await frenchTypography(page, "« Mes demandes » with the attached request");
     await onAPhone(page, "« Mes demandes »");
@@ -383,6 +384,7 @@ try {
     await a.getByRole("button", { name: /^Toutes\s:\s3$/ }).waitFor();
     await a.getByLabel("Canal").selectOption("phone");
     await a.getByRole("button", { name: /^Toutes\s:\s1$/ }).waitFor();
+    await a.getByTestId("boite").getByRole("row", { name: new RegExp(reference) }).waitFor({ state: "detached" });
     assert.equal(await a.getByTestId("boite").getByRole("row").count(), 2, "a header and the duplicate");
     await accessible(a, "the inbox filtered by channel");
     await frenchTypography(a, "the inbox");
@@ -462,7 +464,7 @@ try {
     await a.getByLabel(/Commentaire au citoyen/).fill("Le lampadaire est réparé.");
     await a.getByRole("button", { name: "Appliquer" }).click();
     await a.getByText("Le statut de la demande a changé.").waitFor();
-    assert.equal((await a.getByTestId("statut-agent").textContent()).trim(), "Résolu");
+    await a.getByTestId("statut-agent").getByText("Résolu", { exact: true }).waitFor();
     await agent.context.close();
     current = page;
     await page.getByRole("button", { name: "Revenir à mes demandes" }).click();

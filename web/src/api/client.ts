@@ -181,6 +181,8 @@ export function uploadFile(file: File, onProgress: (fraction: number) => void): 
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", `${BASE}/uploads?filename=${encodeURIComponent(file.name)}`);
+    // A signed-in citizen's upload is a write made with the session cookie.
+    if (csrfToken) xhr.setRequestHeader("X-CSRF-Token", csrfToken);
     xhr.upload.addEventListener("progress", (e) => {
       if (e.lengthComputable) onProgress(e.loaded / e.total);
     });

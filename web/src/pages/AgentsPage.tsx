@@ -657,7 +657,7 @@ function RequestView() {
               Agent : <span data-testid="agent-affecte">{request.agent_id ? agents.find((a) => a.id === request.agent_id)?.name ?? `agent nᵒ ${request.agent_id}` : "non affectée"}</span>
             </li>
             <li>
-              Échéance : {request.due_at ? formatLastDay(request.due_at) : "aucune"}
+              Échéance : {request.due_at ? formatLastDay(request.due_at) : "aucune"}
               {isOverdue(request) && (
                 <>
                   {" "}

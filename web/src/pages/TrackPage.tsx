@@ -204,7 +204,7 @@ export function TrackedView({
           as="h2"
           severity="info"
           title="Merci pour votre avis"
-          description={`Vous avez donné la note de ${r.rating.score} sur 5${r.rating.comment ? ` : « ${r.rating.comment} »` : ""}.`}
+          description={`Vous avez donné la note de ${r.rating.score} sur 5${r.rating.comment ? ` : « ${frenchTypography(r.rating.comment)} »` : ""}.`}
           className="fr-mb-4w"
         />
       )}
