@@ -40,6 +40,7 @@ const std::map<std::string, std::string> kMatrix = {
     {"GET /api/v1/openapi.json", "xxxxxxxx"},
     {"GET /api/v1/services", "xxxxxxxx"},
     {"GET /api/v1/teams", "xxxxxxxx"},
+    {"GET /api/v1/teams/{id}/agents", "...xxxxx"},
     {"GET /api/v1/services/{slug}", "xxxxxxxx"},
     {"POST /api/v1/services/{slug}/requests", "xxxxxxxx"},
     {"POST /api/v1/services/{slug}/drafts", "xxxxxxxx"},
@@ -63,6 +64,7 @@ const std::map<std::string, std::string> kMatrix = {
     {"GET /api/v1/requests/{id}/deadlines", ".x.x.xxx"},
     {"POST /api/v1/auth/signup", "xxxxxxxx"},
     {"POST /api/v1/auth/verify", "xxxxxxxx"},
+    {"POST /api/v1/auth/verify/resend", "xxxxxxxx"},
     {"POST /api/v1/auth/login", "xxxxxxxx"},
     {"POST /api/v1/auth/magic-link", "xxxxxxxx"},
     {"POST /api/v1/auth/magic-link/consume", "xxxxxxxx"},
@@ -131,6 +133,7 @@ const std::map<std::string, std::string> kMatrix = {
     {"POST /api/v1/track", "xxxxxxxx"},
     {"POST /api/v1/track/messages", "xxxxxxxx"},
     {"POST /api/v1/track/rating", "xxxxxxxx"},
+    {"POST /api/v1/track/attach", ".xx....."},
     {"GET /api/v1/quality", "xxxxxxxx"},
 };
 

@@ -153,6 +153,28 @@ TEST_P(BackofficeTest, CountsAddUpToTheInbox) {
   EXPECT_EQ(Http(port(), "GET", "/api/v1/inbox/counts?status=x").status, 400);
 }
 
+TEST_P(BackofficeTest, CountsHonourTheActiveFilters) {
+  Create("signalement-voirie", "Lampadaire clignotant", "Il clignote toute la nuit.");
+  Create("encombrants", "Canapé", "À enlever.");
+  // Each filter: the counts describe exactly the requests the inbox lists.
+  for (const std::string q :
+       {"team=voirie", "channel=phone", "team=voirie&channel=phone", "service=encombrants",
+        "q=lampadaire", "from=2000-01-01&to=2000-01-02", "team=voirie&q=clignote"}) {
+    const json c = Get("/api/v1/inbox/counts?" + q);
+    const json listed = Get("/api/v1/inbox?limit=100&" + q)["items"];
+    EXPECT_EQ(c["total"].get<std::int64_t>(), static_cast<std::int64_t>(listed.size())) << q;
+    std::int64_t unassigned = 0;
+    for (const auto& r : listed) unassigned += r["agent_id"].is_null() ? 1 : 0;
+    EXPECT_EQ(c["unassigned"].get<std::int64_t>(), unassigned) << q;
+  }
+  EXPECT_EQ(Get("/api/v1/inbox/counts?from=2000-01-01&to=2000-01-02")["total"], 0);
+  EXPECT_GE(Get("/api/v1/inbox/counts?q=lampadaire")["total"].get<std::int64_t>(), 1);
+  // The facets the sidebar counts by are not filters of the counts.
+  auto bad = Http(port(), "GET", "/api/v1/inbox/counts?category=new&channel=pigeon");
+  ASSERT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.Json()["errors"].size(), 1u);  // category refused before the values are read
+}
+
 TEST_P(BackofficeTest, SearchFoldsAccentsAndStemsFrenchWords) {
   const json lamp = Create("signalement-voirie", "Lampadaires cassés près de l’église",
                            "Deux lampadaires sont tombés après la tempête.");
@@ -322,6 +344,62 @@ TEST_P(BackofficeTest, RoundRobinTeamsGiveNewRequestsToTheirAgentsInTurn) {
   EXPECT_EQ(first["agent_id"], third["agent_id"]);
   // Voirie has none: unassigned.
   EXPECT_TRUE(Create("signalement-voirie", "Nid", "Trou.")["agent_id"].is_null());
+}
+
+TEST_P(BackofficeTest, RequestsMovedToARoundRobinTeamGoToItsAgentsInTurn) {
+  const json a = Create("signalement-voirie", "Tags", "Sur le mur de l’école.");
+  const json b = Create("signalement-voirie", "Dépôt sauvage", "Rue Neuve.");
+  ASSERT_TRUE(a["agent_id"].is_null());
+  auto moved_a = HttpJson(port(), "POST", "/api/v1/requests/" + IdOf(a) + "/assign",
+                          {{"team", "proprete"}});
+  auto moved_b = HttpJson(port(), "POST", "/api/v1/requests/" + IdOf(b) + "/assign",
+                          {{"team", "proprete"}});
+  ASSERT_EQ(moved_a.status, 200) << moved_a.body;
+  ASSERT_EQ(moved_b.status, 200) << moved_b.body;
+  EXPECT_EQ(moved_a.Json()["team"], "proprete");
+  ASSERT_FALSE(moved_a.Json()["agent_id"].is_null()) << moved_a.body;
+  ASSERT_FALSE(moved_b.Json()["agent_id"].is_null());
+  EXPECT_NE(moved_a.Json()["agent_id"], moved_b.Json()["agent_id"]);
+  // The agents of that team are who the turn goes to.
+  const json agents = Get("/api/v1/teams/proprete/agents")["items"];
+  std::set<std::int64_t> ids;
+  for (const auto& ag : agents) ids.insert(ag["id"].get<std::int64_t>());
+  EXPECT_EQ(ids.size(), 2u);
+  EXPECT_TRUE(ids.count(moved_a.Json()["agent_id"].get<std::int64_t>()));
+  // An agent named with the move is kept; a team without round robin leaves it unassigned.
+  const json c = Create("signalement-voirie", "Banc cassé", "Square.");
+  const std::int64_t named = *ids.begin();
+  auto chosen = HttpJson(port(), "POST", "/api/v1/requests/" + IdOf(c) + "/assign",
+                         {{"team", "proprete"}, {"agent_id", named}});
+  ASSERT_EQ(chosen.status, 200) << chosen.body;
+  EXPECT_EQ(chosen.Json()["agent_id"], named);
+  const json events = Get("/api/v1/requests/" + IdOf(a) + "/events")["items"];
+  EXPECT_EQ(events.back()["kind"], "assignment");
+}
+
+TEST_P(BackofficeTest, TeamsCreatedByTheAdministrationApiAreListedAndAssignable) {
+  auto put = HttpJson(port(), "PUT", "/api/v1/admin/teams/quartiers",
+                      {{"name", "Mairies de quartier"}, {"round_robin", true}});
+  ASSERT_EQ(put.status, 200) << put.body;
+  const json teams = Get("/api/v1/teams")["items"];
+  bool found = false;
+  for (const auto& t : teams) {
+    if (t["id"] == "quartiers") {
+      found = true;
+      EXPECT_EQ(t["name"], "Mairies de quartier");
+      EXPECT_EQ(t["round_robin"], true);
+    }
+    if (t["id"] == "proprete") EXPECT_EQ(t["round_robin"], true);
+    if (t["id"] == "voirie") EXPECT_EQ(t["round_robin"], false);
+  }
+  EXPECT_TRUE(found) << teams.dump();
+  const json r = Create("signalement-voirie", "Trottoir", "Abîmé.");
+  auto moved =
+      HttpJson(port(), "POST", "/api/v1/requests/" + IdOf(r) + "/assign", {{"team", "quartiers"}});
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(moved.Json()["team"], "quartiers");
+  EXPECT_TRUE(moved.Json()["agent_id"].is_null());  // nobody in that team yet
+  EXPECT_TRUE(Get("/api/v1/teams/quartiers/agents")["items"].empty());
 }
 
 TEST_P(BackofficeTest, AuditRecordsWritesAndReadsWithPurposeAndIsTamperEvident) {

@@ -289,6 +289,157 @@ TEST_P(IdentityTest, ACitizenSubmitsUnderTheirAccountAndSeesOnlyTheirRequests) {
   EXPECT_EQ(Http(port(), "GET", "/api/v1/requests/" + ref, "", kAnonymous).status, 401);
 }
 
+TEST_P(IdentityTest, ACitizenAttachesARequestMadeWithoutAnAccountByItsReferenceAndContact) {
+  const Session lea = SignUpAndVerify("lea@example.org");
+  const Session marc = SignUpAndVerify("marc@example.org");
+  // Filed by phone for someone without an account (the API key here).
+  auto filed = HttpJson(port(), "POST", "/api/v1/requests",
+                        {{"title", "Lampadaire éteint"},
+                         {"description", "Rue des Lilas."},
+                         {"channel", "phone"},
+                         {"service", "signalement-voirie"},
+                         {"contact", {{"name", "Léa"}, {"email", "lea.perso@example.org"}}}});
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  const std::string ref = filed.Json()["reference"];
+  ASSERT_TRUE(filed.Json()["citizen_id"].is_null());
+
+  // A wrong contact and an unknown reference get the same answer.
+  auto wrong = As(lea, "POST", "/api/v1/track/attach",
+                  {{"reference", ref}, {"contact", "autre@example.org"}});
+  auto unknown = As(lea, "POST", "/api/v1/track/attach",
+                    {{"reference", "GU-2026-BCDFGH"}, {"contact", "lea.perso@example.org"}});
+  EXPECT_EQ(wrong.status, 404) << wrong.body;
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  EXPECT_EQ(wrong.Json()["detail"], unknown.Json()["detail"]);
+  // The session alone proves nothing about a request that is not the account's.
+  EXPECT_EQ(As(lea, "POST", "/api/v1/track/attach", {{"reference", ref}}).status, 400);
+  EXPECT_EQ(As(lea, "POST", "/api/v1/track", {{"reference", ref}}).status, 404);
+
+  auto attached = As(lea, "POST", "/api/v1/track/attach",
+                     {{"reference", ref}, {"contact", "LEA.perso@example.org"}});
+  ASSERT_EQ(attached.status, 200) << attached.body;
+  EXPECT_EQ(attached.Json()["citizen_id"], lea.body["id"]);
+  auto mine = As(lea, "GET", "/api/v1/requests");
+  ASSERT_EQ(mine.Json()["items"].size(), 1u);
+  EXPECT_EQ(mine.Json()["items"][0]["reference"], ref);
+  // Now the account follows it, replies and would rate it without the contact.
+  auto tracked = As(lea, "POST", "/api/v1/track", {{"reference", ref}});
+  ASSERT_EQ(tracked.status, 200) << tracked.body;
+  EXPECT_EQ(tracked.Json()["reference"], ref);
+  EXPECT_EQ(As(lea, "POST", "/api/v1/track/messages", {{"reference", ref}, {"message", "Merci."}})
+                .status,
+            201);
+  // Another account cannot take it, even with the right contact: the same 404.
+  auto taken = As(marc, "POST", "/api/v1/track/attach",
+                  {{"reference", ref}, {"contact", "lea.perso@example.org"}});
+  EXPECT_EQ(taken.status, 404);
+  EXPECT_EQ(taken.Json()["detail"], unknown.Json()["detail"]);
+  EXPECT_EQ(As(marc, "POST", "/api/v1/track", {{"reference", ref}}).status, 404);
+  // Agents are not citizens.
+  EXPECT_EQ(Anon("POST", "/api/v1/track/attach", {{"reference", ref}, {"contact", "x@y.fr"}})
+                .status,
+            401);
+  // Attempts are limited per account (10 an hour): the eleventh is 429.
+  int last = 0;
+  for (int i = 0; i < 12; ++i) {
+    last = As(marc, "POST", "/api/v1/track/attach",
+              {{"reference", "GU-2026-BCDFGH"}, {"contact", "x@example.org"}})
+               .status;
+  }
+  EXPECT_EQ(last, 429);
+}
+
+TEST_P(IdentityTest, AccountMailsAreLimitedPerAddressAndPerIpWhateverTheAccountState) {
+  SignUpAndVerify("lea@example.org");  // one mail to lea
+  // Five account mails an hour per address: the same answers for an
+  // address with an account and one without.
+  std::vector<int> known, unknown;
+  std::vector<std::string> known_bodies, unknown_bodies;
+  const char* paths[] = {"/api/v1/auth/magic-link", "/api/v1/auth/password-reset",
+                         "/api/v1/auth/verify/resend", "/api/v1/auth/magic-link",
+                         "/api/v1/auth/magic-link"};
+  for (const char* path : paths) {
+    auto a = Anon("POST", path, {{"email", "lea@example.org"}});
+    auto b = Anon("POST", path, {{"email", "personne@example.org"}});
+    known.push_back(a.status);
+    unknown.push_back(b.status);
+    known_bodies.push_back(a.body);
+    unknown_bodies.push_back(b.body);
+  }
+  EXPECT_EQ(known, (std::vector<int>{202, 202, 202, 202, 429}));
+  EXPECT_EQ(unknown, (std::vector<int>{202, 202, 202, 202, 202}));
+  EXPECT_EQ(known_bodies[0], unknown_bodies[0]);
+  auto sixth = Anon("POST", "/api/v1/auth/magic-link", {{"email", "personne@example.org"}});
+  EXPECT_EQ(sixth.status, 429);
+  EXPECT_FALSE(sixth.Header("retry-after").empty());
+  // The refused call sent nothing: the verification, two links and a reset.
+  EXPECT_EQ(MailsTo("lea@example.org").size(), 4u);
+  // Thirty an hour from one client address, whatever the addresses.
+  int accepted = 0, refused_at = 0;
+  for (int i = 0; i < 40 && !refused_at; ++i) {
+    auto r = Anon("POST", "/api/v1/auth/magic-link",
+                  {{"email", "inconnu" + std::to_string(i) + "@example.org"}});
+    if (r.status == 202) ++accepted;
+    if (r.status == 429) refused_at = i;
+  }
+  // 1 sign-up and 11 calls above, then 18 more.
+  EXPECT_EQ(accepted, 18);
+  EXPECT_EQ(refused_at, 18);
+}
+
+TEST_P(IdentityTest, AnAdministratorResetsASecondFactorAndTheAgentEnrolsAgainAtLogin) {
+  const std::int64_t now = std::time(nullptr) * std::int64_t{1'000'000};
+  const Session admin =
+      AgentLogin("admin@mairie-exemple.fr", domain::TotpCode(kDemoTotp, domain::TotpStepOf(now)));
+  auto created = As(admin, "POST", "/api/v1/admin/agents",
+                    {{"name", "Nora Sup"},
+                     {"email", "nora@mairie-exemple.fr"},
+                     {"password", kDemoPassword},
+                     {"teams", {{{"team_id", "voirie"}, {"role", "supervisor"}}}}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string nora = "/api/v1/admin/agents/" + std::to_string(created.Json()["id"].get<int>());
+  const auto secret_of = [](const std::string& uri) {
+    const size_t at = uri.find("secret=") + 7;
+    return uri.substr(at, uri.find('&', at) - at);
+  };
+  const std::string old_secret = secret_of(created.Json()["otpauth_uri"]);
+  const Session before =
+      AgentLogin("nora@mairie-exemple.fr", domain::TotpCode(old_secret, domain::TotpStepOf(now)));
+
+  auto reset = As(admin, "PATCH", nora, {{"reset_totp", true}});
+  ASSERT_EQ(reset.status, 200) << reset.body;
+  EXPECT_EQ(reset.Json()["totp_enrolled"], false);
+  EXPECT_EQ(As(before, "GET", "/api/v1/auth/session").status, 401);  // sessions closed
+
+  // A wrong password still says nothing; the right one hands out a new secret, no session.
+  auto bad = Anon("POST", "/api/v1/auth/agent-login",
+                  {{"email", "nora@mairie-exemple.fr"}, {"password", "Pas-le-bon-2026!"}});
+  EXPECT_EQ(bad.status, 401);
+  auto enrol = Anon("POST", "/api/v1/auth/agent-login",
+                    {{"email", "nora@mairie-exemple.fr"}, {"password", kDemoPassword}});
+  ASSERT_EQ(enrol.status, 202) << enrol.body;
+  EXPECT_TRUE(enrol.Header("set-cookie").empty());
+  EXPECT_EQ(enrol.Json()["status"], "totp_enrolment_required");
+  const std::string new_secret = secret_of(enrol.Json()["otpauth_uri"]);
+  EXPECT_NE(new_secret, old_secret);
+  // Asked again, the same pending secret; the old factor's code does not open a session.
+  auto again = Anon("POST", "/api/v1/auth/agent-login",
+                    {{"email", "nora@mairie-exemple.fr"},
+                     {"password", kDemoPassword},
+                     {"totp", domain::TotpCode(old_secret, domain::TotpStepOf(now) + 1)}});
+  ASSERT_EQ(again.status, 202) << again.body;
+  EXPECT_EQ(secret_of(again.Json()["otpauth_uri"]), new_secret);
+  const Session after =
+      AgentLogin("nora@mairie-exemple.fr", domain::TotpCode(new_secret, domain::TotpStepOf(now)));
+  EXPECT_EQ(after.body["kind"], "agent");
+  EXPECT_EQ(As(admin, "GET", nora).Json()["totp_enrolled"], true);
+  // Enrolled: the password alone is refused again.
+  EXPECT_EQ(Anon("POST", "/api/v1/auth/agent-login",
+                 {{"email", "nora@mairie-exemple.fr"}, {"password", kDemoPassword}})
+                .status,
+            401);
+}
+
 TEST_P(IdentityTest, NotificationPreferencesAreCheckedPerField) {
   const Session s = SignUpAndVerify("lea@example.org");
   auto no_phone = As(s, "PATCH", "/api/v1/me", {{"preferred_channel", "sms"}});

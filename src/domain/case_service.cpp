@@ -277,7 +277,10 @@ std::shared_ptr<const Catalogue> CaseService::catalogue() const {
 std::vector<Service> CaseService::Services() const { return catalogue()->Services(); }
 
 std::vector<Team> CaseService::Teams() const {
-  std::vector<Team> out = catalogue()->teams;
+  // The database holds the catalogue's teams and those made by the
+  // administration API; the catalogue alone when it cannot be read.
+  auto stored = store_.ListTeams();
+  std::vector<Team> out = stored.ok() ? std::move(*stored) : catalogue()->teams;
   std::sort(out.begin(), out.end(), [](const Team& a, const Team& b) { return a.id < b.id; });
   return out;
 }
@@ -570,14 +573,17 @@ void CaseService::ChangeStatus(std::int64_t request_id, std::string to, std::str
 
 void CaseService::Assign(std::int64_t request_id, Assignment a, Actor actor,
                          std::optional<std::int64_t> expected_version, Done<Request> done) {
+  bool round_robin = false;
   if (a.team_id) {
-    const auto cat = catalogue();
-    if (std::none_of(cat->teams.begin(), cat->teams.end(),
-                     [&](const Team& t) { return t.id == *a.team_id; })) {
+    const auto teams = Teams();
+    auto team = std::find_if(teams.begin(), teams.end(),
+                             [&](const Team& t) { return t.id == *a.team_id; });
+    if (team == teams.end()) {
       done(Error::Invalid("L’affectation contient des erreurs.",
                           {{"team", "L’équipe « " + *a.team_id + " » n’existe pas."}}));
       return;
     }
+    round_robin = team->round_robin;
   }
   if (!a.team_id && !a.agent_id) {
     done(Error::Invalid("Indiquez une équipe ou un agent.",
@@ -592,9 +598,17 @@ void CaseService::Assign(std::int64_t request_id, Assignment a, Actor actor,
         if (!r.ok()) return r.error();
         GUICHET_TRY(CheckVersion(*r, expected_version));
         nlohmann::json data = nlohmann::json::object();
+        std::optional<std::int64_t> next_in_turn;
         if (a.team_id) {
           data["from_team"] = r->team_id;
           data["team"] = *a.team_id;
+          // Moved to a round-robin team without a named agent: its next agent in turn.
+          if (round_robin && !a.agent_id && r->team_id != *a.team_id) {
+            next_in_turn = tx.NextRoundRobinAgent(*a.team_id);
+            data["agent"] = next_in_turn ? nlohmann::json(*next_in_turn) : nlohmann::json(nullptr);
+            data["round_robin"] = true;
+            r->agent_id = next_in_turn;
+          }
           r->team_id = *a.team_id;
         }
         if (a.agent_id) {

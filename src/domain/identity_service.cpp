@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
+#include <tuple>
 
 #include "core/digest.hpp"
 #include "domain/credentials.hpp"
@@ -180,13 +181,32 @@ Status IdentityService::SignUp(const std::string& raw_email, const std::string& 
     if (st.error().code() == ErrorCode::kConflict) return Status::Ok();
     return st;
   }
-  const std::string token = IssueToken(AccountToken::Purpose::kVerify, id, options_.verify_ttl, st);
+  return SendVerification(email, id);
+}
+
+Status IdentityService::SendVerification(const std::string& email, std::int64_t citizen_id) {
+  Status st = Status::Ok();
+  const std::string token =
+      IssueToken(AccountToken::Purpose::kVerify, citizen_id, options_.verify_ttl, st);
   GUICHET_TRY(st);
   const std::string link = options_.public_url + "/compte/verifier?token=" + token;
   return MailAccount("account_verify", email, link, "Confirmez votre adresse électronique",
                      "Bonjour,\n\nPour activer votre compte Guichet, ouvrez ce lien (valable 48 "
                      "heures) :\n" +
                          link + "\n\nSi vous n’avez rien demandé, ignorez ce message.\n");
+}
+
+Status IdentityService::ResendVerification(const std::string& raw_email) {
+  const std::string email = NormaliseEmail(raw_email);
+  auto errs = EmailErrors(email);
+  if (!errs.empty()) return Error::Invalid("La demande contient des erreurs.", std::move(errs));
+  auto acc = identities_.FindCitizenByEmail(email);
+  if (!acc.ok()) {
+    if (acc.error().code() != ErrorCode::kNotFound) return acc.error();
+    return Status::Ok();  // no account: nothing is sent, and the answer is the same
+  }
+  if (acc->email_verified_at) return Status::Ok();
+  return SendVerification(email, acc->citizen.id);
 }
 
 Result<std::int64_t> IdentityService::ClaimLink(const std::string& token,
@@ -369,7 +389,8 @@ Result<IssuedSession> IdentityService::LoginWithProvider(const ProviderIdentity&
 
 Result<IssuedSession> IdentityService::AgentLogin(const std::string& raw_email,
                                                   const std::string& password,
-                                                  const std::string& totp, const std::string& ip) {
+                                                  const std::string& totp, const std::string& ip,
+                                                  std::string* enrol_uri) {
   const std::string email = NormaliseEmail(raw_email);
   const Timestamp now = clock_.Now();
   if (throttle_.Blocked("a:" + email, ip, now)) return Throttled();
@@ -380,6 +401,31 @@ Result<IssuedSession> IdentityService::AgentLogin(const std::string& raw_email,
     ok = VerifyPassword(password, acc->password_hash) && acc->active;
   } else {
     BurnPasswordVerification(password);
+  }
+  if (ok && acc->RequiresTotp() && acc->totp_secret.empty() && enrol_uri) {
+    // Enrolment at login, proven by the password: a code of the pending
+    // secret confirms it; without one, the pending secret is handed out.
+    const auto step =
+        acc->totp_pending.empty() ? std::nullopt : TotpStep(acc->totp_pending, totp, now);
+    if (!step) {
+      if (acc->totp_pending.empty()) {
+        acc->totp_pending = NewTotpSecret();
+        const AgentAccount pending = *acc;
+        GUICHET_TRY(identities_.WriteSync(
+            [pending](IdentityTx& tx) { return tx.UpdateAgentAccount(pending); }));
+      }
+      *enrol_uri = TotpUri(acc->agent.email, acc->totp_pending);
+      return Error(ErrorCode::kUnauthenticated,
+                   "Enregistrez votre second facteur, puis saisissez le code qu’il affiche.");
+    }
+    acc->totp_secret = acc->totp_pending;
+    acc->totp_pending.clear();
+    acc->totp_last_step = *step;
+    const AgentAccount enrolled = *acc;
+    GUICHET_TRY(identities_.WriteSync(
+        [enrolled](IdentityTx& tx) { return tx.UpdateAgentAccount(enrolled); }));
+    throttle_.Succeeded("a:" + email);
+    return OpenSession(SessionKind::kAgent, acc->agent.id, acc->ToActor());
   }
   if (ok && (acc->RequiresTotp() || !acc->totp_secret.empty())) {
     // No secret enrolled while one is required: the agent cannot log in.
@@ -574,6 +620,10 @@ Result<AgentAccount> IdentityService::UpdateAgent(std::int64_t id, const AgentCh
   GUICHET_TRY(
       CheckAgentInput(acc->agent.name, acc->agent.email, c.password.value_or(""), acc->teams));
   if (c.password) acc->password_hash = HashPassword(*c.password);
+  if (c.reset_totp) {
+    acc->totp_secret.clear();
+    acc->totp_pending.clear();
+  }
   acc->agent.team_id = acc->teams.front().team_id;
   const AgentAccount updated = *acc;
   GUICHET_TRY(identities_.WriteSync([updated](IdentityTx& tx) -> Status {
@@ -589,5 +639,20 @@ Result<std::vector<AgentAccount>> IdentityService::Agents() {
 }
 
 Result<AgentAccount> IdentityService::Agent(std::int64_t id) { return identities_.GetAgent(id); }
+
+Result<std::vector<AgentAccount>> IdentityService::AgentsOfTeam(const std::string& team_id) {
+  auto all = identities_.ListAgentAccounts();
+  if (!all.ok()) return all.error();
+  std::vector<AgentAccount> out;
+  for (auto& a : *all) {
+    const bool member = std::any_of(a.teams.begin(), a.teams.end(),
+                                    [&](const Membership& m) { return m.team_id == team_id; });
+    if (member && a.active) out.push_back(std::move(a));
+  }
+  std::sort(out.begin(), out.end(), [](const AgentAccount& a, const AgentAccount& b) {
+    return std::tie(a.agent.name, a.agent.id) < std::tie(b.agent.name, b.agent.id);
+  });
+  return out;
+}
 
 }  // namespace guichet::domain

@@ -92,6 +92,8 @@ struct AgentChange {
   std::optional<bool> platform_admin;
   std::optional<bool> active;
   std::optional<std::string> password;
+  // Forgets the agent's second factor: they enrol a new one at their next login.
+  bool reset_totp = false;
 };
 
 struct Preferences {
@@ -122,6 +124,9 @@ class IdentityService {
   // otherwise Ok whether or not the address already had an account.
   Status SignUp(const std::string& email, const std::string& password, const std::string& name);
   Result<IssuedSession> VerifyEmail(const std::string& token);
+  // A new verification link for an account not verified yet; Ok (and
+  // nothing sent) for an unknown or already verified address.
+  Status ResendVerification(const std::string& email);
   // kUnauthenticated for wrong credentials or an unverified address;
   // kRateLimited when throttled.
   Result<IssuedSession> Login(const std::string& email, const std::string& password,
@@ -137,8 +142,14 @@ class IdentityService {
   Result<IssuedSession> LoginWithProvider(const ProviderIdentity& id);
 
   // `totp`: required when the agent's roles require it or they enrolled.
+  // An agent who must have a second factor but has none (new, or reset by an
+  // administrator) enrols at login: with the right password and no valid code
+  // for the pending secret, `*enrol_uri` (when given) receives the otpauth://
+  // URI of that secret and kUnauthenticated is returned; the same call with a
+  // code of that secret confirms it and opens the session.
   Result<IssuedSession> AgentLogin(const std::string& email, const std::string& password,
-                                   const std::string& totp, const std::string& ip);
+                                   const std::string& totp, const std::string& ip,
+                                   std::string* enrol_uri = nullptr);
   // A new secret, pending until ConfirmTotp() gets a valid code for it.
   Result<std::string> EnrollTotp(std::int64_t agent_id);
   Status ConfirmTotp(std::int64_t agent_id, const std::string& code);
@@ -155,6 +166,8 @@ class IdentityService {
   Result<CreatedAgent> CreateAgent(const NewAgent& a);
   Result<AgentAccount> UpdateAgent(std::int64_t id, const AgentChange& c);
   Result<std::vector<AgentAccount>> Agents();
+  // The active agents holding a role in `team_id`, by name.
+  Result<std::vector<AgentAccount>> AgentsOfTeam(const std::string& team_id);
   Result<AgentAccount> Agent(std::int64_t id);
 
   static std::string NormaliseEmail(const std::string& email);
@@ -174,6 +187,7 @@ class IdentityService {
   // to, or BadLink() (unknown, used, expired or malformed alike).
   Result<std::int64_t> ClaimLink(const std::string& token, AccountToken::Purpose purpose);
   Result<Actor> ActorOf(const Session& s);
+  Status SendVerification(const std::string& email, std::int64_t citizen_id);
   std::string IssueToken(AccountToken::Purpose purpose, std::int64_t citizen_id, Timestamp ttl,
                          Status& status);
   Status CheckAgentInput(const std::string& name, const std::string& email,

@@ -383,6 +383,52 @@ Result<Request> MemoryStore::GetRequestByReference(const std::string& reference)
   return Error::NotFound("Cette demande n’existe pas.");
 }
 
+namespace {
+// Every filter of `q` but the box and the page's keyset (as SqlStore's AppendFilters).
+bool MatchesFilters(const RequestQuery& q, const Request& r) {
+  if (!q.statuses.empty() &&
+      std::find(q.statuses.begin(), q.statuses.end(), r.status) == q.statuses.end()) {
+    return false;
+  }
+  if (!q.categories.empty() &&
+      std::find(q.categories.begin(), q.categories.end(), r.category) == q.categories.end()) {
+    return false;
+  }
+  if (!q.team_ids.empty() &&
+      std::find(q.team_ids.begin(), q.team_ids.end(), r.team_id) == q.team_ids.end()) {
+    return false;
+  }
+  if ((q.team_id && r.team_id != *q.team_id) || (q.channel && r.channel != *q.channel) ||
+      (q.service_id && r.service_id != *q.service_id) ||
+      (q.agent_id && r.agent_id != q.agent_id) ||
+      (q.citizen_id && r.citizen_id != q.citizen_id)) {
+    return false;
+  }
+  if (q.scope && !q.scope->Allows(r)) return false;
+  if (!q.fulltext.empty() && r.title.find(q.fulltext) == std::string::npos &&
+      r.description.find(q.fulltext) == std::string::npos) {
+    return false;
+  }
+  if ((q.unassigned && r.agent_id) ||
+      (q.overdue_at && (!r.due_at || *r.due_at >= *q.overdue_at || IsTerminal(r.category)))) {
+    return false;
+  }
+  if (!q.text.empty() && r.reference != q.text && r.title.find(q.text) == std::string::npos &&
+      r.description.find(q.text) == std::string::npos) {
+    return false;
+  }
+  const auto in = [](const std::vector<std::string>& set, const std::string& v) {
+    return set.empty() || std::find(set.begin(), set.end(), v) != set.end();
+  };
+  if (!in(q.references, r.reference) || !in(q.service_ids, r.service_id) ||
+      (q.created_from && r.created_at < *q.created_from) ||
+      (q.created_to && r.created_at > *q.created_to)) {
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
 Result<RequestPage> MemoryStore::ListRequests(const RequestQuery& q) {
   std::lock_guard lock(mu_);
   RequestPage page;
@@ -390,45 +436,7 @@ Result<RequestPage> MemoryStore::ListRequests(const RequestQuery& q) {
   for (auto it = state_.requests.rbegin(); it != state_.requests.rend(); ++it) {
     const Request& r = it->second;
     if (q.before_id && r.id >= *q.before_id) continue;
-    if (!q.statuses.empty() &&
-        std::find(q.statuses.begin(), q.statuses.end(), r.status) == q.statuses.end()) {
-      continue;
-    }
-    if (!q.categories.empty() &&
-        std::find(q.categories.begin(), q.categories.end(), r.category) == q.categories.end()) {
-      continue;
-    }
-    if (!q.team_ids.empty() &&
-        std::find(q.team_ids.begin(), q.team_ids.end(), r.team_id) == q.team_ids.end()) {
-      continue;
-    }
-    if ((q.team_id && r.team_id != *q.team_id) || (q.channel && r.channel != *q.channel) ||
-        (q.service_id && r.service_id != *q.service_id) ||
-        (q.agent_id && r.agent_id != q.agent_id) ||
-        (q.citizen_id && r.citizen_id != q.citizen_id)) {
-      continue;
-    }
-    if (q.scope && !q.scope->Allows(r)) continue;
-    if (!q.fulltext.empty() && r.title.find(q.fulltext) == std::string::npos &&
-        r.description.find(q.fulltext) == std::string::npos) {
-      continue;
-    }
-    if ((q.unassigned && r.agent_id) ||
-        (q.overdue_at && (!r.due_at || *r.due_at >= *q.overdue_at || IsTerminal(r.category)))) {
-      continue;
-    }
-    if (!q.text.empty() && r.reference != q.text && r.title.find(q.text) == std::string::npos &&
-        r.description.find(q.text) == std::string::npos) {
-      continue;
-    }
-    const auto in = [](const std::vector<std::string>& set, const std::string& v) {
-      return set.empty() || std::find(set.begin(), set.end(), v) != set.end();
-    };
-    if (!in(q.references, r.reference) || !in(q.service_ids, r.service_id) ||
-        (q.created_from && r.created_at < *q.created_from) ||
-        (q.created_to && r.created_at > *q.created_to)) {
-      continue;
-    }
+    if (!MatchesFilters(q, r)) continue;
     if (q.bbox &&
         (!r.location || r.location->lat < q.bbox->min_lat || r.location->lat > q.bbox->max_lat ||
          r.location->lon < q.bbox->min_lon || r.location->lon > q.bbox->max_lon)) {
@@ -602,7 +610,7 @@ Result<InboxCounts> MemoryStore::CountInbox(const RequestQuery& q, Timestamp now
   std::lock_guard lock(mu_);
   InboxCounts c;
   for (const auto& [_, r] : state_.requests) {
-    if ((q.scope && !q.scope->Allows(r)) || (q.team_id && r.team_id != *q.team_id)) continue;
+    if (!MatchesFilters(q, r)) continue;
     ++c.total;
     ++c.by_category[std::string(ToString(r.category))];
     ++c.by_channel[std::string(ToString(r.channel))];

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <nlohmann/json.hpp>
+
 #include "core/reference.hpp"
 #include "domain/validation.hpp"
 
@@ -39,11 +41,18 @@ TrackingService::TrackingService(Store& store, CaseService& cases, const Clock& 
 Result<Request> TrackingService::Prove(const TrackProof& proof) const {
   const std::string ref = NormalizeReference(Trim(proof.reference));
   const std::string contact = Trim(proof.contact);
-  if (!LooksLikeReference(ref) || contact.empty()) return Error::NotFound(kNoMatch);
+  if (!LooksLikeReference(ref) || (contact.empty() && !proof.citizen_id)) {
+    return Error::NotFound(kNoMatch);
+  }
   auto r = store_.GetRequestByReference(ref);
   if (!r.ok()) {
     if (r.error().code() == ErrorCode::kNotFound) return Error::NotFound(kNoMatch);
     return r.error();
+  }
+  if (contact.empty()) {
+    // The session proves the citizen; the request must be filed under them.
+    if (r->citizen_id != proof.citizen_id) return Error::NotFound(kNoMatch);
+    return r;
   }
   const bool by_email = contact.find('@') != std::string::npos && !r->contact.email.empty() &&
                         Lower(contact) == Lower(r->contact.email);
@@ -154,6 +163,48 @@ void TrackingService::Rate(const TrackProof& proof, int score, std::string comme
                  if (!s.ok()) return done(s.error());
                  done(rating);
                });
+}
+
+void TrackingService::Attach(const TrackProof& proof, std::int64_t citizen_id,
+                             Done<Request> done) {
+  TrackProof by_contact = proof;
+  by_contact.citizen_id.reset();
+  auto r = Prove(by_contact);
+  if (!r.ok()) return done(r.error());
+  if (r->citizen_id && *r->citizen_id != citizen_id) return done(Error::NotFound(kNoMatch));
+  if (r->citizen_id) return done(std::move(*r));  // already theirs: nothing to do
+  const Timestamp now = clock_.Now();
+  const std::int64_t id = r->id;
+  auto out = std::make_shared<Request>();
+  store_.Write(
+      [id, citizen_id, now, out](WriteTx& tx) -> Status {
+        auto req = tx.GetRequest(id);
+        if (!req.ok()) return req.error();
+        // Checked again in the transaction: two accounts cannot both take it.
+        if (req->citizen_id && *req->citizen_id != citizen_id) {
+          return Error::NotFound(kNoMatch);
+        }
+        req->citizen_id = citizen_id;
+        req->updated_at = now;
+        GUICHET_TRY(tx.UpdateRequest(*req, req->version));
+        req->version += 1;
+        Event e;
+        e.request_id = id;
+        e.kind = EventKind::kNote;
+        e.author = Actor{Actor::Kind::kCitizen, citizen_id}.Label();
+        e.body = "Demande rattachée au compte du citoyen, qui l’a prouvée par sa référence et "
+                 "ses coordonnées.";
+        e.data_json = nlohmann::json{{"attached_to_citizen", citizen_id}}.dump();
+        e.created_at = now;
+        auto eid = tx.AppendEvent(e);
+        if (!eid.ok()) return eid.error();
+        *out = std::move(*req);
+        return Status::Ok();
+      },
+      [out, done = std::move(done)](Status s) {
+        if (!s.ok()) return done(s.error());
+        done(std::move(*out));
+      });
 }
 
 }  // namespace guichet::domain

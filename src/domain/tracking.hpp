@@ -22,6 +22,8 @@ inline constexpr size_t kMaxRatingCommentLength = 2000;  // code points
 struct TrackProof {
   std::string reference;
   std::string contact;  // an email address or a phone number
+  // A signed-in citizen: their own request needs no contact (empty contact).
+  std::optional<std::int64_t> citizen_id;
 };
 
 // The request as its citizen sees it: never internal notes or assignments.
@@ -46,6 +48,11 @@ class TrackingService {
              Done<Request> done);
   // Once the request is finished (resolved, rejected, closed); once only (kConflict).
   void Rate(const TrackProof& proof, int score, std::string comment, Done<Rating> done);
+  // Files a request made without an account under the account of
+  // `citizen_id`, proven by its reference and contact (never by the session
+  // alone). A request already under another account answers the same
+  // kNotFound as a wrong reference or contact.
+  void Attach(const TrackProof& proof, std::int64_t citizen_id, Done<Request> done);
 
  private:
   Result<Request> Prove(const TrackProof& proof) const;

@@ -27,6 +27,8 @@ constexpr auto kPolicy = std::to_array<Rule>({
     // The catalogue, and what a citizen needs without an account.
     {verb::get, "/api/v1/services", Access::kPublic},
     {verb::get, "/api/v1/teams", Access::kPublic},
+    // Who a request of the team may be given to: that team's staff only.
+    {verb::get, "/api/v1/teams/{id}/agents", Access::kStaff},
     {verb::get, "/api/v1/services/{slug}", Access::kPublic},
     {verb::post, "/api/v1/services/{slug}/requests", Access::kPublic},
     {verb::post, "/api/v1/services/{slug}/drafts", Access::kPublic},
@@ -53,6 +55,7 @@ constexpr auto kPolicy = std::to_array<Rule>({
     // Identity.
     {verb::post, "/api/v1/auth/signup", Access::kPublic},
     {verb::post, "/api/v1/auth/verify", Access::kPublic},
+    {verb::post, "/api/v1/auth/verify/resend", Access::kPublic},
     {verb::post, "/api/v1/auth/login", Access::kPublic},
     {verb::post, "/api/v1/auth/magic-link", Access::kPublic},
     {verb::post, "/api/v1/auth/magic-link/consume", Access::kPublic},
@@ -128,6 +131,8 @@ constexpr auto kPolicy = std::to_array<Rule>({
     {verb::post, "/api/v1/track", Access::kPublic},
     {verb::post, "/api/v1/track/messages", Access::kPublic},
     {verb::post, "/api/v1/track/rating", Access::kPublic},
+    // Proven by reference and contact, like /track, by a signed-in citizen.
+    {verb::post, "/api/v1/track/attach", Access::kCitizen},
     {verb::get, "/api/v1/quality", Access::kPublic},
 });
 

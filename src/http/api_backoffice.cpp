@@ -1,5 +1,6 @@
 #include "http/api_backoffice.hpp"
 
+#include <array>
 #include <charconv>
 #include <functional>
 
@@ -78,6 +79,13 @@ Result<domain::RequestQuery> ParseInboxQuery(const Context& ctx, const domain::A
         q.agent_id = *id;
       } else {
         errs.push_back({"assignee", "Attendu : me, unassigned ou l’identifiant d’un agent."});
+      }
+    } else if (k == "citizen") {
+      // The citizen's other requests, within the caller's scope like the rest.
+      if (auto id = PositiveInt(v)) {
+        q.citizen_id = *id;
+      } else {
+        errs.push_back({"citizen", "L’identifiant d’un citoyen est attendu."});
       }
     } else if (k == "overdue") {
       if (v == "true") {
@@ -281,18 +289,22 @@ void BackofficeApi::Register(Router& router) {
 
   router.Add(verb::get, "/api/v1/inbox/counts", [this](Context& ctx) -> asio::awaitable<Response> {
     const domain::Actor caller = ApiCaller(ctx);
-    domain::RequestQuery q;
-    q.scope = domain::ScopeOf(caller);
+    // The inbox's filters but those the sidebar counts by (category,
+    // assignee, overdue) and the page's (sort, cursor, limit).
+    static constexpr std::array<std::string_view, 6> kCountFilters = {"team", "channel", "service",
+                                                                      "q",    "from",    "to"};
     for (const auto& [k, v] : ctx.query) {
-      if (k != "team") {
+      if (std::find(kCountFilters.begin(), kCountFilters.end(), k) == kCountFilters.end()) {
         co_return ctx.Problem(Error::Invalid("Les paramètres des compteurs sont invalides.",
                                              {{k, "Paramètre inconnu."}}));
       }
-      q.team_id = v;
     }
+    const Timestamp now = clock_.Now();
+    auto q = ParseInboxQuery(ctx, caller, now);
+    if (!q.ok()) co_return ctx.Problem(q.error());
     std::optional<std::int64_t> me;
     if (caller.kind == domain::Actor::Kind::kAgent && caller.id) me = caller.id;
-    auto counts = store_.CountInbox(q, clock_.Now(), me);
+    auto counts = store_.CountInbox(*q, now, me);
     if (!counts.ok()) co_return ctx.Problem(counts.error());
     co_return ctx.Json(status::ok, CountsJson(*counts).dump());
   });

@@ -172,6 +172,23 @@ Response IdentityApi::SessionResponse(const Context& ctx, const domain::IssuedSe
   return res;
 }
 
+std::optional<Response> IdentityApi::MailLimited(const Context& ctx, const std::string& email) {
+  const std::string address = domain::IdentityService::NormaliseEmail(email);
+  long retry = 0;
+  if (!mails_per_ip_.Allow(ctx.remote)) {
+    retry = mails_per_ip_.RetryAfterSeconds(ctx.remote);
+  } else if (!mails_per_address_.Allow(address)) {
+    retry = mails_per_address_.RetryAfterSeconds(address);
+  } else {
+    return std::nullopt;
+  }
+  Response res = ctx.Problem(status::too_many_requests,
+                             "Trop de demandes de message pour cette adresse ou depuis ce "
+                             "poste ; réessayez dans une heure.");
+  res.set(bhttp::field::retry_after, std::to_string(retry));
+  return res;
+}
+
 void IdentityApi::Register(Router& router) {
   router.Add(verb::post, "/api/v1/auth/signup", [this](Context& ctx) -> asio::awaitable<Response> {
     auto f = ReadFields(ctx, {"email", "password"}, {"name"});
@@ -181,6 +198,7 @@ void IdentityApi::Register(Router& router) {
                       name = Str(*f, "name", errs);
     if (!errs.empty())
       co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
+    if (auto limited = MailLimited(ctx, email)) co_return *limited;
     auto s =
         co_await OnPool<Status>(pool_, [&] { return identity_.SignUp(email, password, name); });
     if (!s.ok()) co_return ctx.Problem(s.error());
@@ -239,8 +257,21 @@ void IdentityApi::Register(Router& router) {
                if (!errs.empty()) {
                  co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
                }
-               auto s = co_await OnPool<Result<domain::IssuedSession>>(
-                   pool_, [&] { return identity_.AgentLogin(email, password, totp, ctx.remote); });
+               std::string enrol_uri;
+               auto s = co_await OnPool<Result<domain::IssuedSession>>(pool_, [&] {
+                 return identity_.AgentLogin(email, password, totp, ctx.remote, &enrol_uri);
+               });
+               if (!enrol_uri.empty()) {
+                 // The password was right; no session until the new factor gives a code.
+                 Response res = ctx.Json(
+                     status::accepted,
+                     json{{"status", "totp_enrolment_required"},
+                          {"detail", s.ok() ? std::string() : s.error().message()},
+                          {"otpauth_uri", enrol_uri}}
+                         .dump());
+                 res.set(bhttp::field::cache_control, "no-store");
+                 co_return res;
+               }
                if (!s.ok()) co_return ctx.Problem(s.error());
                co_return SessionResponse(ctx, *s);
              });
@@ -254,6 +285,7 @@ void IdentityApi::Register(Router& router) {
         if (!errs.empty()) {
           co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
         }
+        if (auto limited = MailLimited(ctx, email)) co_return *limited;
         auto s = co_await OnPool<Status>(pool_, [&] { return identity_.SendMagicLink(email); });
         if (!s.ok()) co_return ctx.Problem(s.error());
         co_return Accepted(ctx);
@@ -268,7 +300,24 @@ void IdentityApi::Register(Router& router) {
         if (!errs.empty()) {
           co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
         }
+        if (auto limited = MailLimited(ctx, email)) co_return *limited;
         auto s = co_await OnPool<Status>(pool_, [&] { return identity_.SendPasswordReset(email); });
+        if (!s.ok()) co_return ctx.Problem(s.error());
+        co_return Accepted(ctx);
+      });
+
+  router.Add(
+      verb::post, "/api/v1/auth/verify/resend", [this](Context& ctx) -> asio::awaitable<Response> {
+        auto f = ReadFields(ctx, {"email"});
+        if (!f.ok()) co_return ctx.Problem(f.error());
+        std::vector<FieldError> errs;
+        const std::string email = Str(*f, "email", errs);
+        if (!errs.empty()) {
+          co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
+        }
+        if (auto limited = MailLimited(ctx, email)) co_return *limited;
+        auto s =
+            co_await OnPool<Status>(pool_, [&] { return identity_.ResendVerification(email); });
         if (!s.ok()) co_return ctx.Problem(s.error());
         co_return Accepted(ctx);
       });
@@ -425,7 +474,8 @@ void IdentityApi::Register(Router& router) {
       verb::patch, "/api/v1/admin/agents/{id}", [this](Context& ctx) -> asio::awaitable<Response> {
         const auto id = IdParam(ctx);
         if (!id) co_return ctx.Problem(Error::NotFound("Cet agent n’existe pas."));
-        auto f = ReadFields(ctx, {}, {"name", "teams", "platform_admin", "active", "password"});
+        auto f = ReadFields(ctx, {},
+                            {"name", "teams", "platform_admin", "active", "password", "reset_totp"});
         if (!f.ok()) co_return ctx.Problem(f.error());
         std::vector<FieldError> errs;
         domain::AgentChange c;
@@ -434,6 +484,7 @@ void IdentityApi::Register(Router& router) {
         c.teams = Teams(*f, errs);
         c.platform_admin = Bool(*f, "platform_admin", errs);
         c.active = Bool(*f, "active", errs);
+        c.reset_totp = Bool(*f, "reset_totp", errs).value_or(false);
         if (!errs.empty()) {
           co_return ctx.Problem(Error::Invalid("L’agent contient des erreurs.", errs));
         }
@@ -445,10 +496,11 @@ void IdentityApi::Register(Router& router) {
 
   router.Add(verb::put, "/api/v1/admin/teams/{id}",
              [this](Context& ctx) -> asio::awaitable<Response> {
-               auto f = ReadFields(ctx, {"name"}, {"email"});
+               auto f = ReadFields(ctx, {"name"}, {"email", "round_robin"});
                if (!f.ok()) co_return ctx.Problem(f.error());
                std::vector<FieldError> errs;
-               domain::Team t{ctx.Param("id"), Str(*f, "name", errs), Str(*f, "email", errs)};
+               domain::Team t{ctx.Param("id"), Str(*f, "name", errs), Str(*f, "email", errs),
+                              Bool(*f, "round_robin", errs).value_or(false)};
                bool slug = !t.id.empty() && t.id.size() <= 64;
                for (char c : t.id)
                  slug = slug && (std::islower(static_cast<unsigned char>(c)) ||
@@ -465,8 +517,33 @@ void IdentityApi::Register(Router& router) {
                  return store_.WriteSync([&t](domain::WriteTx& tx) { return tx.UpsertTeam(t); });
                });
                if (!s.ok()) co_return ctx.Problem(s.error());
-               co_return ctx.Json(status::ok,
-                                  json{{"id", t.id}, {"name", t.name}, {"email", t.email}}.dump());
+               co_return ctx.Json(status::ok, json{{"id", t.id},
+                                                   {"name", t.name},
+                                                   {"email", t.email},
+                                                   {"round_robin", t.round_robin}}
+                                                  .dump());
+             });
+
+  // The agents a request of the team may be given to: staff of that team only.
+  router.Add(verb::get, "/api/v1/teams/{id}/agents",
+             [this](Context& ctx) -> asio::awaitable<Response> {
+               const std::string team = ctx.Param("id");
+               const auto scope = domain::ScopeOf(ApiCaller(ctx));
+               const bool member = scope.all || std::find(scope.team_ids.begin(),
+                                                          scope.team_ids.end(),
+                                                          team) != scope.team_ids.end();
+               if (!member) co_return ctx.Problem(Error::NotFound("Cette équipe n’existe pas."));
+               auto agents = identity_.AgentsOfTeam(team);
+               if (!agents.ok()) co_return ctx.Problem(agents.error());
+               json items = json::array();
+               for (const auto& a : *agents) {
+                 std::string role;
+                 for (const auto& m : a.teams) {
+                   if (m.team_id == team) role = domain::ToString(m.role);
+                 }
+                 items.push_back({{"id", a.agent.id}, {"name", a.agent.name}, {"role", role}});
+               }
+               co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
              });
 }
 

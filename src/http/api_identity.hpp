@@ -7,9 +7,16 @@
 #include "domain/identity_service.hpp"
 #include "domain/store.hpp"
 #include "http/blocking_pool.hpp"
+#include "http/rate_limit.hpp"
 #include "http/router.hpp"
 
 namespace guichet::http {
+
+// Account mails (sign-up, verification, magic link, reset) allowed per hour
+// for one address and from one client address, whether or not an account
+// exists: past them, 429 for every address alike, and no mail.
+inline constexpr int kAccountMailsPerAddressPerHour = 5;
+inline constexpr int kAccountMailsPerIpPerHour = 30;
 
 class IdentityApi {
  public:
@@ -20,11 +27,15 @@ class IdentityApi {
 
  private:
   Response SessionResponse(const Context& ctx, const domain::IssuedSession& s) const;
+  // nullopt: a mail may be sent to `email` for this caller; otherwise the 429 answer.
+  std::optional<Response> MailLimited(const Context& ctx, const std::string& email);
 
   domain::IdentityService& identity_;
   domain::Store& store_;
   BlockingPool& pool_;
   Timestamp session_absolute_;
+  RateLimiter mails_per_address_{kAccountMailsPerAddressPerHour, std::chrono::hours(1)};
+  RateLimiter mails_per_ip_{kAccountMailsPerIpPerHour, std::chrono::hours(1)};
 };
 
 }  // namespace guichet::http

@@ -39,8 +39,20 @@ Result<json> ParseTrackBody(const Context& ctx, std::initializer_list<const char
     }
   };
   text("reference", proof.reference, "La référence de la demande est obligatoire.");
-  text("contact", proof.contact,
-       "L’adresse électronique ou le téléphone donné lors du dépôt est obligatoire.");
+  if (ctx.actor.kind == domain::Actor::Kind::kCitizen && ctx.actor.id) {
+    // A signed-in citizen follows their own requests without the contact.
+    proof.citizen_id = ctx.actor.id;
+    if (auto c = body->find("contact"); c != body->end() && !c->is_null()) {
+      if (!c->is_string() || c->get<std::string>().size() > 320) {
+        errs.push_back({"contact", "Ce champ est trop long ou n’est pas un texte."});
+      } else {
+        proof.contact = c->get<std::string>();
+      }
+    }
+  } else {
+    text("contact", proof.contact,
+         "L’adresse électronique ou le téléphone donné lors du dépôt est obligatoire.");
+  }
   if (!errs.empty()) return Error::Invalid("La demande de suivi contient des erreurs.", errs);
   return *body;
 }
@@ -112,7 +124,9 @@ WebApi::WebApi(domain::CaseService& cases, domain::TrackingService& tracking, do
       clock_(clock),
       portal_(std::move(portal)) {}
 
-std::optional<Response> WebApi::Limited(const Context& ctx) {
+std::optional<Response> WebApi::Limited(const Context& ctx, const domain::TrackProof& proof) {
+  // Only a proof by contact can be used to guess; a session proves nothing new.
+  if (proof.contact.empty() && proof.citizen_id) return std::nullopt;
   if (limiter_.Allow(ctx.remote)) return std::nullopt;
   Response res = ctx.Problem(status::too_many_requests,
                              "Trop de tentatives de suivi depuis cette adresse ; réessayez dans "
@@ -154,11 +168,11 @@ void WebApi::Register(Router& router) {
   });
 
   router.Add(verb::post, "/api/v1/track", [this](Context& ctx) -> asio::awaitable<Response> {
-    if (auto limited = Limited(ctx)) co_return *limited;
     if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
     domain::TrackProof proof;
     auto body = ParseTrackBody(ctx, {}, proof);
     if (!body.ok()) co_return ctx.Problem(body.error());
+    if (auto limited = Limited(ctx, proof)) co_return *limited;
     auto view = tracking_.Track(proof);
     if (!view.ok()) co_return ctx.Problem(view.error());
     const auto cat = cases_.catalogue();
@@ -212,11 +226,11 @@ void WebApi::Register(Router& router) {
 
   router.Add(
       verb::post, "/api/v1/track/messages", [this](Context& ctx) -> asio::awaitable<Response> {
-        if (auto limited = Limited(ctx)) co_return *limited;
         if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
         domain::TrackProof proof;
         auto body = ParseTrackBody(ctx, {"message", "files"}, proof);
         if (!body.ok()) co_return ctx.Problem(body.error());
+        if (auto limited = Limited(ctx, proof)) co_return *limited;
         std::vector<FieldError> errs;
         std::string message;
         std::vector<std::string> files;
@@ -252,11 +266,11 @@ void WebApi::Register(Router& router) {
       });
 
   router.Add(verb::post, "/api/v1/track/rating", [this](Context& ctx) -> asio::awaitable<Response> {
-    if (auto limited = Limited(ctx)) co_return *limited;
     if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
     domain::TrackProof proof;
     auto body = ParseTrackBody(ctx, {"score", "comment"}, proof);
     if (!body.ok()) co_return ctx.Problem(body.error());
+    if (auto limited = Limited(ctx, proof)) co_return *limited;
     std::vector<FieldError> errs;
     int score = 0;
     std::string comment;
@@ -283,6 +297,34 @@ void WebApi::Register(Router& router) {
                                              {"comment", rated->comment},
                                              {"created_at", FormatIso8601(rated->created_at)}}
                                             .dump());
+  });
+
+  // A request made without an account becomes the signed-in citizen's:
+  // proven like "Suivre ma demande", limited per address and per account.
+  router.Add(verb::post, "/api/v1/track/attach", [this](Context& ctx) -> asio::awaitable<Response> {
+    if (!IsJson(ctx)) co_return UnsupportedMedia(ctx);
+    const std::int64_t citizen = ctx.actor.id;
+    if (!attach_limiter_.Allow(std::to_string(citizen))) {
+      Response res = ctx.Problem(status::too_many_requests,
+                                 "Trop de tentatives de rattachement ; réessayez dans une heure.");
+      res.set(bhttp::field::retry_after,
+              std::to_string(attach_limiter_.RetryAfterSeconds(std::to_string(citizen))));
+      co_return res;
+    }
+    domain::TrackProof proof;
+    auto body = ParseTrackBody(ctx, {}, proof);
+    if (!body.ok()) co_return ctx.Problem(body.error());
+    if (proof.contact.empty()) {
+      co_return ctx.Problem(Error::Invalid(
+          "La demande de rattachement contient des erreurs.",
+          {{"contact", "L’adresse électronique ou le téléphone donné lors du dépôt est "
+                       "obligatoire."}}));
+    }
+    if (auto limited = Limited(ctx, proof)) co_return *limited;
+    auto attached = co_await AwaitCallback<Result<domain::Request>>(
+        [&](auto done) { tracking_.Attach(proof, citizen, std::move(done)); });
+    if (!attached.ok()) co_return ctx.Problem(attached.error());
+    co_return ctx.Json(status::ok, ToJson(*attached).dump());
   });
 
   router.Add(verb::get, "/api/v1/quality", [this](Context& ctx) -> asio::awaitable<Response> {

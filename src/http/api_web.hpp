@@ -1,7 +1,9 @@
 // The API routes of the citizen portal (issue #7) that are not the
 // procedures': the portal's identity (GET /api/v1/portal), "Suivre ma
 // demande" without an account (POST /api/v1/track, /track/messages,
-// /track/rating — rate-limited per client address) and the public quality
+// /track/rating — rate-limited per client address; a signed-in citizen follows
+// their own requests without the contact, and attaches one made without an
+// account with POST /api/v1/track/attach) and the public quality
 // figures (GET /api/v1/quality, JSON or CSV).
 #pragma once
 
@@ -29,6 +31,8 @@ struct PortalInfo {
 
 // Calls of the tracking routes allowed per client address and minute.
 inline constexpr int kTrackCallsPerMinute = 30;
+// Attempts to attach a request to an account allowed per account and hour.
+inline constexpr int kAttachCallsPerHour = 10;
 
 class WebApi {
  public:
@@ -38,7 +42,7 @@ class WebApi {
 
  private:
   // nullopt: the call may proceed; otherwise the 429 answer.
-  std::optional<Response> Limited(const Context& ctx);
+  std::optional<Response> Limited(const Context& ctx, const domain::TrackProof& proof);
 
   domain::CaseService& cases_;
   domain::TrackingService& tracking_;
@@ -46,6 +50,7 @@ class WebApi {
   const Clock& clock_;
   PortalInfo portal_;
   RateLimiter limiter_{kTrackCallsPerMinute, std::chrono::minutes(1)};
+  RateLimiter attach_limiter_{kAttachCallsPerHour, std::chrono::hours(1)};
 };
 
 }  // namespace guichet::http

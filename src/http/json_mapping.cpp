@@ -241,7 +241,9 @@ json ToJson(const domain::Service& s) {
           {"team", s.team_id}, {"due_days", s.due_days}, {"active", s.active}};
 }
 
-json ToJson(const domain::Team& t) { return {{"id", t.id}, {"name", t.name}, {"email", t.email}}; }
+json ToJson(const domain::Team& t) {
+  return {{"id", t.id}, {"name", t.name}, {"email", t.email}, {"round_robin", t.round_robin}};
+}
 
 std::vector<std::string> RolesOf(const domain::Transition& t) {
   if (!t.roles.empty()) return t.roles;

@@ -395,10 +395,11 @@ class SqlWriteTx final : public domain::WriteTx {
   }
 
   Status UpsertTeam(const domain::Team& t) override {
-    const Value p[] = {t.id, t.name, t.email};
+    const Value p[] = {t.id, t.name, t.email, std::int64_t{t.round_robin ? 1 : 0}};
     c_.Execute(
-        "INSERT INTO teams (id, name, email) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-        "name = excluded.name, email = excluded.email",
+        "INSERT INTO teams (id, name, email, round_robin) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO "
+        "UPDATE SET name = excluded.name, email = excluded.email, round_robin = "
+        "excluded.round_robin",
         p);
     return Status::Ok();
   }
@@ -619,10 +620,14 @@ class SqlWriteTx final : public domain::WriteTx {
     const Value t[] = {team_id};
     const auto last =
         sql::QueryInt(c_, "SELECT last_agent_id FROM round_robin WHERE team_id = ?", t);
-    const Value after[] = {team_id, last.value_or(0)};
-    auto next = sql::QueryInt(
-        c_, "SELECT id FROM agents WHERE team_id = ? AND id > ? ORDER BY id LIMIT 1", after);
-    if (!next) next = sql::QueryInt(c_, "SELECT MIN(id) FROM agents WHERE team_id = ?", t);
+    // The team's active agents: its members (agent_teams) and those whose first team it is.
+    constexpr const char* kMembers =
+        "SELECT MIN(id) FROM agents a WHERE a.active = 1 AND (a.team_id = ? OR EXISTS (SELECT 1 "
+        "FROM agent_teams m WHERE m.agent_id = a.id AND m.team_id = ?)) AND a.id > ?";
+    const Value after[] = {team_id, team_id, last.value_or(0)};
+    auto next = sql::QueryInt(c_, kMembers, after);
+    const Value from_start[] = {team_id, team_id, std::int64_t{0}};
+    if (!next) next = sql::QueryInt(c_, kMembers, from_start);
     if (!next) return std::nullopt;
     const Value p[] = {team_id, *next};
     c_.Execute(
@@ -797,10 +802,10 @@ Result<Request> SqlStore::GetRequestByReference(const std::string& reference) {
       [&](sql::Connection& c) { return FetchRequest(c, kSelectRequestByReference, reference); });
 }
 
-Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q) {
-  // Only constant fragments are appended to the SQL; every value is a parameter.
-  std::string sql = std::string("SELECT ") + kRequestColumns + " FROM requests WHERE 1 = 1";
-  std::vector<Value> params;
+// " AND …" for every filter of `q` but the box and the page's keyset; only
+// constant fragments are appended to the SQL, every value is a parameter.
+void SqlStore::AppendFilters(std::string& sql, std::vector<Value>& params,
+                             const domain::RequestQuery& q) const {
   if (!q.statuses.empty()) {
     sql += " AND status IN (";
     for (size_t i = 0; i < q.statuses.size(); ++i) {
@@ -857,23 +862,6 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
     sql += " AND created_at <= ?";
     params.emplace_back(*q.created_to);
   }
-  // SQLite: the R*Tree of 004_geo_recency.sql, over the box and a window of
-  // the most recent days; PostgreSQL: the B-tree on (lat, lon).
-  const bool windowed = q.bbox && dialect_ == sql::Dialect::kSqlite;
-  std::size_t window_param = 0;
-  if (q.bbox) {
-    sql += windowed ? " AND id IN (SELECT id FROM requests_geo WHERE min_lat >= ? AND max_lat <= ? "
-                      "AND min_lon >= ? AND max_lon <= ? AND max_t >= ?)"
-                    : " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?";
-    params.emplace_back(q.bbox->min_lat);
-    params.emplace_back(q.bbox->max_lat);
-    params.emplace_back(q.bbox->min_lon);
-    params.emplace_back(q.bbox->max_lon);
-    if (windowed) {
-      window_param = params.size();
-      params.emplace_back(-1.0);
-    }
-  }
   // Back-office filters (issue 4).
   AppendScope(sql, params, q.scope);
   if (q.unassigned) sql += " AND agent_id IS NULL";
@@ -891,6 +879,30 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
   if (q.overdue_at) {
     sql += " AND due_at < ? AND category NOT IN ('resolved', 'rejected', 'closed')";
     params.emplace_back(*q.overdue_at);
+  }
+}
+
+Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q) {
+  // Only constant fragments are appended to the SQL; every value is a parameter.
+  std::string sql = std::string("SELECT ") + kRequestColumns + " FROM requests WHERE 1 = 1";
+  std::vector<Value> params;
+  AppendFilters(sql, params, q);
+  // SQLite: the R*Tree of 004_geo_recency.sql, over the box and a window of
+  // the most recent days; PostgreSQL: the B-tree on (lat, lon).
+  const bool windowed = q.bbox && dialect_ == sql::Dialect::kSqlite;
+  std::size_t window_param = 0;
+  if (q.bbox) {
+    sql += windowed ? " AND id IN (SELECT id FROM requests_geo WHERE min_lat >= ? AND max_lat <= ? "
+                      "AND min_lon >= ? AND max_lon <= ? AND max_t >= ?)"
+                    : " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?";
+    params.emplace_back(q.bbox->min_lat);
+    params.emplace_back(q.bbox->max_lat);
+    params.emplace_back(q.bbox->min_lon);
+    params.emplace_back(q.bbox->max_lon);
+    if (windowed) {
+      window_param = params.size();
+      params.emplace_back(-1.0);
+    }
   }
   using Sort = domain::RequestQuery::Sort;
   if (q.before_id) {
@@ -988,8 +1000,10 @@ Result<std::vector<Event>> SqlStore::ListEventsOf(const std::vector<std::int64_t
 Result<std::vector<domain::Team>> SqlStore::ListTeams() {
   return Read<std::vector<domain::Team>>([&](sql::Connection& c) {
     std::vector<domain::Team> out;
-    auto rows = c.Query("SELECT id, name, email FROM teams ORDER BY id");
-    while (rows->Next()) out.push_back({rows->Text(0), rows->Text(1), rows->Text(2)});
+    auto rows = c.Query("SELECT id, name, email, round_robin FROM teams ORDER BY id");
+    while (rows->Next()) {
+      out.push_back({rows->Text(0), rows->Text(1), rows->Text(2), rows->Int(3) != 0});
+    }
     return out;
   });
 }
@@ -1136,11 +1150,7 @@ Result<domain::InboxCounts> SqlStore::CountInbox(const domain::RequestQuery& q, 
       "('resolved', 'rejected', 'closed') THEN 1 ELSE 0 END), SUM(CASE WHEN agent_id = ? THEN 1 "
       "ELSE 0 END), SUM(CASE WHEN agent_id IS NULL THEN 1 ELSE 0 END) FROM requests WHERE 1 = 1";
   std::vector<Value> params = {now, me.value_or(-1)};
-  AppendScope(sql, params, q.scope);
-  if (q.team_id) {
-    sql += " AND team_id = ?";
-    params.emplace_back(*q.team_id);
-  }
+  AppendFilters(sql, params, q);
   sql += " GROUP BY category, channel";
   return Read<domain::InboxCounts>([&](sql::Connection& c) {
     domain::InboxCounts out;

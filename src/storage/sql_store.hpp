@@ -103,6 +103,10 @@ class SqlStore final : public domain::Store {
   }
 
  private:
+  // Appends " AND …" for every filter of `q` (scope included) except the
+  // box and the keyset of a page: lists and counts select the same rows.
+  void AppendFilters(std::string& sql, std::vector<sql::Value>& params,
+                     const domain::RequestQuery& q) const;
   template <typename T, typename Fn>
   Result<T> Read(Fn&& fn);
 

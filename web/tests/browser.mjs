@@ -4,7 +4,13 @@
 // code, finds it in the inbox, answers it and moves it to resolved; (3) the
 // citizen sees the answer and rates it; (4) the quality page shows the new
 // figures; (5) a citizen signs in with the FranceConnect button through a
-// real OpenID provider (oidc-provider) on loopback. axe-core runs on
+// real OpenID provider (oidc-provider) on loopback; (6) an agent records a
+// phone call and a counter visit, and a postal letter whose scan is read by
+// Tesseract; (7) the citizen creates an account, attaches that request to it,
+// and in « Mes demandes » follows a new one across channels (web, phone,
+// email), replies with a document and rates it, while a second agent merges
+// a duplicate, links requests, sees the citizen's other requests and assigns
+// with the team's agent picker. axe-core runs on
 // every page visited, which must show no violation; no request may leave
 // for another host; the phone-sized viewport and the keyboard are checked.
 // Prints one line per step; exits 1 at the first failure.
@@ -74,6 +80,32 @@ async function check(name, fn) {
     }
     console.log(`not ok ${step} - ${name}\n  ${String(e.stack ?? e).split("\n").join("\n  ")}`);
     throw e;
+  }
+}
+
+// French typography of the page's main text: a narrow no-break or no-break
+// space before « : ; ! ? » and inside « », never a plain space or none.
+async function frenchTypography(page, what) {
+  const text = await page.locator("main").innerText();
+  const problems = [];
+  for (const m of text.matchAll(/(.{0,20})([:;!?])(?=\s|$)/gm)) {
+    if (!/[\u00a0\u202f]$/.test(m[1])) problems.push(m[0]);
+  }
+  for (const m of text.matchAll(/.{0,15}(«(?![\u00a0\u202f])|(?<![\u00a0\u202f])»).{0,15}/g)) problems.push(m[0]);
+  assert.deepEqual(problems, [], `French typography on ${what}`);
+}
+
+// The page at 360 px: nothing wider than the screen, still accessible.
+async function onAPhone(page, what) {
+  const before = page.viewportSize();
+  await page.setViewportSize({ width: 360, height: 740 });
+  try {
+    await page.waitForTimeout(100);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${what} is ${width} px wide at 360 px`);
+    await accessible(page, `${what} at 360 px`);
+  } finally {
+    await page.setViewportSize(before);
   }
 }
 
@@ -177,7 +209,7 @@ try {
     await page.getByLabel(/Adresse électronique ou téléphone/).fill(EMAIL);
     await page.getByRole("button", { name: "Afficher ma demande" }).click();
     await page.getByRole("heading", { level: 2, name: `Demande ${reference}` }).waitFor();
-    assert.equal((await page.getByTestId("statut").textContent()).trim(), "Signalement reçu");
+    assert.match((await page.getByTestId("statut").textContent()).trim(), /^(Signalement reçu|Pris en compte)$/, "the status's French label");
     const history = await page.getByTestId("historique").innerText();
     assert.match(history, /Un trou profond sur la voie cyclable/);
     assert.match(history, /nid-de-poule\.png/);
@@ -213,7 +245,7 @@ try {
     const row = a.getByTestId("boite").getByRole("row", { name: new RegExp(reference) });
     await row.waitFor();
     assert.match(await row.innerText(), /Site web/);
-    await a.getByRole("button", { name: /^Toutes : \d+/ }).waitFor();
+    await a.getByRole("button", { name: /^Toutes\s:\s\d+/ }).waitFor();
     await accessible(a, "the inbox");
     // Keyboard: the row's link takes the focus, the arrows keep it on a row, Enter opens it.
     await a.getByRole("link", { name: reference }).focus();
@@ -235,13 +267,16 @@ try {
     await a.getByLabel("Note (jamais montrée au citoyen)").fill("Équipe de Paul, mardi matin.");
     await a.getByRole("button", { name: "Ajouter la note" }).click();
     await a.getByText("La note interne est ajoutée.").waitFor();
+    await a.getByText("Demande faite sans compte", { exact: false }).waitFor();
     await a.getByRole("button", { name: "Me l’affecter" }).click();
     await a.getByText("L’affectation est enregistrée.").waitFor();
+    await a.getByTestId("agent-affecte").getByText("Paul Voirie").waitFor();
     await a.getByLabel("Nouveau statut").selectOption({ label: "Marquer comme résolu" });
     await a.getByLabel(/Commentaire au citoyen/).fill("Le nid-de-poule a été rebouché.");
     await a.getByRole("button", { name: "Appliquer" }).click();
     await a.getByText("Le statut de la demande a changé.").waitFor();
-    assert.equal((await a.getByTestId("statut-agent").textContent()).trim(), "resolu");
+    // The status's French label, not its code.
+    await a.getByTestId("statut-agent").getByText("Résolu", { exact: true }).waitFor();
     await accessible(a, "the resolved request");
     // Search finds it, the words highlighted.
     await a.getByRole("link", { name: "Rechercher" }).click();
@@ -314,8 +349,25 @@ try {
     await page.getByText(`Connecté en tant que`, { exact: false }).waitFor();
     await accessible(page, "the account page");
     // The pothole was reported without an account: the server does not attach
-    // it to the new account, so « Mes demandes » says there is none yet.
+    // it to the new account, so « Mes demandes » says there is none yet…
     await page.getByText("Aucune demande pour l’instant.", { exact: false }).waitFor();
+    await frenchTypography(page, "the account page");
+    // … until the citizen attaches it, proving it by its reference and email,
+    // with the keyboard only. A wrong email gets the tracking page's answer.
+    await page.getByLabel("Référence de la demande à rattacher").focus();
+    await page.keyboard.type(reference);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("quelquun@example.org");
+    await page.keyboard.press("Enter");
+    await page.getByText("Aucune demande ne correspond à cette référence et à ces coordonnées.").waitFor();
+    await accessible(page, "the attach form with its error");
+    await page.getByLabel("Adresse électronique ou téléphone donné lors du dépôt").fill(EMAIL);
+    await page.getByLabel("Adresse électronique ou téléphone donné lors du dépôt").press("Enter");
+    await page.getByText(`La demande ${reference} est rattachée à votre compte.`).waitFor();
+    await page.getByTestId(`statut-${reference}`).getByText("Résolu", { exact: true }).waitFor();
+    await accessible(page, "« Mes demandes » with the attached request");
+    await frenchTypography(page, "« Mes demandes » with the attached request");
+    await onAPhone(page, "« Mes demandes »");
     await page.getByLabel("Être prévenu par").selectOption("sms");
     await page.getByLabel("Téléphone (pour les SMS)").fill("06 12 34 56 78");
     await page.getByRole("button", { name: "Enregistrer mes préférences" }).click();
@@ -329,6 +381,156 @@ try {
     await page.goto(server.base + magic);
     await page.getByRole("heading", { level: 2, name: "Mes préférences de notification" }).waitFor();
     assert.equal(await page.getByLabel("Être prévenu par").inputValue(), "sms");
+  });
+
+  let lamp = "";
+  let duplicate = "";
+  let api = "";
+  const AGENT2 = "ines.voirie@mairie-exemple.fr";
+  await check("a signed-in citizen files a request; the town hall adds a phone call and a duplicate arrives", async () => {
+    lamp = await page.evaluate(async () => {
+      const s = await (await fetch("/api/v1/auth/session")).json();
+      const r = await fetch("/api/v1/requests", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": s.csrf_token },
+        body: JSON.stringify({ service: "signalement-voirie", title: "Lampadaire éteint rue des Lilas", description: "Le lampadaire du 8 ne s’allume plus.", channel: "web" }),
+      });
+      return (await r.json()).reference;
+    });
+    assert.match(lamp, /^GU-/);
+    api = await server.apiKey();
+    const call = await server.api("POST", `/api/v1/requests/${lamp}/events`, { kind: "message_in", channel: "phone", body: "Appel de Jeanne Martin, le lampadaire grésille aussi." }, api);
+    assert.equal(call.status, 201, call.text);
+    const dup = await server.api(
+      "POST",
+      "/api/v1/requests",
+      { service: "signalement-voirie", title: "Lampadaire rue des Lilas", description: "Signalé par un voisin.", channel: "phone", contact: { name: "Un voisin", phone: "06 11 22 33 44" } },
+      api,
+    );
+    assert.equal(dup.status, 201, dup.text);
+    duplicate = dup.json.reference;
+  });
+
+  await check("a second agent filters the counts, merges the duplicate, links the requests, sees the citizen's other requests and assigns with the picker", async () => {
+    await server.createAgent({ name: "Inès Voirie", email: AGENT2, password: AGENT_PASSWORD, team: "voirie:agent" });
+    agent = await newPage(browser, server.base);
+    const a = agent.page;
+    current = a;
+    await a.goto(server.base + "/agents");
+    await a.getByLabel("Adresse électronique").fill(AGENT2);
+    await a.getByLabel("Mot de passe").fill(AGENT_PASSWORD);
+    await a.getByRole("button", { name: "Se connecter" }).click();
+    await a.getByRole("heading", { level: 1, name: "Boîte de réception" }).waitFor();
+    // The sidebar counts follow the channel filter: the pothole and the lamp are web, the duplicate phone.
+    await a.getByRole("button", { name: /^Toutes\s:\s3$/ }).waitFor();
+    await a.getByLabel("Canal").selectOption("phone");
+    await a.getByRole("button", { name: /^Toutes\s:\s1$/ }).waitFor();
+    await a.getByTestId("boite").getByRole("row", { name: new RegExp(reference) }).waitFor({ state: "detached" });
+    assert.equal(await a.getByTestId("boite").getByRole("row").count(), 2, "a header and the duplicate");
+    await accessible(a, "the inbox filtered by channel");
+    await frenchTypography(a, "the inbox");
+    // The duplicate is merged into the lamp request.
+    await a.getByRole("link", { name: duplicate }).click();
+    await a.getByRole("heading", { level: 1, name: `Demande ${duplicate}` }).waitFor();
+    await a.getByText("Demande faite sans compte", { exact: false }).waitFor();
+    await a.getByLabel("Référence de l’autre demande").fill(lamp);
+    await a.getByRole("button", { name: "Fusionner cette demande (doublon) dans l’autre" }).click();
+    await a.getByRole("button", { name: "Confirmer la fusion de cette demande dans l’autre" }).click();
+    await a.getByText("Cette demande est fusionnée dans l’autre", { exact: false }).waitFor();
+    await a.getByTestId("demandes-liees").getByText(/Fusionnée dans/).waitFor();
+    await a.getByTestId("demandes-liees").getByRole("link", { name: lamp }).click();
+    await a.getByRole("heading", { level: 1, name: `Demande ${lamp}` }).waitFor();
+    // The citizen's other request (the pothole, attached to her account) is listed.
+    await a.getByTestId("autres-demandes").getByRole("link", { name: reference }).waitFor();
+    assert.match(await a.getByTestId("autres-demandes").innerText(), /Résolu/);
+    // Linked to the pothole: both links shown, with French status labels.
+    await a.getByLabel("Référence de l’autre demande").fill(reference);
+    await a.getByRole("button", { name: "Lier les deux demandes" }).click();
+    await a.getByText("Les deux demandes sont liées.").waitFor();
+    const links = await a.getByTestId("demandes-liees").innerText();
+    assert.match(links, new RegExp(`Doublon fusionné ici\\s:\\s${duplicate}`));
+    assert.match(links, new RegExp(`Liée à\\s:\\s${reference}[\\s\\S]*Résolu`));
+    // The timeline holds the web request and the phone call.
+    const history = await a.getByTestId("historique-agent").innerText();
+    assert.match(history, /Le lampadaire du 8/);
+    assert.match(history, /Téléphone[\s\S]*grésille/);
+    // Assignment by name, from the team's agents.
+    const options = await a.getByLabel("Agent", { exact: true }).locator("option").allInnerTexts();
+    assert.ok(options.includes("Paul Voirie") && options.includes("Inès Voirie"), options.join(", "));
+    await a.getByLabel("Agent", { exact: true }).selectOption({ label: "Inès Voirie" });
+    await a.getByRole("button", { name: "Affecter", exact: true }).click();
+    await a.getByText("L’affectation est enregistrée.").waitFor();
+    await a.getByTestId("agent-affecte").getByText("Inès Voirie").waitFor();
+    await a.getByLabel("Canal de la réponse").selectOption("email");
+    await a.getByLabel("Message au citoyen").fill("Bonjour, un électricien passe jeudi matin.");
+    await a.getByRole("button", { name: "Envoyer la réponse" }).click();
+    await a.getByText("La réponse est enregistrée et part vers le citoyen.").waitFor();
+    await accessible(a, "the request page with links and the citizen's other requests");
+    await frenchTypography(a, "the agent's request page");
+    await onAPhone(a, "the agent's request page");
+  });
+
+  await check("in « Mes demandes » the citizen sees status, deadline and the whole timeline, replies and adds a document", async () => {
+    current = page;
+    await page.goto(server.base + "/compte");
+    await page.getByRole("button", { name: `Ouvrir la demande ${lamp}` }).click();
+    await page.getByRole("heading", { level: 2, name: `Demande ${lamp}` }).waitFor();
+    assert.match((await page.getByTestId("statut").textContent()).trim(), /^(Signalement reçu|Pris en compte)$/, "the status's French label");
+    const view = await page.getByTestId("ma-demande").innerText();
+    assert.match(view, /au plus tard le \d{1,2} \S+ \d{4}/);
+    const history = await page.getByTestId("historique").innerText();
+    assert.match(history, /Le lampadaire du 8 ne s’allume plus/);
+    assert.match(history, /grésille aussi/);
+    assert.match(history, /Message de la mairie[\s\S]*un électricien passe jeudi matin/);
+    assert.doesNotMatch(history, /Note interne/, "no internal note reaches the citizen");
+    await accessible(page, "a request in « Mes demandes »");
+    await frenchTypography(page, "a request in « Mes demandes »");
+    await onAPhone(page, "a request in « Mes demandes »");
+    await page.getByLabel("Votre message").fill("Merci, je serai là jeudi.");
+    await page.locator("input[type=file]").first().setInputFiles({ name: "photo-lampadaire.png", mimeType: "image/png", buffer: PNG });
+    await page.getByText(/Fichier envoyé.*photo-lampadaire\.png/).waitFor();
+    await page.getByRole("button", { name: "Envoyer", exact: true }).click();
+    await page.getByText("Votre message a été ajouté à l’historique de la demande.").waitFor();
+    const after = await page.getByTestId("historique").innerText();
+    assert.match(after, /Merci, je serai là jeudi\./);
+    assert.match(after, /photo-lampadaire\.png/);
+    await accessible(page, "the request after the citizen's reply");
+  });
+
+  await check("once the request is resolved, the citizen rates it from « Mes demandes », once", async () => {
+    const a = agent.page;
+    current = a;
+    await a.reload();
+    await a.getByLabel("Nouveau statut").selectOption({ label: "Marquer comme résolu" });
+    await a.getByLabel(/Commentaire au citoyen/).fill("Le lampadaire est réparé.");
+    await a.getByRole("button", { name: "Appliquer" }).click();
+    await a.getByText("Le statut de la demande a changé.").waitFor();
+    await a.getByTestId("statut-agent").getByText("Résolu", { exact: true }).waitFor();
+    await agent.context.close();
+    current = page;
+    await page.getByRole("button", { name: "Revenir à mes demandes" }).click();
+    await page.getByTestId(`statut-${lamp}`).getByText("Résolu").waitFor();
+    await page.getByRole("button", { name: `Ouvrir la demande ${lamp}` }).click();
+    await page.getByRole("heading", { level: 3, name: "Votre avis sur la réponse" }).waitFor();
+    await accessible(page, "the rating form in « Mes demandes »");
+    await page.getByLabel("5 — Très satisfait").check({ force: true });
+    await page.getByLabel("Commentaire (facultatif)").fill("Réparé en deux jours !");
+    await page.getByRole("button", { name: "Donner mon avis" }).click();
+    await page.getByText("Merci pour votre avis").waitFor();
+    assert.equal(await page.getByRole("heading", { name: "Votre avis sur la réponse" }).count(), 0);
+    await accessible(page, "the rated request in « Mes demandes »");
+    await frenchTypography(page, "the rated request in « Mes demandes »");
+    const again = await page.evaluate(async (ref) => {
+      const s = await (await fetch("/api/v1/auth/session")).json();
+      const r = await fetch("/api/v1/track/rating", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": s.csrf_token },
+        body: JSON.stringify({ reference: ref, score: 1 }),
+      });
+      return r.status;
+    }, lamp);
+    assert.equal(again, 409, "a request is rated once");
+    await page.getByRole("button", { name: "Revenir à mes demandes" }).click();
     await page.getByRole("button", { name: "Se déconnecter" }).click();
     await page.getByRole("button", { name: "Mot de passe" }).waitFor();
   });

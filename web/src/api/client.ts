@@ -26,6 +26,9 @@ export type Channel = Schemas["Channel"];
 export type Citizen = Schemas["Citizen"];
 export type RecordedContact = Schemas["RecordedContact"];
 export type PostalScan = Schemas["PostalScan"];
+export type TeamAgent = Schemas["TeamAgent"];
+export type Team = Schemas["Team"];
+export type AgentLoginEnrolment = Schemas["AgentLoginEnrolment"];
 
 const BASE = "/api/v1";
 
@@ -137,10 +140,12 @@ const query = (params: Record<string, string | undefined>) => {
 // CSRF token of that session on every write.
 export const agentApi = {
   session: () => call<Session>("GET", "/auth/session"),
-  login: (body: { email: string; password: string; totp?: string }) => call<Session>("POST", "/auth/agent-login", body),
+  // 202 with the secret to enrol when the agent's second factor was reset.
+  login: (body: { email: string; password: string; totp?: string }) =>
+    call<Session | AgentLoginEnrolment>("POST", "/auth/agent-login", body),
   logout: () => call<void>("POST", "/auth/logout"),
   inbox: (params: Record<string, string | undefined>) => call<Schemas["InboxPage"]>("GET", `/inbox${query(params)}`),
-  counts: () => call<InboxCounts>("GET", "/inbox/counts"),
+  counts: (params: Record<string, string | undefined> = {}) => call<InboxCounts>("GET", `/inbox/counts${query(params)}`),
   search: (q: string) => call<{ items: SearchHit[] }>("GET", `/search${query({ q })}`),
   request: (id: string) => call<Request>("GET", `/requests/${ref(id)}`),
   events: (id: string) => call<Schemas["EventList"]>("GET", `/requests/${ref(id)}/events`),
@@ -175,6 +180,11 @@ export const agentApi = {
     description?: string;
   }) => call<RecordedContact>("POST", "/postal-mail", body),
   scans: (id: string) => call<{ items: PostalScan[] }>("GET", `/requests/${ref(id)}/scans`),
+  teams: () => call<Schemas["TeamList"]>("GET", "/teams"),
+  teamAgents: (team: string) => call<Schemas["TeamAgentList"]>("GET", `/teams/${ref(team)}/agents`),
+  merge: (id: string, into: string) => call<unknown>("POST", `/requests/${ref(id)}/merge`, { into }),
+  links: (id: string) => call<{ items: Schemas["RequestLink"][] }>("GET", `/requests/${ref(id)}/links`),
+  link: (id: string, request: string) => call<unknown>("POST", `/requests/${ref(id)}/links`, { request }),
 };
 
 // Citizen accounts: sign-up, the three ways in (password, magic link, the
@@ -190,6 +200,9 @@ export const accountApi = {
   updateMe: (body: { name?: string; phone?: string; postal_address?: string; preferred_channel?: "email" | "sms" | "postal" }) =>
     call<CitizenProfile>("PATCH", "/me", body),
   requests: () => call<Schemas["RequestPage"]>("GET", "/requests?limit=100"),
+  // A request made without an account, proven by its reference and contact.
+  attach: (body: { reference: string; contact: string }) => call<Request>("POST", "/track/attach", body),
+  resendVerification: (email: string) => call<unknown>("POST", "/auth/verify/resend", { email }),
 };
 
 // Sends a file with progress events (fetch has none for uploads): the raw
@@ -198,6 +211,8 @@ export function uploadFile(file: File, onProgress: (fraction: number) => void): 
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", `${BASE}/uploads?filename=${encodeURIComponent(file.name)}`);
+    // A signed-in citizen's upload is a write made with the session cookie.
+    if (csrfToken) xhr.setRequestHeader("X-CSRF-Token", csrfToken);
     xhr.upload.addEventListener("progress", (e) => {
       if (e.lengthComputable) onProgress(e.loaded / e.total);
     });

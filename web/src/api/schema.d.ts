@@ -113,7 +113,7 @@ export interface paths {
         };
         /**
          * Lister les équipes
-         * @description Toutes les équipes de la mairie, triées par identifiant.
+         * @description Toutes les équipes de la mairie, triées par identifiant : celles du catalogue et celles créées par `PUT /api/v1/admin/teams/{id}`.
          */
         get: operations["listTeams"];
         put?: never;
@@ -726,7 +726,7 @@ export interface paths {
         };
         /**
          * Compteurs de la barre latérale
-         * @description Nombre de demandes visibles par l’appelant, par catégorie de statut, par canal, en retard, affectées à l’agent connecté, non affectées.
+         * @description Nombre de demandes visibles par l’appelant, par catégorie de statut, par canal, en retard, affectées à l’agent connecté, non affectées — parmi celles que retiennent les filtres actifs de la boîte de réception (équipe, canal, service, texte, dates ; mêmes paramètres que `GET /api/v1/inbox`, tout autre paramètre rend 400).
          */
         get: operations["countInbox"];
         put?: never;
@@ -1134,6 +1134,10 @@ export interface paths {
          *     pour qu’on ne puisse pas deviner les références. 30 appels par
          *     minute et par adresse IP sur les routes `/track` (429 au-delà, avec
          *     `Retry-After`). Réponse `Cache-Control: no-store`.
+         *
+         *     Un citoyen connecté suit ses propres demandes (celles de son compte)
+         *     avec la seule référence : `contact` peut alors être omis, sur
+         *     `/track`, `/track/messages` et `/track/rating`, sans limitation.
          */
         post: operations["trackRequest"];
         delete?: never;
@@ -1343,7 +1347,7 @@ export interface paths {
         put?: never;
         /**
          * Créer un compte citoyen
-         * @description Crée un compte non vérifié et envoie le lien de vérification (48 h). Mot de passe : au moins 12 caractères mêlant minuscules, majuscules, chiffres et caractères spéciaux, ou une entropie équivalente (recommandation de la CNIL) ; les mots de passe courants (dictionnaire cracklib) sont refusés. Si l’adresse a déjà un compte, la réponse est la même et le titulaire est prévenu par courriel. Accès : public.
+         * @description Crée un compte non vérifié et envoie le lien de vérification (48 h). Mot de passe : au moins 12 caractères mêlant minuscules, majuscules, chiffres et caractères spéciaux, ou une entropie équivalente (recommandation de la CNIL) ; les mots de passe courants (dictionnaire cracklib) sont refusés. Si l’adresse a déjà un compte, la réponse est la même et le titulaire est prévenu par courriel. Au plus 5 messages de compte (inscription, vérification, lien de connexion, réinitialisation) par heure pour une adresse, et 30 par heure depuis une adresse IP, qu’un compte existe ou non : 429 au-delà, pour toute adresse pareil. Accès : public.
          */
         post: operations["signUp"];
         delete?: never;
@@ -1403,7 +1407,7 @@ export interface paths {
         put?: never;
         /**
          * Recevoir un lien de connexion
-         * @description Envoie un lien de connexion valable 15 minutes, à usage unique. Accès : public.
+         * @description Envoie un lien de connexion valable 15 minutes, à usage unique. Au plus 5 messages de compte (inscription, vérification, lien de connexion, réinitialisation) par heure pour une adresse, et 30 par heure depuis une adresse IP, qu’un compte existe ou non : 429 au-delà, pour toute adresse pareil. Accès : public.
          */
         post: operations["sendMagicLink"];
         delete?: never;
@@ -1443,7 +1447,7 @@ export interface paths {
         put?: never;
         /**
          * Demander la réinitialisation du mot de passe
-         * @description Envoie un lien valable une heure, à usage unique. Accès : public.
+         * @description Envoie un lien valable une heure, à usage unique. Au plus 5 messages de compte (inscription, vérification, lien de connexion, réinitialisation) par heure pour une adresse, et 30 par heure depuis une adresse IP, qu’un compte existe ou non : 429 au-delà, pour toute adresse pareil. Accès : public.
          */
         post: operations["requestPasswordReset"];
         delete?: never;
@@ -1483,7 +1487,7 @@ export interface paths {
         put?: never;
         /**
          * Connexion d’un agent
-         * @description Mot de passe et, pour les superviseurs, administrateurs d’équipe et administrateurs de la plateforme (ou tout agent enrôlé), code TOTP à 6 chiffres (RFC 6238, pas de 30 s) ; un code ne sert qu’une fois. Mêmes règles d’échec et de limitation que la connexion des citoyens. Accès : public.
+         * @description Mot de passe et, pour les superviseurs, administrateurs d’équipe et administrateurs de la plateforme (ou tout agent enrôlé), code TOTP à 6 chiffres (RFC 6238, pas de 30 s) ; un code ne sert qu’une fois. Mêmes règles d’échec et de limitation que la connexion des citoyens. Un agent qui doit avoir un second facteur mais n’en a pas (son second facteur a été réinitialisé par un administrateur) s’enrôle ici : avec le bon mot de passe, la réponse 202 donne le secret (`otpauth_uri`) sans ouvrir de session ; le même appel avec un code de ce secret le confirme et ouvre la session. Accès : public.
          */
         post: operations["agentLogIn"];
         delete?: never;
@@ -1701,7 +1705,7 @@ export interface paths {
         head?: never;
         /**
          * Modifier un agent
-         * @description Changer les équipes, rôles, le statut d’administrateur, désactiver un agent ou changer son mot de passe. Les sessions de l’agent sont fermées pour que les nouveaux droits s’appliquent tout de suite. Accès : administrateur de la plateforme, ou clé d’API `admin`.
+         * @description Changer les équipes, rôles, le statut d’administrateur, désactiver un agent, changer son mot de passe ou réinitialiser son second facteur (`reset_totp` : l’agent en enregistre un nouveau à sa prochaine connexion). Les sessions de l’agent sont fermées pour que les nouveaux droits s’appliquent tout de suite. Accès : administrateur de la plateforme, ou clé d’API `admin`.
          */
         patch: operations["updateAgent"];
         trace?: never;
@@ -1722,6 +1726,226 @@ export interface paths {
          */
         put: operations["putTeam"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Courriers à imprimer
+         * @description Les courriers postaux que l’envoi a déposés en PDF dans la file d’impression (`[postal] spool_dir`), du plus récent au plus ancien : ceux qui restent à imprimer (`printed=false`, par défaut) ou ceux déjà imprimés. Un agent ne voit que les courriers des demandes de ses équipes.
+         */
+        get: operations["listLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/letters/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numéro du message sortant. */
+                id: components["parameters"]["OutboxId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Le PDF d’un courrier
+         * @description Le courrier tel qu’il sera imprimé : en-tête de la mairie, bloc adresse conforme à la norme postale (NF Z10-011) placé pour une enveloppe à fenêtre, date, référence et texte du modèle `postal`.
+         */
+        get: operations["getLetterPdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/letters/{id}/printed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numéro du message sortant. */
+                id: components["parameters"]["OutboxId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Marquer un courrier imprimé
+         * @description Le service courrier a imprimé ce courrier : il quitte la file et l’historique de la demande l’indique (`delivery`, statut `printed`). Un message qui n’est pas un courrier en attente d’impression rend 422.
+         */
+        post: operations["markLetterPrinted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Modèles des messages envoyés aux citoyens
+         * @description Un modèle par événement (`acknowledgement` accusé de réception, `reply` réponse d’un agent, `status_change` changement de statut, `account_*` courriels du compte) et par canal (`email` : objet et texte ; `sms` : texte ; `postal` : objet et texte du courrier). Le texte en usage est celui fourni (`catalogue/templates/`) ou celui qu’un administrateur a enregistré (`customised`). Les variables s’écrivent `{{ nom }}`.
+         */
+        get: operations["listTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant du modèle, `événement.canal` (`reply.sms`). */
+                id: components["parameters"]["TemplateId"];
+            };
+            cookie?: never;
+        };
+        /** Un modèle de message */
+        get: operations["getTemplate"];
+        /**
+         * Remplacer le texte d’un modèle (administrateur)
+         * @description Réservé aux administrateurs de la plateforme. Une variable inconnue de l’événement, une variable non fermée ou un bloc `{% … %}` sont refusés (400, erreurs par champ `subject` / `body`). Un SMS n’a pas d’objet.
+         */
+        put: operations["putTemplate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant du modèle, `événement.canal` (`reply.sms`). */
+                id: components["parameters"]["TemplateId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Aperçu d’un modèle
+         * @description Rend le modèle en usage, ou le texte donné (`subject`, `body`, vérifié comme pour PUT), avec des valeurs d’exemple que `variables` peut remplacer. Pour un SMS, donne aussi l’encodage (GSM-7 ou UCS-2) et le nombre de segments facturés. Un corps vide prévisualise le modèle en usage.
+         */
+        post: operations["previewTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/sms/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accusé de remise d’un SMS (webhook de la passerelle)
+         * @description Appelé par la passerelle pour l’état d’un SMS envoyé (au format des rappels de statut des passerelles courantes), signé comme le webhook des SMS reçus (`X-Guichet-Signature`). `delivered` inscrit « remis » dans l’historique de la demande, `undelivered` et `failed` « non remis » avec le code d’erreur ; les états intermédiaires ne changent rien (`recorded: false`). Un accusé répété ne change rien. Un `MessageSid` qu’aucun SMS envoyé ne porte (encore) rend 404 : la passerelle réessaie.
+         */
+        post: operations["receiveSmsStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{id}/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Les agents d’une équipe
+         * @description Les agents actifs d’une équipe, par nom, avec leur rôle : à qui une demande de l’équipe peut être affectée. Accès : les agents de cette équipe (404 pour une autre), un administrateur de la plateforme, une clé d’API `api`/`admin`.
+         */
+        get: operations["listTeamAgents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/track/attach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rattacher à son compte une demande faite sans compte
+         * @description Un citoyen connecté prouve une demande faite sans compte par sa
+         *     référence et l’adresse électronique ou le téléphone donnés au dépôt
+         *     (`contact` obligatoire ici) ; elle devient une demande de son compte
+         *     (« Mes demandes », `GET /requests`) et une note interne le dit aux
+         *     agents. Une référence inconnue, un contact qui ne correspond pas et
+         *     une demande déjà rattachée à un autre compte reçoivent **la même
+         *     réponse** (404). Limité à 10 essais par heure et par compte, et aux
+         *     30 appels par minute et par adresse IP des routes `/track` (429).
+         */
+        post: operations["attachTrackedRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recevoir un nouveau lien de vérification
+         * @description Pour un compte dont l’adresse n’est pas encore vérifiée, envoie un nouveau lien (48 h) ; rien pour une adresse inconnue ou déjà vérifiée, avec la même réponse. Au plus 5 messages de compte (inscription, vérification, lien de connexion, réinitialisation) par heure pour une adresse, et 30 par heure depuis une adresse IP, qu’un compte existe ou non : 429 au-delà, pour toute adresse pareil. Accès : public.
+         */
+        post: operations["resendVerification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1890,6 +2114,8 @@ export interface components {
             /** @description Détails propres au type : `status_change` → `from`, `to`, `transition` (et `correction_reason`) ; `assignment` → `from_team`, `team`, `agent` ; `attachment` → `upload` ; `message_out` d’un modèle de la démarche → `template`, `subject`, `to`, `delivery` (`pending` : enregistré, pas encore envoyé) ; `note` d’un délai expiré → `deadline`, `expired` ; `message_in` d’une correction → `correction`, `data_changed`. */
             data: Record<string, never>;
             created_at: components["schemas"]["Timestamp"];
+            /** @description Messages sortants (dans la liste de l’historique) — où en est leur envoi : `queued` (en attente), `sent` (accepté par le serveur SMTP, la passerelle ou la file d’impression), `printed` (courrier imprimé), `delivered` (remis, selon l’accusé de la passerelle ou la DSN), `failed` (échec, avant repli éventuel sur un autre canal) ; null pour un message qui n’était pas à envoyer. */
+            delivery_status?: string | null;
         };
         /** @description Un message ou une note à ajouter à l’historique. */
         NewEvent: {
@@ -1991,6 +2217,8 @@ export interface components {
             name: string;
             /** @example voirie@mairie-exemple.fr */
             email: string;
+            /** @description Les demandes qui arrivent dans l’équipe (créées ou déplacées) sont données à tour de rôle à ses agents actifs. */
+            round_robin?: boolean;
         };
         TeamList: {
             items: components["schemas"]["Team"][];
@@ -2588,8 +2816,8 @@ export interface components {
         TrackProof: {
             /** @description La référence, GU-2026-7KQ4MX (casse indifférente). */
             reference: string;
-            /** @description L’adresse électronique ou le téléphone donné au dépôt. */
-            contact: string;
+            /** @description L’adresse électronique ou le téléphone donné au dépôt ; facultatif pour un citoyen connecté qui suit une demande de son compte. */
+            contact?: string;
         };
         TrackEvent: {
             id: number;
@@ -2627,7 +2855,7 @@ export interface components {
         };
         TrackMessage: {
             reference: string;
-            contact: string;
+            contact?: string;
             message?: string;
             files?: string[];
         };
@@ -2637,7 +2865,7 @@ export interface components {
         };
         NewRating: {
             reference: string;
-            contact: string;
+            contact?: string;
             score: number;
             comment?: string;
         };
@@ -2690,6 +2918,13 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at?: components["schemas"]["Timestamp"];
             sent_at?: components["schemas"]["Timestamp"] | null;
+            /** @description Courriers — quand le service courrier l’a imprimé. */
+            printed_at?: components["schemas"]["Timestamp"] | null;
+            /**
+             * @description Le dernier mot du destinataire (accusé de la passerelle SMS, DSN) — remis ou non.
+             * @enum {string|null}
+             */
+            receipt?: "delivered" | "failed" | null;
         };
         OutboxPage: {
             items: components["schemas"]["OutboxMessage"][];
@@ -2757,6 +2992,61 @@ export interface components {
             id: string;
             name: string;
             email?: string;
+            round_robin?: boolean;
+        };
+        TemplateText: {
+            /** @description Objet ; vide ou absent pour un SMS. */
+            subject?: string | null;
+            body: string;
+        };
+        NotificationTemplate: {
+            /** @example reply.sms */
+            id: string;
+            /** @enum {string} */
+            event: "acknowledgement" | "reply" | "status_change" | "account_verify" | "account_exists" | "account_magic_link" | "account_password_reset";
+            /** @enum {string} */
+            channel: "email" | "sms" | "postal";
+            label: string;
+            subject: string | null;
+            body: string;
+            /** @description Texte enregistré par un administrateur plutôt que celui fourni. */
+            customised: boolean;
+            updated_at: components["schemas"]["Timestamp"] | null;
+            updated_by: string | null;
+            /** @description Les variables que ce modèle peut employer. */
+            variables: string[];
+            default: {
+                subject: string | null;
+                body: string;
+            };
+        };
+        RenderedMessage: {
+            subject: string | null;
+            body: string;
+            /** @description Pour un SMS, son encodage et le nombre de segments facturés. */
+            sms: {
+                /** @enum {string} */
+                encoding: "GSM-7" | "UCS-2";
+                /** @description Septets (GSM-7) ou unités UTF-16 (UCS-2). */
+                units: number;
+                segments: number;
+            } | null;
+        };
+        TeamAgent: {
+            id: number;
+            name: string;
+            /** @enum {string} */
+            role: "agent" | "supervisor" | "administrator";
+        };
+        TeamAgentList: {
+            items: components["schemas"]["TeamAgent"][];
+        };
+        AgentLoginEnrolment: {
+            /** @constant */
+            status: "totp_enrolment_required";
+            detail: string;
+            /** @description Le secret à enregistrer dans l’application d’authentification (otpauth://totp/…). */
+            otpauth_uri: string;
         };
     };
     responses: {
@@ -2935,7 +3225,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Trop d’appels depuis cette adresse IP ; `Retry-After` dit dans combien de secondes réessayer. */
+        /** @description Trop d’appels depuis cette adresse IP (ou pour cette adresse électronique, ou ce compte) ; `Retry-After` dit dans combien de secondes réessayer. */
         TooManyRequests: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2982,6 +3272,8 @@ export interface components {
         IdempotencyKey: string;
         /** @description Numéro du message sortant. */
         OutboxId: number;
+        /** @description Identifiant du modèle, `événement.canal` (`reply.sms`). */
+        TemplateId: string;
     };
     requestBodies: never;
     headers: {
@@ -4458,6 +4750,8 @@ export interface operations {
                 category?: string;
                 channel?: components["schemas"]["Channel"];
                 service?: string;
+                /** @description Les demandes de ce citoyen (ses autres demandes), dans la portée de l’appelant. */
+                citizen?: number;
                 /** @description `me` (l’agent connecté), `unassigned`, ou l’identifiant d’un agent. */
                 assignee?: string;
                 /** @description Échéance dépassée et demande non terminée. */
@@ -4499,6 +4793,14 @@ export interface operations {
             query?: {
                 /** @description Limiter à une équipe. */
                 team?: string;
+                channel?: components["schemas"]["Channel"];
+                service?: string;
+                /** @description Mots cherchés en plein texte. */
+                q?: string;
+                /** @description Créées à partir de ce jour ou de cet instant. */
+                from?: string;
+                /** @description Créées jusqu’à ce jour inclus ou cet instant. */
+                to?: string;
             };
             header?: never;
             path?: never;
@@ -5572,6 +5874,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
     };
@@ -5666,6 +5969,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
     };
@@ -5727,6 +6031,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
     };
@@ -5786,6 +6091,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Mot de passe correct, second facteur à enregistrer : aucune session n’est ouverte. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentLoginEnrolment"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6109,6 +6424,8 @@ export interface operations {
                     platform_admin?: boolean;
                     active?: boolean;
                     password?: string;
+                    /** @description Oublie le second facteur de l’agent. */
+                    reset_totp?: boolean;
                 };
             };
         };
@@ -6142,6 +6459,11 @@ export interface operations {
                     name: string;
                     /** Format: email */
                     email?: string;
+                    /**
+                     * @description Affectation à tour de rôle des demandes qui arrivent dans l’équipe.
+                     * @default false
+                     */
+                    round_robin?: boolean;
                 };
             };
         };
@@ -6157,6 +6479,358 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listLetters: {
+        parameters: {
+            query?: {
+                printed?: boolean;
+                /** @description Le `next_cursor` de la page précédente. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Une page de courriers. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getLetterPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numéro du message sortant. */
+                id: components["parameters"]["OutboxId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Le PDF, en téléchargement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    markLetterPrinted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numéro du message sortant. */
+                id: components["parameters"]["OutboxId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Le courrier, imprimé. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxMessage"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tous les modèles. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["NotificationTemplate"][];
+                    };
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant du modèle, `événement.canal` (`reply.sms`). */
+                id: components["parameters"]["TemplateId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Le modèle. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationTemplate"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    putTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant du modèle, `événement.canal` (`reply.sms`). */
+                id: components["parameters"]["TemplateId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateText"];
+            };
+        };
+        responses: {
+            /** @description Le modèle, désormais en usage. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    previewTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant du modèle, `événement.canal` (`reply.sms`). */
+                id: components["parameters"]["TemplateId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    subject?: string;
+                    body?: string;
+                    variables?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Le message rendu. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedMessage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    receiveSmsStatus: {
+        parameters: {
+            query?: never;
+            header: {
+                "X-Guichet-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    MessageSid: string;
+                    /** @enum {string} */
+                    MessageStatus: "accepted" | "queued" | "sending" | "sent" | "delivered" | "undelivered" | "failed";
+                    ErrorCode?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description L’accusé est pris en compte. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        recorded: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Signature absente ou invalide. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listTeamAgents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Les agents de l’équipe. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamAgentList"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    attachTrackedRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reference": "GU-2026-7KQ4MX",
+                 *       "contact": "jeanne@example.org"
+                 *     }
+                 */
+                "application/json": {
+                    reference: string;
+                    contact: string;
+                };
+            };
+        };
+        responses: {
+            /** @description La demande, désormais celle du compte. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Request"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    resendVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Un message est parti si l’adresse a un compte à vérifier (réponse identique sinon). */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
     };

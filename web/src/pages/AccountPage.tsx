@@ -1,8 +1,10 @@
 // Citizen accounts (/compte): sign-up, login by password or magic link,
-// then « Mes demandes » (status, deadline, timeline without internal
-// notes, as the server filters them), notification preferences and logout.
+// then « Mes demandes » (status, deadline, the whole timeline as the citizen
+// sees it, replies, documents and the rating of a finished request, through
+// the /track routes with the session as proof), « Rattacher une demande »
+// made without an account, notification preferences and logout.
 // /connexion/lien and /compte/verifier open a session from a mail's link.
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
@@ -12,15 +14,18 @@ import { Select } from "@codegouvfr/react-dsfr/Select";
 import {
   accountApi,
   agentApi,
+  api,
   ApiError,
   setCsrfToken,
-  type ApiEvent,
   type CitizenProfile,
   type Request,
+  type TrackedRequest,
 } from "../api/client";
-import { formatDateTime, formatLastDay, frenchTypography } from "../format";
+import { formatLastDay, frenchTypography } from "../format";
 import { usePortal } from "../PortalContext";
+import { useStatusLabels } from "../statusLabels";
 import { useTitle } from "../useTitle";
+import { TrackedView } from "./TrackPage";
 
 const messageOf = (err: unknown) =>
   err instanceof ApiError ? err.message : "Le serveur n’a pas pu être joint. Vérifiez votre connexion et réessayez.";
@@ -36,12 +41,6 @@ const oidcErrors: Record<string, string> = {
 };
 const oidcStart = "/api/v1/auth/oidc/start";
 
-const kindLabel: Record<string, string> = {
-  message_in: "Votre message",
-  message_out: "Message de la mairie",
-  status_change: "Changement de statut",
-  attachment: "Document joint",
-};
 
 export function AccountPage() {
   useTitle("Mon compte");
@@ -105,7 +104,7 @@ function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
         setNotice("Si l’adresse correspond à un compte, un lien de connexion vient d’y être envoyé (valable 15 minutes).");
       } else {
         await accountApi.signup({ email: email.trim(), password, ...(name.trim() ? { name: name.trim() } : {}) });
-        setNotice("Un message de confirmation vient d’être envoyé : ouvrez son lien pour activer votre compte.");
+        setNotice("Un message de confirmation vient d’être envoyé : ouvrez son lien pour activer votre compte.");
       }
     } catch (err) {
       if (err instanceof ApiError) setErrors(err.fieldErrors());
@@ -189,23 +188,28 @@ function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
 
 function SignedIn({ profile, onProfile, onLogout }: { profile: CitizenProfile; onProfile: (p: CitizenProfile) => void; onLogout: () => void }) {
   const [requests, setRequests] = useState<Request[] | null>(null);
-  const [open, setOpen] = useState<string>();
-  const [events, setEvents] = useState<ApiEvent[]>([]);
+  const [open, setOpen] = useState<TrackedRequest | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const label = useStatusLabels((requests ?? []).map((r) => r.service));
   const [channel, setChannel] = useState(profile.preferred_channel);
   const [phone, setPhone] = useState(profile.phone ?? "");
   const [postal, setPostal] = useState(profile.postal_address ?? "");
   const [problem, setProblem] = useState<string>();
   const [notice, setNotice] = useState<string>();
 
+  const list = () => accountApi.requests().then((p) => setRequests(p.items), (e) => setProblem(messageOf(e)));
   useEffect(() => {
-    accountApi.requests().then((p) => setRequests(p.items), (e) => setProblem(messageOf(e)));
+    void list();
   }, []);
+  useEffect(() => {
+    if (open) heading.current?.focus();
+  }, [open?.reference]);
 
+  // The session is the proof: no contact is asked for the account's own requests.
   async function show(reference: string) {
-    if (open === reference) return setOpen(undefined);
+    setProblem(undefined);
     try {
-      setEvents((await agentApi.events(reference)).items);
-      setOpen(reference);
+      setOpen(await api.track({ reference }));
     } catch (err) {
       setProblem(messageOf(err));
     }
@@ -241,31 +245,35 @@ function SignedIn({ profile, onProfile, onLogout }: { profile: CitizenProfile; o
           Aucune demande pour l’instant. <Link to="/">Faire une démarche</Link>
         </p>
       )}
-      {requests && requests.length > 0 && (
+      {requests && requests.length > 0 && !open && (
         <ul data-testid="mes-demandes">
           {requests.map((r) => (
             <li key={r.id} className="fr-mb-2w">
-              <strong>{r.reference}</strong> — {frenchTypography(r.title)} — statut : {r.status}
-              {r.due_at && <> — au plus tard le {formatLastDay(r.due_at)}</>}{" "}
-              <Button priority="tertiary" size="small" onClick={() => show(r.reference)} nativeButtonProps={{ "aria-expanded": open === r.reference }}>
-                {open === r.reference ? "Masquer l’historique" : "Voir l’historique"}
+              <strong>{r.reference}</strong> — {frenchTypography(r.title)} — statut{"\u202f"}: <span data-testid={`statut-${r.reference}`}>{label(r.service, r.status)}</span>
+              {r.due_at && !["resolved", "rejected", "closed"].includes(r.category) && <> — au plus tard le {formatLastDay(r.due_at)}</>}{" "}
+              <Button priority="secondary" size="small" onClick={() => show(r.reference)}>
+                {`Ouvrir la demande ${r.reference}`}
               </Button>
-              {open === r.reference && (
-                <ol>
-                  {events.map((e) => (
-                    <li key={e.id}>
-                      {formatDateTime(e.created_at)} — {kindLabel[e.kind] ?? e.kind}
-                      {e.body && <> : {frenchTypography(e.body)}</>}
-                    </li>
-                  ))}
-                </ol>
-              )}
-              {" "}
-              <Link to={`/suivi?reference=${encodeURIComponent(r.reference)}`}>Répondre ou donner mon avis</Link>
             </li>
           ))}
         </ul>
       )}
+      {open && (
+        <section className="fr-mb-6w" data-testid="ma-demande">
+          <TrackedView
+            request={open}
+            proof={{ reference: open.reference }}
+            headingRef={heading}
+            reload={async () => setOpen(await api.track({ reference: open.reference }))}
+            close={() => {
+              setOpen(null);
+              void list();
+            }}
+            closeLabel="Revenir à mes demandes"
+          />
+        </section>
+      )}
+      {!open && <AttachForm onAttached={list} />}
       <h2>Mes préférences de notification</h2>
       <form onSubmit={save} className="fr-col-12 fr-col-md-6">
         <Select label="Être prévenu par" nativeSelectProps={{ value: channel, onChange: (e) => setChannel(e.target.value as typeof channel) }}>
@@ -312,5 +320,65 @@ export function MailLinkPage({ kind }: { kind: "magic" | "verify" }) {
         <Link to="/compte">Aller à « Mon compte »</Link>
       </p>
     </>
+  );
+}
+
+// « Rattacher une demande »: one made without an account becomes the
+// account's, proven by its reference and the contact given when filing it.
+function AttachForm({ onAttached }: { onAttached: () => Promise<unknown> }) {
+  const [reference, setReference] = useState("");
+  const [contact, setContact] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    setErrors({});
+    setProblem(undefined);
+    setNotice(undefined);
+    setBusy(true);
+    try {
+      const r = await accountApi.attach({ reference: reference.trim(), contact: contact.trim() });
+      setNotice(`La demande ${r.reference} est rattachée à votre compte.`);
+      setReference("");
+      setContact("");
+      await onAttached();
+    } catch (err) {
+      if (err instanceof ApiError) setErrors(err.fieldErrors());
+      setProblem(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section className="fr-mb-6w" aria-labelledby="titre-rattacher">
+      <h2 id="titre-rattacher">Rattacher une demande</h2>
+      <p>
+        Une demande faite sans compte (sur le site, par courriel, par téléphone ou au guichet) peut rejoindre «{"\u00a0"}Mes demandes{"\u00a0"}»{"\u202f"}: indiquez sa référence et
+        l’adresse électronique ou le téléphone donné lors du dépôt.
+      </p>
+      <div aria-live="assertive">
+        {problem && <Alert severity="error" small description={problem} className="fr-mb-3w" />}
+        {notice && <Alert severity="success" small description={notice} className="fr-mb-3w" />}
+      </div>
+      <form onSubmit={submit} noValidate className="fr-col-12 fr-col-md-6">
+        <Input
+          label="Référence de la demande à rattacher"
+          state={errors.reference ? "error" : "default"}
+          stateRelatedMessage={errors.reference}
+          nativeInputProps={{ id: "rattacher-reference", value: reference, autoComplete: "off", spellCheck: false, onChange: (e) => setReference(e.target.value) }}
+        />
+        <Input
+          label="Adresse électronique ou téléphone donné lors du dépôt"
+          state={errors.contact ? "error" : "default"}
+          stateRelatedMessage={errors.contact}
+          nativeInputProps={{ id: "rattacher-contact", value: contact, autoComplete: "email", onChange: (e) => setContact(e.target.value) }}
+        />
+        <Button type="submit" disabled={busy}>
+          Rattacher à mon compte
+        </Button>
+      </form>
+    </section>
   );
 }

@@ -1,7 +1,8 @@
 // The agents' back-office (/agents): login with the second factor, the
 // unified inbox (filters, counts, cursor pagination, keyboard navigation),
 // a request (timeline of every channel, reply, notes, transitions,
-// assignment) and full-text search. Everything goes through the API v1 with
+// assignment to an agent of the team, merge and links, the citizen's other
+// requests) and full-text search. Statuses show their French labels. Everything goes through the API v1 with
 // the session cookie and its CSRF token.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, Route, Routes, useLocation, useNavigate, useParams } from "react-router-dom";
@@ -12,6 +13,7 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import {
   agentApi,
+  api,
   ApiError,
   problemMessage,
   setCsrfToken,
@@ -23,9 +25,12 @@ import {
   type Request,
   type SearchHit,
   type Session,
+  type Team,
+  type TeamAgent,
   type Transition,
 } from "../api/client";
 import { formatDateTime, formatLastDay, frenchTypography } from "../format";
+import { useStatusLabels } from "../statusLabels";
 import { useTitle } from "../useTitle";
 import { ContactView, PostalView } from "./CounterViews";
 
@@ -148,7 +153,7 @@ export function AgentsPage() {
         </ul>
       </nav>
       <Routes>
-        <Route index element={<InboxView />} />
+        <Route index element={<InboxView session={session} />} />
         <Route path="recherche" element={<SearchView />} />
         <Route path="appel" element={<ContactView />} />
         <Route path="courrier" element={<PostalView />} />
@@ -166,6 +171,8 @@ function LoginForm({ onLogin }: { onLogin: (s: Session) => void }) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // The secret to enrol, when the second factor was reset by an administrator.
+  const [enrol, setEnrol] = useState<string>();
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -174,6 +181,11 @@ function LoginForm({ onLogin }: { onLogin: (s: Session) => void }) {
     setBusy(true);
     try {
       const s = await agentApi.login({ email: email.trim(), password, ...(totp.trim() ? { totp: totp.trim() } : {}) });
+      if ("otpauth_uri" in s) {
+        setEnrol(s.otpauth_uri);
+        setTotp("");
+        return;
+      }
       setCsrfToken(s.csrf_token);
       onLogin(s);
     } catch (err) {
@@ -188,7 +200,22 @@ function LoginForm({ onLogin }: { onLogin: (s: Session) => void }) {
     <>
       <h1>Espace agents</h1>
       <p>Connectez-vous avec votre adresse professionnelle, votre mot de passe et, si votre rôle l’exige, le code à six chiffres de votre application d’authentification.</p>
-      <div aria-live="assertive">{problem && <Alert severity="error" small description={problem} className="fr-mb-3w" />}</div>
+      <div aria-live="assertive">
+        {problem && <Alert severity="error" small description={problem} className="fr-mb-3w" />}
+        {enrol && (
+          <Alert
+            severity="info"
+            className="fr-mb-3w"
+            title="Enregistrez votre nouveau second facteur"
+            description={
+              <>
+                Votre second facteur a été réinitialisé. Ajoutez ce compte dans votre application d’authentification avec la clé{"\u00a0"}:{" "}
+                <code data-testid="cle-totp">{new URL(enrol).searchParams.get("secret")}</code>, puis saisissez le code à six chiffres qu’elle affiche.
+              </>
+            }
+          />
+        )}
+      </div>
       <form onSubmit={submit} noValidate className="fr-col-12 fr-col-md-6">
         <Input
           label="Adresse électronique"
@@ -229,12 +256,27 @@ function LoginForm({ onLogin }: { onLogin: (s: Session) => void }) {
   );
 }
 
-type Filters = { category: string; channel: string; assignee: string; overdue: string };
-const noFilters: Filters = { category: "", channel: "", assignee: "", overdue: "" };
+type Filters = {
+  category: string;
+  channel: string;
+  assignee: string;
+  overdue: string;
+  team: string;
+  service: string;
+  q: string;
+  from: string;
+  to: string;
+};
+const noFilters: Filters = { category: "", channel: "", assignee: "", overdue: "", team: "", service: "", q: "", from: "", to: "" };
+// The filters the sidebar's counts follow (the others are what they count by).
+const countedBy = (f: Filters) => ({ team: f.team, channel: f.channel, service: f.service, q: f.q.trim(), from: f.from, to: f.to });
 
-function InboxView() {
+function InboxView({ session }: { session: Session }) {
   useTitle("Boîte de réception");
   const [filters, setFilters] = useState<Filters>(noFilters);
+  const [text, setText] = useState("");
+  const [teams, setTeams] = useState<Team[]>([]);
+  const [services, setServices] = useState<{ id: string; name: string }[]>([]);
   const [cursors, setCursors] = useState<string[]>([""]); // the cursor of each page seen
   const [items, setItems] = useState<Request[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
@@ -244,9 +286,27 @@ function InboxView() {
   const navigate = useNavigate();
   const cursor = cursors[cursors.length - 1];
 
+  const countKey = JSON.stringify(countedBy(filters));
   useEffect(() => {
-    agentApi.counts().then(setCounts, (e) => setProblem(messageOf(e)));
-  }, []);
+    agentApi.counts(JSON.parse(countKey)).then(setCounts, (e) => setProblem(messageOf(e)));
+  }, [countKey]);
+  useEffect(() => {
+    // The teams the agent works in (every team for a platform administrator).
+    agentApi.teams().then(
+      (t) => setTeams(t.items.filter((team) => session.platform_admin || session.team_ids.includes(team.id))),
+      () => setTeams([]),
+    );
+    api.services().then(
+      (l) => setServices(l.items.map((x) => ({ id: x.id, name: x.name }))),
+      () => setServices([]),
+    );
+  }, [session]);
+  const label = useStatusLabels((items ?? []).map((r) => r.service));
+  // A sidebar button keeps the counted filters and replaces the counted-by ones.
+  const only = (f: Partial<Filters>) => {
+    setFilters((cur) => ({ ...noFilters, ...countedBy(cur), q: cur.q, ...f }));
+    setCursors([""]);
+  };
   useEffect(() => {
     let live = true;
     agentApi
@@ -287,29 +347,29 @@ function InboxView() {
       {counts && (
         <ul className="guichet-counts fr-tags-group" aria-label="Compteurs">
           <li>
-            <Button priority="tertiary" size="small" onClick={() => setFilters(noFilters)}>
-              {`Toutes : ${counts.total}`}
+            <Button priority="tertiary" size="small" onClick={() => only({})}>
+              {`Toutes : ${counts.total}`}
             </Button>
           </li>
           <li>
-            <Button priority="tertiary" size="small" onClick={() => setFilters({ ...noFilters, assignee: "me" })}>
-              {`Affectées à moi : ${counts.mine}`}
+            <Button priority="tertiary" size="small" onClick={() => only({ assignee: "me" })}>
+              {`Affectées à moi : ${counts.mine}`}
             </Button>
           </li>
           <li>
-            <Button priority="tertiary" size="small" onClick={() => setFilters({ ...noFilters, assignee: "unassigned" })}>
-              {`Non affectées : ${counts.unassigned}`}
+            <Button priority="tertiary" size="small" onClick={() => only({ assignee: "unassigned" })}>
+              {`Non affectées : ${counts.unassigned}`}
             </Button>
           </li>
           <li>
-            <Button priority="tertiary" size="small" onClick={() => setFilters({ ...noFilters, overdue: "true" })}>
-              {`En retard : ${counts.overdue}`}
+            <Button priority="tertiary" size="small" onClick={() => only({ overdue: "true" })}>
+              {`En retard : ${counts.overdue}`}
             </Button>
           </li>
           {Object.entries(counts.by_category).map(([c, n]) => (
             <li key={c}>
-              <Button priority="tertiary" size="small" onClick={() => setFilters({ ...noFilters, category: c })}>
-                {`${categoryLabel[c] ?? c} : ${n}`}
+              <Button priority="tertiary" size="small" onClick={() => only({ category: c })}>
+                {`${categoryLabel[c] ?? c} : ${n}`}
               </Button>
             </li>
           ))}
@@ -357,6 +417,47 @@ function InboxView() {
           </Select>
         </div>
       </div>
+      <div className="fr-grid-row fr-grid-row--gutters">
+        <div className="fr-col-12 fr-col-md-3">
+          <Select label="Équipe" nativeSelectProps={{ value: filters.team, onChange: (e) => set("team")(e.target.value) }}>
+            <option value="">Toutes mes équipes</option>
+            {teams.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </Select>
+        </div>
+        <div className="fr-col-12 fr-col-md-3">
+          <Select label="Démarche" nativeSelectProps={{ value: filters.service, onChange: (e) => set("service")(e.target.value) }}>
+            <option value="">Toutes</option>
+            {services.map((x) => (
+              <option key={x.id} value={x.id}>
+                {x.name}
+              </option>
+            ))}
+          </Select>
+        </div>
+        <div className="fr-col-12 fr-col-md-2">
+          <Input label="Reçues à partir du" nativeInputProps={{ type: "date", value: filters.from, onChange: (e) => set("from")(e.target.value) }} />
+        </div>
+        <div className="fr-col-12 fr-col-md-2">
+          <Input label="Reçues jusqu’au" nativeInputProps={{ type: "date", value: filters.to, onChange: (e) => set("to")(e.target.value) }} />
+        </div>
+        <form
+          className="fr-col-12 fr-col-md-2"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            set("q")(text.trim());
+          }}
+        >
+          <Input label="Mots cherchés" nativeInputProps={{ type: "search", value: text, onChange: (e) => setText(e.target.value) }} />
+          <Button type="submit" size="small" priority="secondary">
+            Filtrer
+          </Button>
+        </form>
+      </div>
       <p className="fr-hint-text">Flèches haut et bas pour passer d’une demande à l’autre, Entrée pour l’ouvrir.</p>
       {items && items.length === 0 && <p>Aucune demande ne correspond à ces filtres.</p>}
       {items && items.length > 0 && (
@@ -387,7 +488,7 @@ function InboxView() {
                         <td>
                           <ChannelIcon channel={r.channel} />
                         </td>
-                        <td>{r.status}</td>
+                        <td>{label(r.service, r.status)}</td>
                         <td>
                           {r.due_at ? formatLastDay(r.due_at) : "—"}
                           {isOverdue(r) && (
@@ -477,23 +578,50 @@ function RequestView() {
   const [events, setEvents] = useState<ApiEvent[]>([]);
   const [transitions, setTransitions] = useState<Transition[]>([]);
   const [canned, setCanned] = useState<CannedResponse[]>([]);
+  const [agents, setAgents] = useState<TeamAgent[]>([]);
+  const [teams, setTeams] = useState<Team[]>([]);
+  const [linked, setLinked] = useState<{ kind: string; request: Request }[]>([]);
+  const [others, setOthers] = useState<Request[] | null>(null);
   const [problem, setProblem] = useState<string>();
   // A screen that sent the agent here may say what it did.
   const arrival = useLocation().state as { notice?: string } | null;
   const [notice, setNotice] = useState<string | undefined>(arrival?.notice);
   const [scans, setScans] = useState<PostalScan[]>([]);
+  const label = useStatusLabels([request?.service ?? "", ...linked.map((l) => l.request.service), ...(others ?? []).map((o) => o.service)].filter(Boolean));
 
   const load = useCallback(async () => {
-    const [r, ev, tr, sc] = await Promise.all([
+    const [r, ev, tr, links, sc] = await Promise.all([
       agentApi.request(reference),
       agentApi.events(reference),
       agentApi.transitions(reference),
+      agentApi.links(reference),
       agentApi.scans(reference),
     ]);
     setRequest(r);
     setEvents(ev.items);
     setTransitions(tr.items.filter((t) => t.roles.some((role) => role !== "system" && role !== "citizen")));
     setScans(sc.items);
+    // The other end of each link, when the agent may see it.
+    const ends = await Promise.all(
+      links.items.map((l) =>
+        agentApi.request(String(l.from === r.id ? l.to : l.from)).then(
+          (other) => ({ kind: l.kind === "duplicate" ? (l.from === r.id ? "Fusionnée dans" : "Doublon fusionné ici") : "Liée à", request: other }),
+          () => null,
+        ),
+      ),
+    );
+    setLinked(ends.filter((x): x is { kind: string; request: Request } => x !== null));
+    // The citizen's other requests, as far as the agent's teams go.
+    if (r.citizen_id) {
+      const page = await agentApi.inbox({ citizen: String(r.citizen_id), limit: "20" });
+      setOthers(page.items.filter((o) => o.id !== r.id));
+    } else {
+      setOthers(null);
+    }
+    agentApi.teamAgents(r.team).then(
+      (a) => setAgents(a.items),
+      () => setAgents([]),
+    );
   }, [reference]);
 
   // Scans being read: look again until the text is there.
@@ -503,6 +631,13 @@ function RequestView() {
     const t = setTimeout(() => load().catch(() => undefined), 2000);
     return () => clearTimeout(t);
   }, [reading, load, scans]);
+
+  useEffect(() => {
+    agentApi.teams().then(
+      (t) => setTeams(t.items),
+      () => setTeams([]),
+    );
+  }, []);
 
   useEffect(() => {
     load().catch((e) => setProblem(messageOf(e)));
@@ -539,15 +674,17 @@ function RequestView() {
           <h2>{frenchTypography(request.title)}</h2>
           <ul className="guichet-facts">
             <li>
-              Statut : <strong data-testid="statut-agent">{request.status}</strong>
+              Statut : <strong data-testid="statut-agent">{label(request.service, request.status)}</strong>
             </li>
             <li>
-              Canal : <ChannelIcon channel={request.channel} />
+              Canal : <ChannelIcon channel={request.channel} />
             </li>
-            <li>Équipe : {request.team}</li>
-            <li>Agent : {request.agent_id ?? "non affectée"}</li>
+            <li>Équipe : {teams.find((t) => t.id === request.team)?.name ?? request.team}</li>
             <li>
-              Échéance : {request.due_at ? formatLastDay(request.due_at) : "aucune"}
+              Agent : <span data-testid="agent-affecte">{request.agent_id ? agents.find((a) => a.id === request.agent_id)?.name ?? `agent nᵒ ${request.agent_id}` : "non affectée"}</span>
+            </li>
+            <li>
+              Échéance : {request.due_at ? formatLastDay(request.due_at) : "aucune"}
               {isOverdue(request) && (
                 <>
                   {" "}
@@ -558,7 +695,7 @@ function RequestView() {
               )}
             </li>
             <li>
-              Citoyen : {request.contact.name || "anonyme"} {request.contact.email} {request.contact.phone}
+              Citoyen : {request.contact.name || "anonyme"} {request.contact.email} {request.contact.phone}
             </li>
           </ul>
           <p>{frenchTypography(request.description)}</p>
@@ -573,8 +710,49 @@ function RequestView() {
                 transitions={transitions}
                 onSend={(to, comment) => act(() => agentApi.transition(reference, to, comment), "Le statut de la demande a changé.")}
               />
-              <AssignForm team={request.team} onSend={(body) => act(() => agentApi.assign(reference, body), "L’affectation est enregistrée.")} />
+              <AssignForm
+                key={`${request.team}-${request.version}`}
+                team={request.team}
+                teams={teams}
+                onSend={(body) => act(() => agentApi.assign(reference, body), "L’affectation est enregistrée.")}
+              />
             </div>
+          </div>
+          <div className="fr-grid-row fr-grid-row--gutters fr-mt-2w">
+            <section className="fr-col-12 fr-col-md-6" aria-labelledby="titre-liees">
+              <h2 id="titre-liees">Demandes liées</h2>
+              {linked.length === 0 ? (
+                <p>Aucune demande liée.</p>
+              ) : (
+                <ul data-testid="demandes-liees">
+                  {linked.map((l) => (
+                    <li key={`${l.kind}-${l.request.id}`}>
+                      {l.kind}{"\u00a0"}: <Link to={`/agents/demandes/${l.request.reference}`}>{l.request.reference}</Link> — {frenchTypography(l.request.title)} ({label(l.request.service, l.request.status)})
+                    </li>
+                  ))}
+                </ul>
+              )}
+              <LinkMergeForm
+                onLink={(other) => act(() => agentApi.link(reference, other), "Les deux demandes sont liées.")}
+                onMerge={(other) => act(() => agentApi.merge(reference, other), "Cette demande est fusionnée dans l’autre, qui garde tout l’historique.")}
+              />
+            </section>
+            <section className="fr-col-12 fr-col-md-6" aria-labelledby="titre-autres">
+              <h2 id="titre-autres">Autres demandes du citoyen</h2>
+              {others === null ? (
+                <p>Demande faite sans compte{"\u00a0"}: aucune autre demande ne lui est rattachée.</p>
+              ) : others.length === 0 ? (
+                <p>Aucune autre demande de ce citoyen dans vos équipes.</p>
+              ) : (
+                <ul data-testid="autres-demandes">
+                  {others.map((o) => (
+                    <li key={o.id}>
+                      <Link to={`/agents/demandes/${o.reference}`}>{o.reference}</Link> — {frenchTypography(o.title)} ({label(o.service, o.status)})
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
           </div>
           <h2>Historique</h2>
           <ol className="guichet-timeline" data-testid="historique-agent">
@@ -740,9 +918,22 @@ function TransitionForm({ transitions, onSend }: { transitions: Transition[]; on
   );
 }
 
-function AssignForm({ team, onSend }: { team: string; onSend: (b: { team?: string; agent_id?: number | "me" | null }) => Promise<boolean> }) {
+function AssignForm({ team, teams, onSend }: { team: string; teams: Team[]; onSend: (b: { team?: string; agent_id?: number | "me" | null }) => Promise<boolean> }) {
   const [toTeam, setToTeam] = useState(team);
   const [agent, setAgent] = useState("");
+  const [agents, setAgents] = useState<TeamAgent[] | null>(null);
+  // The picker lists the agents of the chosen team (none when the agent is not in it).
+  useEffect(() => {
+    let live = true;
+    setAgent("");
+    agentApi.teamAgents(toTeam).then(
+      (a) => live && setAgents(a.items),
+      () => live && setAgents([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [toTeam]);
   return (
     <section className="fr-mt-4w">
       <h2>Affectation</h2>
@@ -753,16 +944,76 @@ function AssignForm({ team, onSend }: { team: string; onSend: (b: { team?: strin
         className="fr-mt-2w"
         onSubmit={(e) => {
           e.preventDefault();
-          const id = Number(agent);
-          void onSend({ team: toTeam.trim() || undefined, ...(agent ? { agent_id: Number.isInteger(id) && id > 0 ? id : null } : {}) });
+          void onSend({
+            ...(toTeam !== team ? { team: toTeam } : {}),
+            ...(agent === "none" ? { agent_id: null } : agent ? { agent_id: Number(agent) } : {}),
+          });
         }}
       >
-        <Input label="Équipe (code)" nativeInputProps={{ value: toTeam, onChange: (e) => setToTeam(e.target.value) }} />
-        <Input label="Numéro de l’agent (facultatif)" nativeInputProps={{ inputMode: "numeric", value: agent, onChange: (e) => setAgent(e.target.value) }} />
+        <Select label="Équipe" nativeSelectProps={{ value: toTeam, onChange: (e) => setToTeam(e.target.value) }}>
+          {teams.length === 0 && <option value={team}>{team}</option>}
+          {teams.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name}
+              {t.round_robin ? " (à tour de rôle)" : ""}
+            </option>
+          ))}
+        </Select>
+        <Select label="Agent" nativeSelectProps={{ value: agent, onChange: (e) => setAgent(e.target.value) }}>
+          <option value="">{toTeam !== team ? "Selon l’équipe (à tour de rôle si elle l’a choisi)" : "Inchangé"}</option>
+          <option value="none">Personne (retirer l’agent)</option>
+          {(agents ?? []).map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.name}
+            </option>
+          ))}
+        </Select>
         <Button type="submit" priority="secondary">
           Affecter
         </Button>
       </form>
     </section>
+  );
+}
+
+function LinkMergeForm({ onLink, onMerge }: { onLink: (other: string) => Promise<boolean>; onMerge: (other: string) => Promise<boolean> }) {
+  const [other, setOther] = useState("");
+  const [confirm, setConfirm] = useState(false);
+  const target = other.trim();
+  return (
+    <form
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (target && (await onLink(target))) setOther("");
+      }}
+    >
+      <Input
+        label="Référence de l’autre demande"
+        hintText="Par exemple GU-2026-BCDFGH."
+        nativeInputProps={{ value: other, onChange: (e) => setOther(e.target.value), autoComplete: "off" }}
+      />
+      <ul className="fr-btns-group fr-btns-group--inline-sm">
+        <li>
+          <Button type="submit" priority="secondary" disabled={!target}>
+            Lier les deux demandes
+          </Button>
+        </li>
+        <li>
+          <Button
+            type="button"
+            priority="tertiary"
+            disabled={!target}
+            onClick={async () => {
+              if (!confirm) return setConfirm(true);
+              setConfirm(false);
+              if (await onMerge(target)) setOther("");
+            }}
+          >
+            {confirm ? "Confirmer la fusion de cette demande dans l’autre" : "Fusionner cette demande (doublon) dans l’autre"}
+          </Button>
+        </li>
+      </ul>
+      {confirm && <p role="status">Cette demande sera close et son historique rejoindra l’autre. Cliquez à nouveau pour confirmer.</p>}
+    </form>
   );
 }

@@ -121,18 +121,23 @@ export function TrackPage() {
   );
 }
 
-function TrackedView({
+// The request as its citizen sees it, with the reply and rating forms; used
+// here with the contact as proof, and by « Mes demandes » with the session
+// alone (`proof` without contact).
+export function TrackedView({
   request: r,
   proof,
   headingRef,
   reload,
   close,
+  closeLabel = "Suivre une autre demande",
 }: {
   request: TrackedRequest;
   proof: TrackProof;
   headingRef: React.RefObject<HTMLHeadingElement>;
   reload: () => Promise<void>;
   close: () => void;
+  closeLabel?: string;
 }) {
   const deadline = r.deadlines.find((d) => d.legal) ?? r.deadlines[0];
   const finished = r.category === "resolved" || r.category === "rejected" || r.category === "closed";
@@ -150,7 +155,7 @@ function TrackedView({
         <dt className="fr-text--bold">Démarche</dt>
         <dd>{frenchTypography(r.service.name)}</dd>
         <dt className="fr-text--bold">Objet</dt>
-        <dd>{r.title}</dd>
+        <dd>{frenchTypography(r.title)}</dd>
         <dt className="fr-text--bold">Déposée le</dt>
         <dd>{formatDateTime(r.created_at)}</dd>
         {!finished && deadline?.due_at && (
@@ -190,7 +195,7 @@ function TrackedView({
                 </a>
               </p>
             )}
-            {e.body && <p className="fr-mb-0 guichet-body">{e.body}</p>}
+            {e.body && <p className="fr-mb-0 guichet-body">{frenchTypography(e.body)}</p>}
           </li>
         ))}
       </ol>
@@ -199,14 +204,14 @@ function TrackedView({
           as="h2"
           severity="info"
           title="Merci pour votre avis"
-          description={`Vous avez donné la note de ${r.rating.score} sur 5${r.rating.comment ? ` : « ${r.rating.comment} »` : ""}.`}
+          description={`Vous avez donné la note de ${r.rating.score} sur 5${r.rating.comment ? ` : « ${frenchTypography(r.rating.comment)} »` : ""}.`}
           className="fr-mb-4w"
         />
       )}
       {r.can_rate && <RatingForm proof={proof} done={reload} />}
       {!finished && <ReplyForm proof={proof} done={reload} />}
       <Button priority="tertiary" className="fr-mt-4w" onClick={close}>
-        Suivre une autre demande
+        {closeLabel}
       </Button>
     </>
   );
