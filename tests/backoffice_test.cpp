@@ -350,10 +350,10 @@ TEST_P(BackofficeTest, RequestsMovedToARoundRobinTeamGoToItsAgentsInTurn) {
   const json a = Create("signalement-voirie", "Tags", "Sur le mur de l’école.");
   const json b = Create("signalement-voirie", "Dépôt sauvage", "Rue Neuve.");
   ASSERT_TRUE(a["agent_id"].is_null());
-  auto moved_a = HttpJson(port(), "POST", "/api/v1/requests/" + IdOf(a) + "/assign",
-                          {{"team", "proprete"}});
-  auto moved_b = HttpJson(port(), "POST", "/api/v1/requests/" + IdOf(b) + "/assign",
-                          {{"team", "proprete"}});
+  auto moved_a =
+      HttpJson(port(), "POST", "/api/v1/requests/" + IdOf(a) + "/assign", {{"team", "proprete"}});
+  auto moved_b =
+      HttpJson(port(), "POST", "/api/v1/requests/" + IdOf(b) + "/assign", {{"team", "proprete"}});
   ASSERT_EQ(moved_a.status, 200) << moved_a.body;
   ASSERT_EQ(moved_b.status, 200) << moved_b.body;
   EXPECT_EQ(moved_a.Json()["team"], "proprete");

@@ -326,9 +326,9 @@ TEST_P(IdentityTest, ACitizenAttachesARequestMadeWithoutAnAccountByItsReferenceA
   auto tracked = As(lea, "POST", "/api/v1/track", {{"reference", ref}});
   ASSERT_EQ(tracked.status, 200) << tracked.body;
   EXPECT_EQ(tracked.Json()["reference"], ref);
-  EXPECT_EQ(As(lea, "POST", "/api/v1/track/messages", {{"reference", ref}, {"message", "Merci."}})
-                .status,
-            201);
+  EXPECT_EQ(
+      As(lea, "POST", "/api/v1/track/messages", {{"reference", ref}, {"message", "Merci."}}).status,
+      201);
   // Another account cannot take it, even with the right contact: the same 404.
   auto taken = As(marc, "POST", "/api/v1/track/attach",
                   {{"reference", ref}, {"contact", "lea.perso@example.org"}});
@@ -336,9 +336,9 @@ TEST_P(IdentityTest, ACitizenAttachesARequestMadeWithoutAnAccountByItsReferenceA
   EXPECT_EQ(taken.Json()["detail"], unknown.Json()["detail"]);
   EXPECT_EQ(As(marc, "POST", "/api/v1/track", {{"reference", ref}}).status, 404);
   // Agents are not citizens.
-  EXPECT_EQ(Anon("POST", "/api/v1/track/attach", {{"reference", ref}, {"contact", "x@y.fr"}})
-                .status,
-            401);
+  EXPECT_EQ(
+      Anon("POST", "/api/v1/track/attach", {{"reference", ref}, {"contact", "x@y.fr"}}).status,
+      401);
   // Attempts are limited per account (10 an hour): the eleventh is 429.
   int last = 0;
   for (int i = 0; i < 12; ++i) {
@@ -397,7 +397,8 @@ TEST_P(IdentityTest, AnAdministratorResetsASecondFactorAndTheAgentEnrolsAgainAtL
                      {"password", kDemoPassword},
                      {"teams", {{{"team_id", "voirie"}, {"role", "supervisor"}}}}});
   ASSERT_EQ(created.status, 201) << created.body;
-  const std::string nora = "/api/v1/admin/agents/" + std::to_string(created.Json()["id"].get<int>());
+  const std::string nora =
+      "/api/v1/admin/agents/" + std::to_string(created.Json()["id"].get<int>());
   const auto secret_of = [](const std::string& uri) {
     const size_t at = uri.find("secret=") + 7;
     return uri.substr(at, uri.find('&', at) - at);

@@ -576,8 +576,8 @@ void CaseService::Assign(std::int64_t request_id, Assignment a, Actor actor,
   bool round_robin = false;
   if (a.team_id) {
     const auto teams = Teams();
-    auto team = std::find_if(teams.begin(), teams.end(),
-                             [&](const Team& t) { return t.id == *a.team_id; });
+    auto team =
+        std::find_if(teams.begin(), teams.end(), [&](const Team& t) { return t.id == *a.team_id; });
     if (team == teams.end()) {
       done(Error::Invalid("L’affectation contient des erreurs.",
                           {{"team", "L’équipe « " + *a.team_id + " » n’existe pas."}}));

@@ -399,8 +399,7 @@ bool MatchesFilters(const RequestQuery& q, const Request& r) {
     return false;
   }
   if ((q.team_id && r.team_id != *q.team_id) || (q.channel && r.channel != *q.channel) ||
-      (q.service_id && r.service_id != *q.service_id) ||
-      (q.agent_id && r.agent_id != q.agent_id) ||
+      (q.service_id && r.service_id != *q.service_id) || (q.agent_id && r.agent_id != q.agent_id) ||
       (q.citizen_id && r.citizen_id != q.citizen_id)) {
     return false;
   }

@@ -165,8 +165,7 @@ void TrackingService::Rate(const TrackProof& proof, int score, std::string comme
                });
 }
 
-void TrackingService::Attach(const TrackProof& proof, std::int64_t citizen_id,
-                             Done<Request> done) {
+void TrackingService::Attach(const TrackProof& proof, std::int64_t citizen_id, Done<Request> done) {
   TrackProof by_contact = proof;
   by_contact.citizen_id.reset();
   auto r = Prove(by_contact);
@@ -192,8 +191,9 @@ void TrackingService::Attach(const TrackProof& proof, std::int64_t citizen_id,
         e.request_id = id;
         e.kind = EventKind::kNote;
         e.author = Actor{Actor::Kind::kCitizen, citizen_id}.Label();
-        e.body = "Demande rattachée au compte du citoyen, qui l’a prouvée par sa référence et "
-                 "ses coordonnées.";
+        e.body =
+            "Demande rattachée au compte du citoyen, qui l’a prouvée par sa référence et "
+            "ses coordonnées.";
         e.data_json = nlohmann::json{{"attached_to_citizen", citizen_id}}.dump();
         e.created_at = now;
         auto eid = tx.AppendEvent(e);

@@ -247,34 +247,33 @@ void IdentityApi::Register(Router& router) {
     co_return SessionResponse(ctx, *s);
   });
 
-  router.Add(verb::post, "/api/v1/auth/agent-login",
-             [this](Context& ctx) -> asio::awaitable<Response> {
-               auto f = ReadFields(ctx, {"email", "password"}, {"totp"});
-               if (!f.ok()) co_return ctx.Problem(f.error());
-               std::vector<FieldError> errs;
-               const std::string email = Str(*f, "email", errs),
-                                 password = Str(*f, "password", errs), totp = Str(*f, "totp", errs);
-               if (!errs.empty()) {
-                 co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
-               }
-               std::string enrol_uri;
-               auto s = co_await OnPool<Result<domain::IssuedSession>>(pool_, [&] {
-                 return identity_.AgentLogin(email, password, totp, ctx.remote, &enrol_uri);
-               });
-               if (!enrol_uri.empty()) {
-                 // The password was right; no session until the new factor gives a code.
-                 Response res = ctx.Json(
-                     status::accepted,
-                     json{{"status", "totp_enrolment_required"},
-                          {"detail", s.ok() ? std::string() : s.error().message()},
-                          {"otpauth_uri", enrol_uri}}
-                         .dump());
-                 res.set(bhttp::field::cache_control, "no-store");
-                 co_return res;
-               }
-               if (!s.ok()) co_return ctx.Problem(s.error());
-               co_return SessionResponse(ctx, *s);
-             });
+  router.Add(
+      verb::post, "/api/v1/auth/agent-login", [this](Context& ctx) -> asio::awaitable<Response> {
+        auto f = ReadFields(ctx, {"email", "password"}, {"totp"});
+        if (!f.ok()) co_return ctx.Problem(f.error());
+        std::vector<FieldError> errs;
+        const std::string email = Str(*f, "email", errs), password = Str(*f, "password", errs),
+                          totp = Str(*f, "totp", errs);
+        if (!errs.empty()) {
+          co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
+        }
+        std::string enrol_uri;
+        auto s = co_await OnPool<Result<domain::IssuedSession>>(pool_, [&] {
+          return identity_.AgentLogin(email, password, totp, ctx.remote, &enrol_uri);
+        });
+        if (!enrol_uri.empty()) {
+          // The password was right; no session until the new factor gives a code.
+          Response res = ctx.Json(status::accepted,
+                                  json{{"status", "totp_enrolment_required"},
+                                       {"detail", s.ok() ? std::string() : s.error().message()},
+                                       {"otpauth_uri", enrol_uri}}
+                                      .dump());
+          res.set(bhttp::field::cache_control, "no-store");
+          co_return res;
+        }
+        if (!s.ok()) co_return ctx.Problem(s.error());
+        co_return SessionResponse(ctx, *s);
+      });
 
   router.Add(
       verb::post, "/api/v1/auth/magic-link", [this](Context& ctx) -> asio::awaitable<Response> {
@@ -474,8 +473,8 @@ void IdentityApi::Register(Router& router) {
       verb::patch, "/api/v1/admin/agents/{id}", [this](Context& ctx) -> asio::awaitable<Response> {
         const auto id = IdParam(ctx);
         if (!id) co_return ctx.Problem(Error::NotFound("Cet agent n’existe pas."));
-        auto f = ReadFields(ctx, {},
-                            {"name", "teams", "platform_admin", "active", "password", "reset_totp"});
+        auto f = ReadFields(
+            ctx, {}, {"name", "teams", "platform_admin", "active", "password", "reset_totp"});
         if (!f.ok()) co_return ctx.Problem(f.error());
         std::vector<FieldError> errs;
         domain::AgentChange c;
@@ -494,57 +493,55 @@ void IdentityApi::Register(Router& router) {
         co_return ctx.Json(status::ok, AgentJson(*a).dump());
       });
 
-  router.Add(verb::put, "/api/v1/admin/teams/{id}",
-             [this](Context& ctx) -> asio::awaitable<Response> {
-               auto f = ReadFields(ctx, {"name"}, {"email", "round_robin"});
-               if (!f.ok()) co_return ctx.Problem(f.error());
-               std::vector<FieldError> errs;
-               domain::Team t{ctx.Param("id"), Str(*f, "name", errs), Str(*f, "email", errs),
-                              Bool(*f, "round_robin", errs).value_or(false)};
-               bool slug = !t.id.empty() && t.id.size() <= 64;
-               for (char c : t.id)
-                 slug = slug && (std::islower(static_cast<unsigned char>(c)) ||
-                                 std::isdigit(static_cast<unsigned char>(c)) || c == '-');
-               if (!slug)
-                 errs.push_back({"id",
-                                 "L’identifiant est en minuscules, chiffres et "
-                                 "tirets (64 caractères au plus)."});
-               if (t.name.size() > 200) errs.push_back({"name", "200 caractères au plus."});
-               if (!errs.empty()) {
-                 co_return ctx.Problem(Error::Invalid("L’équipe contient des erreurs.", errs));
-               }
-               auto s = co_await OnPool<Status>(pool_, [&] {
-                 return store_.WriteSync([&t](domain::WriteTx& tx) { return tx.UpsertTeam(t); });
-               });
-               if (!s.ok()) co_return ctx.Problem(s.error());
-               co_return ctx.Json(status::ok, json{{"id", t.id},
-                                                   {"name", t.name},
-                                                   {"email", t.email},
-                                                   {"round_robin", t.round_robin}}
-                                                  .dump());
-             });
+  router.Add(
+      verb::put, "/api/v1/admin/teams/{id}", [this](Context& ctx) -> asio::awaitable<Response> {
+        auto f = ReadFields(ctx, {"name"}, {"email", "round_robin"});
+        if (!f.ok()) co_return ctx.Problem(f.error());
+        std::vector<FieldError> errs;
+        domain::Team t{ctx.Param("id"), Str(*f, "name", errs), Str(*f, "email", errs),
+                       Bool(*f, "round_robin", errs).value_or(false)};
+        bool slug = !t.id.empty() && t.id.size() <= 64;
+        for (char c : t.id)
+          slug = slug && (std::islower(static_cast<unsigned char>(c)) ||
+                          std::isdigit(static_cast<unsigned char>(c)) || c == '-');
+        if (!slug)
+          errs.push_back({"id",
+                          "L’identifiant est en minuscules, chiffres et "
+                          "tirets (64 caractères au plus)."});
+        if (t.name.size() > 200) errs.push_back({"name", "200 caractères au plus."});
+        if (!errs.empty()) {
+          co_return ctx.Problem(Error::Invalid("L’équipe contient des erreurs.", errs));
+        }
+        auto s = co_await OnPool<Status>(pool_, [&] {
+          return store_.WriteSync([&t](domain::WriteTx& tx) { return tx.UpsertTeam(t); });
+        });
+        if (!s.ok()) co_return ctx.Problem(s.error());
+        co_return ctx.Json(
+            status::ok,
+            json{{"id", t.id}, {"name", t.name}, {"email", t.email}, {"round_robin", t.round_robin}}
+                .dump());
+      });
 
   // The agents a request of the team may be given to: staff of that team only.
-  router.Add(verb::get, "/api/v1/teams/{id}/agents",
-             [this](Context& ctx) -> asio::awaitable<Response> {
-               const std::string team = ctx.Param("id");
-               const auto scope = domain::ScopeOf(ApiCaller(ctx));
-               const bool member = scope.all || std::find(scope.team_ids.begin(),
-                                                          scope.team_ids.end(),
-                                                          team) != scope.team_ids.end();
-               if (!member) co_return ctx.Problem(Error::NotFound("Cette équipe n’existe pas."));
-               auto agents = identity_.AgentsOfTeam(team);
-               if (!agents.ok()) co_return ctx.Problem(agents.error());
-               json items = json::array();
-               for (const auto& a : *agents) {
-                 std::string role;
-                 for (const auto& m : a.teams) {
-                   if (m.team_id == team) role = domain::ToString(m.role);
-                 }
-                 items.push_back({{"id", a.agent.id}, {"name", a.agent.name}, {"role", role}});
-               }
-               co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
-             });
+  router.Add(
+      verb::get, "/api/v1/teams/{id}/agents", [this](Context& ctx) -> asio::awaitable<Response> {
+        const std::string team = ctx.Param("id");
+        const auto scope = domain::ScopeOf(ApiCaller(ctx));
+        const bool member = scope.all || std::find(scope.team_ids.begin(), scope.team_ids.end(),
+                                                   team) != scope.team_ids.end();
+        if (!member) co_return ctx.Problem(Error::NotFound("Cette équipe n’existe pas."));
+        auto agents = identity_.AgentsOfTeam(team);
+        if (!agents.ok()) co_return ctx.Problem(agents.error());
+        json items = json::array();
+        for (const auto& a : *agents) {
+          std::string role;
+          for (const auto& m : a.teams) {
+            if (m.team_id == team) role = domain::ToString(m.role);
+          }
+          items.push_back({{"id", a.agent.id}, {"name", a.agent.name}, {"role", role}});
+        }
+        co_return ctx.Json(status::ok, ItemsJson(std::move(items)));
+      });
 }
 
 }  // namespace guichet::http

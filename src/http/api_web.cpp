@@ -315,10 +315,11 @@ void WebApi::Register(Router& router) {
     auto body = ParseTrackBody(ctx, {}, proof);
     if (!body.ok()) co_return ctx.Problem(body.error());
     if (proof.contact.empty()) {
-      co_return ctx.Problem(Error::Invalid(
-          "La demande de rattachement contient des erreurs.",
-          {{"contact", "L’adresse électronique ou le téléphone donné lors du dépôt est "
-                       "obligatoire."}}));
+      co_return ctx.Problem(
+          Error::Invalid("La demande de rattachement contient des erreurs.",
+                         {{"contact",
+                           "L’adresse électronique ou le téléphone donné lors du dépôt est "
+                           "obligatoire."}}));
     }
     if (auto limited = Limited(ctx, proof)) co_return *limited;
     auto attached = co_await AwaitCallback<Result<domain::Request>>(
