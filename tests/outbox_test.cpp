@@ -434,10 +434,10 @@ TEST_P(OutboxE2eTest, AnAdministratorsSmsTemplateIsWhatTheGatewaySendsAndPreview
   ASSERT_EQ(list.status, 200) << list.body;
   EXPECT_EQ(list.Json()["items"].size(), 13u);
   auto preview = HttpJson(port(), "POST", "/api/v1/templates/reply.sms/preview",
-                          {{"variables", {{"message", "Réunion à 18 h, salle des fêtes"}}}});
+                          {{"variables", {{"message", "Réunion à 18 h, salle Molière"}}}});
   ASSERT_EQ(preview.status, 200) << preview.body;
-  EXPECT_EQ(preview.Json()["body"], "Réunion à 18 h, salle des fêtes");
-  EXPECT_EQ(preview.Json()["sms"]["encoding"], "GSM-7");  // é and à are in the GSM alphabet
+  EXPECT_EQ(preview.Json()["body"], "Réunion à 18 h, salle Molière");
+  EXPECT_EQ(preview.Json()["sms"]["encoding"], "GSM-7");  // é, è and à are in the GSM alphabet
   EXPECT_EQ(preview.Json()["sms"]["segments"], 1);
   auto ucs2 = HttpJson(
       port(), "POST", "/api/v1/templates/reply.sms/preview",
@@ -450,7 +450,7 @@ TEST_P(OutboxE2eTest, AnAdministratorsSmsTemplateIsWhatTheGatewaySendsAndPreview
                           {{"body", "{{ message }} {{ signature }}"}});
   ASSERT_EQ(unknown.status, 400) << unknown.body;
   EXPECT_EQ(unknown.Json()["errors"][0]["field"], "body");
-  EXPECT_NE(unknown.Json()["errors"][0]["message"].get<std::string>().find("signature"),
+  EXPECT_NE(unknown.Json()["errors"][0]["detail"].get<std::string>().find("signature"),
             std::string::npos);
   EXPECT_EQ(HttpJson(port(), "PUT", "/api/v1/templates/reply.sms", {{"body", "{{ message"}}).status,
             400);
