@@ -174,7 +174,8 @@ class CounterTest : public ::testing::TestWithParam<bool> {
   }
   json Names(const std::string& q) {
     json out = json::array();
-    for (const auto& c : Get("/api/v1/citizens?q=" + q)["items"]) out.push_back(c["name"]);
+    const json found = Get("/api/v1/citizens?q=" + q);
+    for (const auto& c : found["items"]) out.push_back(c["name"]);
     return out;
   }
 
@@ -198,7 +199,9 @@ TEST_P(CounterTest, FindsCitizensByAnyWritingOfPhoneNameOrEmailAndAuditsEachLook
                               "durand%20h%C3%A9l", "HELENE.LEFEVRE%40example.org"}) {
     EXPECT_EQ(Names(q), just_helene) << q;
   }
-  EXPECT_EQ(Names("dupont"), json::array({"Jean Dupont"}));
+  // The demo data has a Jeanne Dupont too.
+  EXPECT_EQ(Names("jean%20dupont"), json::array({"Jeanne Dupont", "Jean Dupont"}));
+  EXPECT_EQ(Names("jeanne%20dup"), json::array({"Jeanne Dupont"}));
   EXPECT_EQ(Names("0123456789"), json::array({"Jean Dupont"}));
   EXPECT_EQ(Names("martin"), json::array());
   EXPECT_EQ(Names("fevre"), json::array()) << "a word is matched from its start";
@@ -372,9 +375,11 @@ TEST_P(CounterTest, PostalScansAreReadByOcrAndFoundBySearch) {
   EXPECT_EQ(attachments, 3);
   EXPECT_EQ(texts, 3);
   for (const std::string word : {"platanes", "lampadaire", "glycines", "pasteur"}) {
+    // The demo data may mention a word too: the letter must be among the hits.
     const json hits = Get("/api/v1/search?q=" + word)["items"];
-    ASSERT_EQ(hits.size(), 1u) << word;
-    EXPECT_EQ(hits[0]["request"]["reference"], ref) << word;
+    bool found = false;
+    for (const auto& h : hits) found = found || h["request"]["reference"] == ref;
+    EXPECT_TRUE(found) << word << " " << hits.dump();
   }
 
   // Only PDF, JPEG and PNG; an upload is used once.

@@ -18,6 +18,7 @@
 #include "domain/outbox_service.hpp"
 #include "domain/store.hpp"
 #include "http/api_backoffice.hpp"
+#include "http/api_counter.hpp"
 #include "http/api_identity.hpp"
 #include "http/api_outbox.hpp"
 #include "http/api_procedures.hpp"
@@ -75,6 +76,9 @@ std::set<Operation> RegisteredRoutes() {
   domain::TemplateService templates(store, cases, clock, {}, nullptr, "");
   TemplatesApi templates_api(templates);
   templates_api.Register(router);
+  domain::CounterService counter(store, cases, clock);
+  CounterApi counter_api(cases, counter, backoffice, clock);
+  counter_api.Register(router);
   domain::MemoryIdentityStore identities;
   domain::MemoryMailer mailer;
   domain::IdentityService identity(identities, store, mailer, clock, {});

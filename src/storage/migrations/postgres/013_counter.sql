@@ -1,9 +1,8 @@
 -- Phone calls, counter visits and postal mail (issues #5 and #7).
 --
 -- Agents find a citizen by name (accents and case folded with unaccent, the
--- extension 006 created), email or phone (E.164).
+-- extension 006 created), email (indexed by 008) or phone (E.164).
 CREATE INDEX citizens_phone ON citizens(phone);
-CREATE INDEX citizens_email_lower ON citizens(lower(email));
 
 -- A postal letter's scan waiting for, or done with, text extraction (OCR).
 -- The scan itself is an upload attached to the request; the text extracted

@@ -1,9 +1,8 @@
 -- Phone calls, counter visits and postal mail (issues #5 and #7).
 --
 -- Agents find a citizen by name (accents and case folded by FTS5's
--- unicode61 tokenizer, words matched by prefix), email or phone (E.164).
+-- unicode61 tokenizer, words matched by prefix), email (indexed by 008) or phone (E.164).
 CREATE INDEX citizens_phone ON citizens(phone);
-CREATE INDEX citizens_email_lower ON citizens(lower(email));
 CREATE VIRTUAL TABLE citizens_fts USING fts5(
   name, content = 'citizens', content_rowid = 'id',
   tokenize = 'unicode61 remove_diacritics 2');
