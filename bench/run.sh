@@ -344,6 +344,22 @@ REQUESTS_AFTER_POST="$(count_requests)"
 O311_CREATED=$((REQUESTS_AFTER_POST - O311_BEFORE))
 # Open311 answers a created report with 200 (the spec's), the only POST 200 here.
 O311_200="$(metric_count POST 200)"
+# Logins (issue #4): Argon2id is slow on purpose and runs on a bounded pool,
+# so logins must not starve the rest: /healthz is measured again while a
+# second wrk keeps logging in, and its rate compared with the runs around.
+run_wrk "POST /api/v1/auth/login (Argon2id), $kFewConnections conn." "$kFewConnections" \
+  /api/v1/auth/login login.lua
+LOGIN_OUT="$WORK/wrk-login-background.txt"
+wrk -t1 -c"$kFewConnections" -d"${DURATION}s" --latency -s "$LUA_DIR/login.lua" \
+  "$BASE_URL/api/v1/auth/login" >"$LOGIN_OUT" 2>&1 &
+LOGIN_WRK=$!
+run_wrk "GET /healthz while logins run" "$CONNECTIONS" /healthz healthz.lua
+wait "$LOGIN_WRK" || die "wrk failed (logins in the background)"
+LOGIN_BG="$(grep '^BENCH ' "$LOGIN_OUT" || true)"
+[[ -n "$LOGIN_BG" ]] || { cat "$LOGIN_OUT" >&2; die "no report line from the background logins"; }
+echo "   meanwhile: $(awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+  END { printf "%d logins (%.0f/s), %d not 2xx, p99 %.1f ms", v["requests"],
+        v["requests"] / (v["duration_us"] / 1e6), v["non2xx"], v["p99_us"] / 1000 }' <<<"$LOGIN_BG")"
 run_wrk "GET /healthz (again)" "$CONNECTIONS" /healthz healthz.lua
 HEALTHZ_RUNS+=("$LAST_RPS")
 # The reference for the ratios: both /healthz runs, which bracket the others.
