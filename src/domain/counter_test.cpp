@@ -35,9 +35,9 @@ TEST(CitizenLookup, ReadsEmailsPhonesAndNames) {
     EXPECT_EQ(q->value, value) << in;
     EXPECT_EQ(q->limit, 5);
   }
-  for (const std::string& bad :
-       std::vector<std::string>{"", "   ", "0612", "pas@une@adresse", "--", std::string(201, 'a'),
-                                std::string("\xff\xfe")}) {
+  const std::vector<std::string> bads = {"",   "   ", "0612", "pas@une@adresse",
+                                         "--", std::string(201, 'a'), "\xff\xfe"};
+  for (const std::string& bad : bads) {
     auto q = ParseCitizenLookup(bad, 5);
     ASSERT_FALSE(q.ok()) << bad;
     EXPECT_EQ(q.error().fields().front().field, "q");

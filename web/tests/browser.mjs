@@ -561,7 +561,7 @@ try {
 
   await check("an agent records a phone call for a citizen found by phone, then a counter visit on the same request, by keyboard", async () => {
     await server.createAgent({ name: "Léa Accueil", email: COUNTER_AGENT, password: AGENT_PASSWORD, team: "accueil:agent" });
-    const known = await server.api("POST", "/api/v1/citizens", { name: "Hélène Lefèvre", email: "helene.lefevre@example.org", phone: "06 11 22 33 44" });
+    const known = await server.api("POST", "/api/v1/citizens", { name: "Hélène Lefèvre", email: "helene.lefevre@example.org", phone: "06 11 22 33 44" }, await server.apiKey());
     assert.equal(known.status, 201, known.text);
     agent = await newPage(browser, server.base);
     const a = agent.page;
