@@ -35,8 +35,8 @@ TEST(CitizenLookup, ReadsEmailsPhonesAndNames) {
     EXPECT_EQ(q->value, value) << in;
     EXPECT_EQ(q->limit, 5);
   }
-  const std::vector<std::string> bads = {"",   "   ", "0612", "pas@une@adresse",
-                                         "--", std::string(201, 'a'), "\xff\xfe"};
+  const std::vector<std::string> bads = {
+      "", "   ", "0612", "pas@une@adresse", "--", std::string(201, 'a'), "\xff\xfe"};
   for (const std::string& bad : bads) {
     auto q = ParseCitizenLookup(bad, 5);
     ASSERT_FALSE(q.ok()) << bad;
@@ -96,7 +96,8 @@ class PostalScanTest : public ::testing::Test {
 
   std::vector<Event> Notes() {
     std::vector<Event> out;
-    for (auto& e : *store_.ListEvents(request_.id)) {
+    const auto events = store_.ListEvents(request_.id);  // bound: not a member of a temporary
+    for (const auto& e : *events) {
       if (e.kind == EventKind::kNote) out.push_back(e);
     }
     return out;
@@ -116,7 +117,8 @@ TEST_F(PostalScanTest, AttachesTheScanAndQueuesItsReadingWithTheRequest) {
   ASSERT_EQ(scans->size(), 1u);
   EXPECT_EQ((*scans)[0].state, PostalScan::State::kPending);
   bool attached = false;
-  for (const auto& e : *store_.ListEvents(request_.id)) {
+  const auto events = store_.ListEvents(request_.id);
+  for (const auto& e : *events) {
     attached = attached || (e.kind == EventKind::kAttachment && e.channel == Channel::kPostal &&
                             e.author == "agent:7");
   }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -224,6 +225,17 @@ int ExitCode(int status) {
 
 }  // namespace
 
+// In a forked child: killed when the test process dies, even by an abort
+// that runs no destructor — an orphaned server would keep the test's output
+// pipe open and ctest would wait for it until its timeout.
+namespace {
+void DieWithTheTest() {
+  const pid_t parent = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(127);  // the test died before prctl
+}
+}  // namespace
+
 int RunGuichet(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                std::string& output) {
   TempDir dir;
@@ -278,6 +290,7 @@ void ServerProcess::Start() {
   env.emplace("GUICHET_ACCESS_LOG", "false");
   pid_ = fork();
   if (pid_ == 0) {
+    DieWithTheTest();
     const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     ExecGuichet({"serve"}, env, fd);
   }
@@ -325,6 +338,7 @@ pid_t SpawnAndReadFirstLine(const std::vector<std::string>& argv, const std::str
   if (pipe(out) != 0) throw std::runtime_error("pipe");
   const pid_t pid = fork();
   if (pid == 0) {
+    DieWithTheTest();
     dup2(out[1], 1);
     close(out[0]);
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(127);
