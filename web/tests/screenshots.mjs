@@ -27,8 +27,13 @@ try {
     },
   });
   const ref = created.json.reference;
-  await server.api("POST", `/api/v1/requests/${ref}/transitions`, { to: "resolu", comment: "Le nid-de-poule a été rebouché." });
-  await server.api("POST", "/api/v1/track/rating", { reference: ref, contact: EMAIL, score: 5, comment: "Rapide, merci !" });
+  for (const [path, body] of [
+    [`/api/v1/requests/${ref}/transitions`, { to: "resolu", comment: "Le nid-de-poule a été rebouché." }],
+    ["/api/v1/track/rating", { reference: ref, contact: EMAIL, score: 5, comment: "Rapide, merci !" }],
+  ]) {
+    const res = await server.api("POST", path, body, await server.apiKey());
+    if (res.status >= 300) throw new Error(`${path}: ${res.status} ${res.text}`);
+  }
 
   const shoot = async (name, path, ready, { width = 1280, height = 900, act } = {}) => {
     const { page, context } = await newPage(browser, server.base, { width, height });
@@ -53,6 +58,27 @@ try {
     act: (page) => page.getByTestId("tableau-qualite").waitFor(),
   });
   await shoot("accueil-mobile", "/", "Vos démarches en ligne", { width: 360, height: 740 });
+
+  // The agents' back-office: an agent of the team (no second factor for
+  // this role) signs in; the inbox, then the request with its timeline.
+  const AGENT = "camille.capture@mairie-exemple.fr";
+  const PASSWORD = "Chaussee-Bitume-Rouleau-2026!";
+  await server.createAgent({ name: "Camille Capture", email: AGENT, password: PASSWORD, team: "voirie:agent" });
+  const { page, context } = await newPage(browser, server.base, { width: 1280, height: 900 });
+  await page.goto(server.base + "/agents");
+  await page.getByLabel("Adresse électronique").fill(AGENT);
+  await page.getByLabel("Mot de passe").fill(PASSWORD);
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  await page.getByRole("heading", { level: 1, name: "Boîte de réception" }).waitFor();
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: join(out, "agents-boite.png"), fullPage: true });
+  console.log("docs/screenshots/agents-boite.png");
+  await page.goto(server.base + `/agents/demandes/${ref}`);
+  await page.getByRole("heading", { level: 1, name: `Demande ${ref}` }).waitFor();
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: join(out, "agents-demande.png"), fullPage: true });
+  console.log("docs/screenshots/agents-demande.png");
+  await context.close();
 } finally {
   await browser.close();
   await server.stop();
