@@ -115,7 +115,7 @@ export function AgentsPage() {
   return (
     <>
       <nav aria-label="Espace agents" className="fr-mb-3w guichet-agent-nav">
-        <ul className="fr-btns-group fr-btns-group--inline-sm fr-btns-group--sm">
+        <ul className="fr-btns-group fr-btns-group--inline-sm fr-btns-group--sm fr-btns-group--icon-left">
           <li>
             <Link className="fr-btn fr-btn--tertiary" to="/agents">
               Boîte de réception
