@@ -172,6 +172,24 @@ Response IdentityApi::SessionResponse(const Context& ctx, const domain::IssuedSe
   return res;
 }
 
+// A public "mail me" route (magic link, reset, verification again): one
+// address in, the same 202 whether or not it has an account.
+Handler IdentityApi::MailToAddress(Status (domain::IdentityService::*send)(const std::string&)) {
+  return [this, send](Context& ctx) -> asio::awaitable<Response> {
+    auto f = ReadFields(ctx, {"email"});
+    if (!f.ok()) co_return ctx.Problem(f.error());
+    std::vector<FieldError> errs;
+    const std::string email = Str(*f, "email", errs);
+    if (!errs.empty()) {
+      co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
+    }
+    if (auto limited = MailLimited(ctx, email)) co_return *limited;
+    auto s = co_await OnPool<Status>(pool_, [&] { return (identity_.*send)(email); });
+    if (!s.ok()) co_return ctx.Problem(s.error());
+    co_return Accepted(ctx);
+  };
+}
+
 std::optional<Response> IdentityApi::MailLimited(const Context& ctx, const std::string& email) {
   const std::string address = domain::IdentityService::NormaliseEmail(email);
   long retry = 0;
@@ -275,51 +293,14 @@ void IdentityApi::Register(Router& router) {
         co_return SessionResponse(ctx, *s);
       });
 
-  router.Add(
-      verb::post, "/api/v1/auth/magic-link", [this](Context& ctx) -> asio::awaitable<Response> {
-        auto f = ReadFields(ctx, {"email"});
-        if (!f.ok()) co_return ctx.Problem(f.error());
-        std::vector<FieldError> errs;
-        const std::string email = Str(*f, "email", errs);
-        if (!errs.empty()) {
-          co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
-        }
-        if (auto limited = MailLimited(ctx, email)) co_return *limited;
-        auto s = co_await OnPool<Status>(pool_, [&] { return identity_.SendMagicLink(email); });
-        if (!s.ok()) co_return ctx.Problem(s.error());
-        co_return Accepted(ctx);
-      });
+  router.Add(verb::post, "/api/v1/auth/magic-link",
+             MailToAddress(&domain::IdentityService::SendMagicLink));
 
-  router.Add(
-      verb::post, "/api/v1/auth/password-reset", [this](Context& ctx) -> asio::awaitable<Response> {
-        auto f = ReadFields(ctx, {"email"});
-        if (!f.ok()) co_return ctx.Problem(f.error());
-        std::vector<FieldError> errs;
-        const std::string email = Str(*f, "email", errs);
-        if (!errs.empty()) {
-          co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
-        }
-        if (auto limited = MailLimited(ctx, email)) co_return *limited;
-        auto s = co_await OnPool<Status>(pool_, [&] { return identity_.SendPasswordReset(email); });
-        if (!s.ok()) co_return ctx.Problem(s.error());
-        co_return Accepted(ctx);
-      });
+  router.Add(verb::post, "/api/v1/auth/password-reset",
+             MailToAddress(&domain::IdentityService::SendPasswordReset));
 
-  router.Add(
-      verb::post, "/api/v1/auth/verify/resend", [this](Context& ctx) -> asio::awaitable<Response> {
-        auto f = ReadFields(ctx, {"email"});
-        if (!f.ok()) co_return ctx.Problem(f.error());
-        std::vector<FieldError> errs;
-        const std::string email = Str(*f, "email", errs);
-        if (!errs.empty()) {
-          co_return ctx.Problem(Error::Invalid("La requête contient des erreurs.", errs));
-        }
-        if (auto limited = MailLimited(ctx, email)) co_return *limited;
-        auto s =
-            co_await OnPool<Status>(pool_, [&] { return identity_.ResendVerification(email); });
-        if (!s.ok()) co_return ctx.Problem(s.error());
-        co_return Accepted(ctx);
-      });
+  router.Add(verb::post, "/api/v1/auth/verify/resend",
+             MailToAddress(&domain::IdentityService::ResendVerification));
 
   router.Add(verb::post, "/api/v1/auth/password-reset/confirm",
              [this](Context& ctx) -> asio::awaitable<Response> {

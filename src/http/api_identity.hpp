@@ -29,6 +29,7 @@ class IdentityApi {
   Response SessionResponse(const Context& ctx, const domain::IssuedSession& s) const;
   // nullopt: a mail may be sent to `email` for this caller; otherwise the 429 answer.
   std::optional<Response> MailLimited(const Context& ctx, const std::string& email);
+  Handler MailToAddress(Status (domain::IdentityService::*send)(const std::string&));
 
   domain::IdentityService& identity_;
   domain::Store& store_;
