@@ -329,11 +329,17 @@ run_wrk "inbox ?team=voirie&sort=due" "$CONNECTIONS" /api/v1/inbox inbox.lua "te
 run_wrk "inbox ?sort=activity&assignee=unassigned" "$CONNECTIONS" /api/v1/inbox inbox.lua \
   "sort=activity&assignee=unassigned&limit=50"
 run_wrk "inbox counts ?team=voirie" "$kFewConnections" /api/v1/inbox/counts inbox.lua "team=voirie"
+run_wrk "inbox counts, every team" "$kFewConnections" /api/v1/inbox/counts inbox.lua ""
 run_wrk "search ?q=<two French words>" "$CONNECTIONS" /api/v1/search search.lua
+# The latency of one search, not of a queue of 64 (service time).
+run_wrk "search ?q=<two French words>, $kFewConnections conn." "$kFewConnections" /api/v1/search \
+  search.lua
 # Open311 (issue 6): a bbox search over the whole table, and reports posted
 # as an Open311 client does, with a key made for the run.
 run_wrk "Open311 GET requests.json?bbox" "$CONNECTIONS" /open311/v2/requests.json \
   open311_requests.lua
+run_wrk "Open311 GET requests.json?bbox, $kFewConnections conn." "$kFewConnections" \
+  /open311/v2/requests.json open311_requests.lua
 OPEN311_KEY="$(GUICHET_DATABASE="sqlite:$DB" "$BIN" api-key create --name bench --scope open311 |
   tail -n1)"
 O311_BEFORE="$(count_requests)"

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -21,6 +22,7 @@
 #include "storage/migrate.hpp"
 #include "storage/open.hpp"
 #include "storage/postgres/pg_connection.hpp"
+#include "storage/sql/write_queue.hpp"
 #include "support/test_support.hpp"
 
 namespace guichet::embedded {
@@ -1079,6 +1081,107 @@ TEST_P(StoreTest, ConnectionRoundTripsExtremeValues) {
     }
     EXPECT_FALSE(rows->Next());
   }
+}
+
+// A write nobody waits for waits for company: alone it is committed only
+// after WriteQueue::kMaxDefer, and a write someone waits for takes it along.
+TEST_P(StoreTest, DeferrableWritesWaitToShareACommit) {
+  const auto insert = [](std::string reference) {
+    return [reference = std::move(reference)](WriteTx& tx) -> Status {
+      auto id = tx.InsertRequest(NewRequest(reference));
+      if (!id.ok()) return id.error();
+      return Status::Ok();
+    };
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  Completions alone(1);
+  store_->WriteDeferrable(insert("GU-2026-DEFER1"), alone.For(0));
+  ASSERT_TRUE(alone.Wait());
+  EXPECT_TRUE(IsOk(alone[0]));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, sql::WriteQueue::kMaxDefer);
+  EXPECT_TRUE(IsOk(store_->GetRequestByReference("GU-2026-DEFER1")));
+
+  // Queued first, the deferrable write is committed at the latest with the
+  // urgent one: its completion has run when the urgent one's runs.
+  auto deferred_done = std::make_shared<std::atomic<bool>>(false);
+  store_->WriteDeferrable(insert("GU-2026-DEFER2"),
+                          [deferred_done](Status) { deferred_done->store(true); });
+  Completions urgent(1);
+  store_->Write(insert("GU-2026-DEFER3"), urgent.For(0));
+  ASSERT_TRUE(urgent.Wait());
+  EXPECT_TRUE(deferred_done->load());
+  EXPECT_TRUE(IsOk(store_->GetRequestByReference("GU-2026-DEFER2")));
+}
+
+// The sidebar's counts come from trigger-kept counters when the filters are
+// the counters' keys, and from the requests themselves otherwise: after
+// inserts, moves, assignments, status changes and a deletion, both agree,
+// and agree with what was written.
+TEST_P(StoreTest, InboxCountersFollowEveryChange) {
+  const Timestamp now = kT0 + 10 * kMicrosPerDay;
+  std::vector<Request> rs;
+  for (int i = 0; i < 12; ++i) {
+    Request r = NewRequest("GU-2026-CNT" + std::to_string(100 + i));
+    r.service_id = i % 3 == 0 ? "acte-naissance" : (i % 3 == 1 ? "nid-de-poule" : "eclairage");
+    r.team_id = i % 3 == 0 ? "etat-civil" : "voirie";
+    r.channel = i % 2 ? Channel::kEmail : Channel::kWeb;
+    r.due_at = kT0 + (i % 4) * 5 * kMicrosPerDay;  // days 0, 5, 10, 15: half are overdue
+    if (i % 5 == 0) r.agent_id = agent_id_;
+    rs.push_back(MustInsert(r));
+  }
+  // A status change, an assignment, an unassignment, a move to another team,
+  // an overdue request resolved (no longer overdue).
+  rs[1].category = StatusCategory::kOpen;
+  rs[2].agent_id = agent_id_;
+  rs[5].agent_id.reset();
+  rs[4].team_id = "etat-civil";
+  rs[4].service_id = "acte-naissance";
+  rs[8].category = StatusCategory::kResolved;
+  for (int i : {1, 2, 4, 5, 8}) ASSERT_TRUE(IsOk(Update(rs[i], 1))) << i;
+  {
+    auto conn = storage::Connect(url_);
+    const sql::Value id[] = {rs[11].id};
+    conn->Query("DELETE FROM requests WHERE id = ?", id)->Next();
+  }
+
+  const auto counts = [&](RequestQuery q, bool from_requests) {
+    // A date filter is one the counters cannot answer.
+    if (from_requests) q.created_from = 0;
+    auto c = store_->CountInbox(q, now, agent_id_);
+    EXPECT_TRUE(IsOk(c));
+    return c.ok() ? *c : domain::InboxCounts{};
+  };
+  RequestQuery all;
+  const domain::InboxCounts c = counts(all, false);
+  EXPECT_EQ(c.total, 11);
+  EXPECT_EQ(c.by_category.at("new"), 9);
+  EXPECT_EQ(c.by_category.at("open"), 1);
+  EXPECT_EQ(c.by_category.at("resolved"), 1);
+  EXPECT_EQ(c.by_channel.at("web"), 6);
+  EXPECT_EQ(c.by_channel.at("email"), 5);
+  EXPECT_EQ(c.mine, 3);  // 0, 10 and 2 (5 was unassigned)
+  EXPECT_EQ(c.unassigned, 8);
+  // Due before day 10, not resolved: i % 4 in {0, 1}, without 8 (resolved).
+  EXPECT_EQ(c.overdue, 5);
+
+  RequestQuery voirie;
+  voirie.team_id = "voirie";
+  RequestQuery scoped;
+  scoped.scope = domain::AccessScope{false, {"etat-civil"}, std::nullopt};
+  RequestQuery email;
+  email.channel = Channel::kEmail;
+  email.service_ids = {"nid-de-poule", "acte-naissance"};
+  for (const RequestQuery& q : {all, voirie, scoped, email}) {
+    const domain::InboxCounts fast = counts(q, false), slow = counts(q, true);
+    EXPECT_EQ(fast.total, slow.total);
+    EXPECT_EQ(fast.by_category, slow.by_category);
+    EXPECT_EQ(fast.by_channel, slow.by_channel);
+    EXPECT_EQ(fast.overdue, slow.overdue);
+    EXPECT_EQ(fast.mine, slow.mine);
+    EXPECT_EQ(fast.unassigned, slow.unassigned);
+  }
+  EXPECT_EQ(counts(voirie, false).total, 6);  // 1, 2, 5, 7, 8, 10
+  EXPECT_EQ(counts(scoped, false).total, 5);  // 0, 3, 4, 6, 9
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values(Backend::kSqlite));

@@ -282,21 +282,33 @@ void BackofficeService::Link(std::int64_t from_id, std::int64_t to_id, Actor act
 }
 
 void BackofficeService::Audit(AuditEntry e, std::function<void(Status)> done) {
+  Append(std::move(e), std::move(done), false);
+}
+
+void BackofficeService::AuditAfterResponse(AuditEntry e, std::function<void(Status)> done) {
+  Append(std::move(e), std::move(done), true);
+}
+
+void BackofficeService::Append(AuditEntry e, std::function<void(Status)> done, bool deferrable) {
   if (e.at == 0) e.at = clock_.Now();
   if (e.purpose.size() > kMaxPurposeLength) {
     size_t n = kMaxPurposeLength;
     while (n > 0 && (static_cast<unsigned char>(e.purpose[n]) & 0xC0) == 0x80) --n;
     e.purpose.resize(n);  // on a code point boundary
   }
-  store_.Write(
-      [e](WriteTx& tx) -> Status {
-        auto id = tx.AppendAudit(e);
-        if (!id.ok()) return id.error();
-        return Status::Ok();
-      },
-      [done = std::move(done)](Status s) {
-        if (done) done(std::move(s));
-      });
+  Store::WriteOp op = [e](WriteTx& tx) -> Status {
+    auto id = tx.AppendAudit(e);
+    if (!id.ok()) return id.error();
+    return Status::Ok();
+  };
+  Store::WriteDone then = [done = std::move(done)](Status s) {
+    if (done) done(std::move(s));
+  };
+  if (deferrable) {
+    store_.WriteDeferrable(std::move(op), std::move(then));
+  } else {
+    store_.Write(std::move(op), std::move(then));
+  }
 }
 
 }  // namespace guichet::domain

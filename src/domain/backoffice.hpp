@@ -61,8 +61,13 @@ class BackofficeService {
 
   // Appends to the audit log; failures are returned to `done` (which may be empty).
   void Audit(AuditEntry e, std::function<void(Status)> done = {});
+  // The same for a call already answered, which nobody waits for: the
+  // record may wait a few milliseconds to share a commit (Store::WriteDeferrable).
+  void AuditAfterResponse(AuditEntry e, std::function<void(Status)> done);
 
  private:
+  void Append(AuditEntry e, std::function<void(Status)> done, bool deferrable);
+
   Store& store_;
   CaseService& cases_;
   const Clock& clock_;

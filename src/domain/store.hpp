@@ -416,6 +416,12 @@ class Store {
   // --- end counter ---------------------------------------------------------
 
   virtual void Write(WriteOp op, WriteDone done) = 0;
+  // A write nobody waits for (the audit record of a read already answered):
+  // it may wait a few milliseconds to share a commit with other writes.
+  // `done` still runs once it is durable.
+  virtual void WriteDeferrable(WriteOp op, WriteDone done) {
+    Write(std::move(op), std::move(done));
+  }
   // Blocking convenience for tools and tests: Write and wait for `done`.
   Status WriteSync(WriteOp op);
 

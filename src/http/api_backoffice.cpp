@@ -757,7 +757,7 @@ void BackofficeApi::Audit(const Context& ctx, const Response& res) {
   if (route == "/api/v1/search" || route == "/api/v1/inbox" || route == "/api/v1/requests") {
     if (e.purpose.empty()) e.purpose = read ? "Consultation d’une liste de demandes" : "";
   }
-  backoffice_.Audit(std::move(e), [route](Status s) {
+  backoffice_.AuditAfterResponse(std::move(e), [route](Status s) {
     if (!s.ok()) {
       LogEvent(spdlog::level::err, "audit non enregistré",
                {{"route", route}, {"cause", s.error().message()}});

@@ -1143,20 +1143,52 @@ Result<std::vector<Event>> SqlStore::ListEventsSince(const std::vector<domain::E
 }
 
 // --- Back-office (issue 4) ---
+namespace {
+// Whether the trigger-kept inbox_counters (migration 017) answer `q`: they
+// know a request's team, service, channel, category and agent, not its text
+// or dates, nor its citizen.
+bool CountersAnswer(const domain::RequestQuery& q) {
+  return q.statuses.empty() && q.categories.empty() && !q.agent_id && !q.citizen_id &&
+         q.text.empty() && q.references.empty() && !q.created_from && !q.created_to &&
+         !q.unassigned && q.fulltext.empty() && !q.overdue_at && (!q.scope || !q.scope->citizen_id);
+}
+}  // namespace
+
 Result<domain::InboxCounts> SqlStore::CountInbox(const domain::RequestQuery& q, Timestamp now,
                                                  std::optional<std::int64_t> me) {
-  std::string sql =
-      "SELECT category, channel, COUNT(*), SUM(CASE WHEN due_at < ? AND category NOT IN "
-      "('resolved', 'rejected', 'closed') THEN 1 ELSE 0 END), SUM(CASE WHEN agent_id = ? THEN 1 "
-      "ELSE 0 END), SUM(CASE WHEN agent_id IS NULL THEN 1 ELSE 0 END) FROM requests WHERE 1 = 1";
-  std::vector<Value> params = {now, me.value_or(-1)};
+  const bool counters = CountersAnswer(q);
+  std::string sql;
+  std::vector<Value> params;
+  if (counters) {
+    // agent_id 0 is "unassigned" there.
+    sql =
+        "SELECT category, channel, SUM(n), 0, SUM(CASE WHEN agent_id = ? THEN n ELSE 0 END), "
+        "SUM(CASE WHEN agent_id = 0 THEN n ELSE 0 END) FROM inbox_counters WHERE 1 = 1";
+    params = {me.value_or(-1)};
+  } else {
+    sql =
+        "SELECT category, channel, COUNT(*), SUM(CASE WHEN due_at < ? AND category NOT IN "
+        "('resolved', 'rejected', 'closed') THEN 1 ELSE 0 END), SUM(CASE WHEN agent_id = ? THEN "
+        "1 ELSE 0 END), SUM(CASE WHEN agent_id IS NULL THEN 1 ELSE 0 END) FROM requests WHERE "
+        "1 = 1";
+    params = {now, me.value_or(-1)};
+  }
   AppendFilters(sql, params, q);
   sql += " GROUP BY category, channel";
+  // Overdue depends on `now`: counted over the open requests' index.
+  std::string overdue_sql = "SELECT COUNT(*) FROM requests WHERE 1 = 1";
+  std::vector<Value> overdue_params;
+  if (counters) {
+    domain::RequestQuery oq = q;
+    oq.overdue_at = now;
+    AppendFilters(overdue_sql, overdue_params, oq);
+  }
   return Read<domain::InboxCounts>([&](sql::Connection& c) {
     domain::InboxCounts out;
     auto rows = c.Query(sql, params);
     while (rows->Next()) {
       const std::int64_t n = rows->Int(2);
+      if (n == 0) continue;  // a counter emptied by moves
       out.total += n;
       out.by_category[rows->Text(0)] += n;
       out.by_channel[rows->Text(1)] += n;
@@ -1164,6 +1196,7 @@ Result<domain::InboxCounts> SqlStore::CountInbox(const domain::RequestQuery& q, 
       out.mine += rows->Int(4);
       out.unassigned += rows->Int(5);
     }
+    if (counters) out.overdue = sql::QueryInt(c, overdue_sql, overdue_params).value_or(0);
     return out;
   });
 }
@@ -1343,13 +1376,21 @@ Result<domain::Citizen> SqlStore::GetCitizen(std::int64_t id) {
 }
 // --- end back-office ---
 
+namespace {
+sql::WriteQueue::Op OnConnection(domain::Store::WriteOp op) {
+  return [op = std::move(op)](sql::Connection& c) {
+    SqlWriteTx tx(c);
+    return op(tx);
+  };
+}
+}  // namespace
+
 void SqlStore::Write(WriteOp op, WriteDone done) {
-  writer_.Submit(
-      [op = std::move(op)](sql::Connection& c) {
-        SqlWriteTx tx(c);
-        return op(tx);
-      },
-      std::move(done));
+  writer_.Submit(OnConnection(std::move(op)), std::move(done));
+}
+
+void SqlStore::WriteDeferrable(WriteOp op, WriteDone done) {
+  writer_.SubmitDeferrable(OnConnection(std::move(op)), std::move(done));
 }
 
 bool SqlStore::Ping() {

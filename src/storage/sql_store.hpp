@@ -74,6 +74,7 @@ class SqlStore final : public domain::Store {
                                                          int limit) override;
   // --- end outbox ----------------------------------------------------------
   void Write(WriteOp op, WriteDone done) override;
+  void WriteDeferrable(WriteOp op, WriteDone done) override;
   // ---- Inbound mail ----
   Result<std::optional<std::int64_t>> FindCitizenByEmail(const std::string& email) override;
   // --- counter ---

@@ -12,18 +12,29 @@ WriteQueue::WriteQueue(Factory factory, std::function<void()> on_commit)
 
 WriteQueue::~WriteQueue() { Stop(); }
 
-void WriteQueue::Submit(Op op, Done done) {
+void WriteQueue::Submit(Op op, Done done) { Enqueue({std::move(op), std::move(done), false}); }
+
+void WriteQueue::SubmitDeferrable(Op op, Done done) {
+  Enqueue({std::move(op), std::move(done), true});
+}
+
+void WriteQueue::Enqueue(Item item) {
   bool stopping;
   {
     std::lock_guard lock(mu_);
     stopping = stopping_;
     if (!stopping && queue_.size() < kQueueLimit) {
-      queue_.push_back({std::move(op), std::move(done)});
+      if (!item.deferrable) {
+        ++urgent_;
+      } else if (queue_.empty()) {
+        first_deferred_ = std::chrono::steady_clock::now();
+      }
+      queue_.push_back(std::move(item));
       cv_.notify_one();
       return;
     }
   }
-  done(Error::Unavailable(stopping ? "writer stopping" : "write queue full"));
+  item.done(Error::Unavailable(stopping ? "writer stopping" : "write queue full"));
 }
 
 void WriteQueue::Stop() {
@@ -50,10 +61,16 @@ void WriteQueue::Run() {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
+      // Only deferrable ops: commit when a write someone waits for comes,
+      // or when the oldest has waited long enough.
+      cv_.wait_until(lock, first_deferred_ + kMaxDefer,
+                     [&] { return stopping_ || urgent_ > 0 || queue_.size() >= kMaxBatch; });
       while (!queue_.empty() && batch.size() < kMaxBatch) {
+        if (!queue_.front().deferrable) --urgent_;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      if (!queue_.empty()) first_deferred_ = std::chrono::steady_clock::now();
     }
     RunBatch(batch);
   }

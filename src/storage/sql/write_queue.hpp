@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -41,7 +42,15 @@ class WriteQueue {
   explicit WriteQueue(Factory factory, std::function<void()> on_commit = {});
   ~WriteQueue();  // Stop()
 
+  // A write nobody waits for (the audit record of a read already answered)
+  // may wait this long for other writes to share its commit: alone, each
+  // made a commit of its own, rewriting the same last pages of the audit
+  // log to the WAL and syncing it thousands of times a second.
+  static constexpr std::chrono::milliseconds kMaxDefer{20};
+
   void Submit(Op op, Done done);
+  // Like Submit, but the op may wait up to kMaxDefer for a commit.
+  void SubmitDeferrable(Op op, Done done);
   // Runs what is queued, then stops the thread. Later submits fail.
   void Stop();
 
@@ -59,7 +68,9 @@ class WriteQueue {
   struct Item {
     Op op;
     Done done;
+    bool deferrable = false;
   };
+  void Enqueue(Item item);
   void Run();
   void RunBatch(std::deque<Item>& batch);
   // One transaction, no savepoints; false (rolled back) when an op failed.
@@ -78,8 +89,10 @@ class WriteQueue {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;   // GUARDED_BY(mu_)
-  Stats stats_;             // GUARDED_BY(mu_)
+  size_t urgent_ = 0;       // GUARDED_BY(mu_): the queued ops that are not deferrable
+  std::chrono::steady_clock::time_point first_deferred_;  // GUARDED_BY(mu_)
+  bool stopping_ = false;                                 // GUARDED_BY(mu_)
+  Stats stats_;                                           // GUARDED_BY(mu_)
   std::thread thread_;
 };
 
