@@ -18,7 +18,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${1:-$ROOT/build-bench/guichet}"
 readonly BIN
 readonly MESSAGES="${BENCH_MAIL_MESSAGES:-3000}"
-readonly PARALLEL="${BENCH_MAIL_PARALLEL:-8}"
+readonly PARALLEL="${BENCH_MAIL_PARALLEL:-16}"
 readonly DIRECT_MESSAGES="${BENCH_MAIL_DIRECT_MESSAGES:-100}"
 [[ -x "$BIN" ]] || { echo "bench/mail: no binary $BIN" >&2; exit 1; }
 [[ "$MESSAGES" =~ ^[0-9]+$ && "$MESSAGES" -gt 0 ]] || { echo "bench/mail: BENCH_MAIL_MESSAGES" >&2; exit 1; }
