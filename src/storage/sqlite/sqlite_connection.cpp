@@ -93,9 +93,10 @@ SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
   // lets the WAL start over, the other thread has copied nearly all of them.
   if (!read_only) ExecScript("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=8192");
   // No mmap: mapped pages of an 800 MB file count in the server's RSS once per
-  // connection. The savepoint journal stays a temporary file: in memory
-  // (temp_store=MEMORY) it is a list SQLite walks from its head, and it lives
-  // as long as the transaction, so large group commits became quadratic.
+  // connection. The store's writer keeps its statement journal in memory
+  // (storage/open.cpp); when every op ran inside a savepoint that journal
+  // lived as long as the transaction and large group commits became
+  // quadratic, so it is not the default here.
   ExecScript("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA cache_size=-16000;");
 }
 
