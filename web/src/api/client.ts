@@ -30,6 +30,7 @@ export type TeamAgent = Schemas["TeamAgent"];
 export type Team = Schemas["Team"];
 export type AgentLoginEnrolment = Schemas["AgentLoginEnrolment"];
 export type OutboxMessage = Schemas["OutboxMessage"];
+export type OutboxPage = Schemas["OutboxPage"];
 export type NotificationTemplate = Schemas["NotificationTemplate"];
 export type RenderedMessage = Schemas["RenderedMessage"];
 
@@ -191,10 +192,10 @@ export const agentApi = {
   // What Guichet sends: the outbox and its dead letters, the print queue,
   // the notification templates.
   outbox: (params: { state?: string; request?: string; cursor?: string; limit?: string }) =>
-    call<Schemas["OutboxPage"]>("GET", `/outbox${query(params)}`),
+    call<OutboxPage>("GET", `/outbox${query(params)}`),
   retry: (id: number) => call<OutboxMessage>("POST", `/outbox/${id}/retry`),
   letters: (params: { printed?: string; cursor?: string; limit?: string }) =>
-    call<Schemas["OutboxPage"]>("GET", `/letters${query(params)}`),
+    call<OutboxPage>("GET", `/letters${query(params)}`),
   letterPdf: (id: number) => `${BASE}/letters/${id}/pdf`,
   markPrinted: (id: number) => call<OutboxMessage>("POST", `/letters/${id}/printed`),
   templates: () => call<{ items: NotificationTemplate[] }>("GET", "/templates"),

@@ -4,7 +4,7 @@
 // notification templates, edited by a platform administrator with a
 // preview and a return to the shipped text). Everything goes through the
 // API v1 with the session cookie and its CSRF token.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
@@ -17,6 +17,7 @@ import {
   problemMessage,
   type NotificationTemplate,
   type OutboxMessage,
+  type OutboxPage,
   type RenderedMessage,
   type Request,
 } from "../api/client";
@@ -76,26 +77,26 @@ function RequestLink({ id, requests }: { id?: number | null; requests: Record<nu
   return <Link to={`/agents/demandes/${r.reference}`}>{r.reference}</Link>;
 }
 
-// « Envois »: the outbox, filtered by state (the dead letters first) and by request.
-export function OutboxView() {
-  useTitle("Envois");
-  const [state, setState] = useState("dead");
-  const [reference, setReference] = useState("");
-  const [applied, setApplied] = useState("");
+// A cursor-paged list of outbox rows read by `load` (called again when
+// `key`, the filters, changes): the page, its rows' requests, and the
+// problem of the last read with its field errors.
+function useOutboxPage(load: (cursor: string | undefined) => Promise<OutboxPage>, key: string) {
   const [cursors, setCursors] = useState<string[]>([""]);
   const [items, setItems] = useState<OutboxMessage[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [problem, setProblem] = useState<string>();
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [notice, setNotice] = useState<string>();
   const cursor = cursors[cursors.length - 1];
   const requests = useRequests((items ?? []).map((m) => m.request_id));
-
+  const loader = useRef(load);
+  loader.current = load;
+  // New filters start again from the first page.
+  useEffect(() => setCursors([""]), [key]);
   useEffect(() => {
     let live = true;
     setProblem(undefined);
     setErrors({});
-    agentApi.outbox({ state: state || undefined, request: applied || undefined, cursor: cursor || undefined, limit: "25" }).then(
+    loader.current(cursor || undefined).then(
       (page) => {
         if (!live) return;
         setItems(page.items);
@@ -111,7 +112,21 @@ export function OutboxView() {
     return () => {
       live = false;
     };
-  }, [state, applied, cursor]);
+  }, [key, cursor]);
+  return { items, setItems, next, cursors, setCursors, requests, problem, setProblem, errors };
+}
+
+// « Envois »: the outbox, filtered by state (the dead letters first) and by request.
+export function OutboxView() {
+  useTitle("Envois");
+  const [state, setState] = useState("dead");
+  const [reference, setReference] = useState("");
+  const [applied, setApplied] = useState("");
+  const [notice, setNotice] = useState<string>();
+  const { items, setItems, next, cursors, setCursors, requests, problem, setProblem, errors } = useOutboxPage(
+    (cursor) => agentApi.outbox({ state: state || undefined, request: applied || undefined, cursor, limit: "25" }),
+    `${state}|${applied}`,
+  );
 
   const retry = async (m: OutboxMessage) => {
     setProblem(undefined);
@@ -141,7 +156,6 @@ export function OutboxView() {
         onSubmit={(e) => {
           e.preventDefault();
           setApplied(reference.trim());
-          setCursors([""]);
         }}
       >
         <div className="fr-col-12 fr-col-md-4">
@@ -149,10 +163,7 @@ export function OutboxView() {
             label="État"
             nativeSelectProps={{
               value: state,
-              onChange: (e) => {
-                setState(e.target.value);
-                setCursors([""]);
-              },
+              onChange: (e) => setState(e.target.value),
             }}
           >
             <option value="dead">Échec définitif (à relancer)</option>
@@ -268,28 +279,11 @@ const addressLines = (name: string, address?: string) => [name, ...(address ?? "
 export function LettersView() {
   useTitle("Courriers à imprimer");
   const [printed, setPrinted] = useState("false");
-  const [cursors, setCursors] = useState<string[]>([""]);
-  const [items, setItems] = useState<OutboxMessage[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string>();
   const [notice, setNotice] = useState<string>();
-  const cursor = cursors[cursors.length - 1];
-  const requests = useRequests((items ?? []).map((m) => m.request_id));
-
-  useEffect(() => {
-    let live = true;
-    agentApi.letters({ printed, cursor: cursor || undefined, limit: "25" }).then(
-      (page) => {
-        if (!live) return;
-        setItems(page.items);
-        setNext(page.next_cursor);
-      },
-      (e) => live && setProblem(problemMessage(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [printed, cursor]);
+  const { items, setItems, next, cursors, setCursors, requests, problem, setProblem } = useOutboxPage(
+    (cursor) => agentApi.letters({ printed, cursor, limit: "25" }),
+    printed,
+  );
 
   const markPrinted = async (m: OutboxMessage) => {
     setProblem(undefined);
@@ -318,7 +312,6 @@ export function LettersView() {
             value: printed,
             onChange: (e) => {
               setPrinted(e.target.value);
-              setCursors([""]);
               setNotice(undefined);
             },
           }}
