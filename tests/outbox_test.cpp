@@ -585,6 +585,9 @@ TEST_P(OutboxE2eTest, ALetterIsAPdfWithANormalisedAddressBlockQueuedForPrinting)
   // The letter as sent stays on the case (an upload named by the `sent`
   // event), even once the print room has cleared its spool.
   std::filesystem::remove(file);
+  auto again = Http(port(), "GET", "/api/v1/letters/" + id + "/pdf");
+  ASSERT_EQ(again.status, 200) << again.body;  // from the copy the case keeps
+  EXPECT_EQ(again.body, pdf.body);
   std::string kept;
   const json events = Http(port(), "GET", "/api/v1/requests/" + ref + "/events").Json();
   for (const auto& e : events["items"]) {

@@ -193,7 +193,7 @@ export function OutboxView() {
       ) : items.length === 0 ? (
         <p data-testid="envois-vide">Aucun message dans cette sélection.</p>
       ) : (
-        <div className="fr-table fr-table--no-caption">
+        <div className="fr-table fr-table--no-caption guichet-outbox">
           <div className="fr-table__wrapper">
             <div className="fr-table__container">
               <div className="fr-table__content">
@@ -271,9 +271,9 @@ function Pager({ cursors, next, setCursors }: { cursors: string[]; next: string 
   );
 }
 
-// The lines of the address block as the letter prints them: the name, then
-// the address parts (the sender checks the postal norm).
-const addressLines = (name: string, address?: string) => [name, ...(address ?? "").split(/[\n,]/).map((l) => l.trim()).filter(Boolean)];
+// The addressee as the request gives it: the name, then the address as it
+// was entered (the PDF holds the normalised block).
+const addressLines = (name: string, address?: string) => [name, ...(address ?? "").split("\n").map((l) => l.trim()).filter(Boolean)];
 
 // « Courriers à imprimer »: the print queue, and the letters printed already.
 export function LettersView() {
@@ -329,13 +329,13 @@ export function LettersView() {
           {items.map((m) => {
             const r = m.request_id ? requests[m.request_id] : null;
             return (
-              <li key={m.id} className="fr-card fr-card--no-arrow fr-mb-3w" data-testid={`courrier-${m.id}`}>
-                <div className="fr-card__body">
-                  <div className="fr-card__content">
-                    <h2 className="fr-card__title fr-h6">
+              <li key={m.id} className="guichet-letter fr-mb-3w" data-testid={`courrier-${m.id}`}>
+                <div>
+                  <div>
+                    <h2 className="fr-h6 fr-mb-1w">
                       Courrier nᵒ {m.id} — {frenchTypography(m.subject || "sans objet")}
                     </h2>
-                    <p className="fr-card__desc fr-mb-1w">
+                    <p className="fr-mb-1w">
                       Demande{"\u00a0"}: <RequestLink id={m.request_id} requests={requests} />
                       {" — "}
                       préparé le {formatDateTime(m.sent_at ?? m.created_at)}
@@ -350,7 +350,7 @@ export function LettersView() {
                       ))}
                     </address>
                   </div>
-                  <div className="fr-card__footer">
+                  <div className="fr-mt-2w">
                     <ul className="fr-btns-group fr-btns-group--inline-sm fr-btns-group--icon-left">
                       <li>
                         <a
@@ -364,7 +364,7 @@ export function LettersView() {
                       </li>
                       {!m.printed_at && (
                         <li>
-                          <Button iconId="fr-icon-printer-line" onClick={() => markPrinted(m)} title={`Marquer le courrier nᵒ ${m.id} comme imprimé`}>
+                          <Button onClick={() => markPrinted(m)} title={`Marquer le courrier nᵒ ${m.id} comme imprimé`}>
                             Marquer comme imprimé
                           </Button>
                         </li>
@@ -559,7 +559,9 @@ export function TemplateView() {
           </form>
           <div className="fr-col-12 fr-col-md-5">
             <h2 className="fr-h6">Variables utilisables</h2>
-            <p>Écrivez-les entre doubles accolades, par exemple {"{{ reference }}"}.</p>
+            <p>
+              Écrivez-les entre doubles accolades, par exemple <code className="guichet-nowrap">{"{{ reference }}"}</code>.
+            </p>
             <ul data-testid="variables">
               {template.variables.map((v) => (
                 <li key={v}>
