@@ -186,7 +186,7 @@ export function AgentsPage() {
         <Route path="envois" element={<OutboxView />} />
         <Route path="impression" element={<LettersView />} />
         <Route path="modeles" element={<TemplatesView />} />
-        <Route path="modeles/:id" element={<TemplateView />} />
+        <Route path="modeles/:id" element={<TemplateView canEdit={session.platform_admin} />} />
       </Routes>
     </>
   );

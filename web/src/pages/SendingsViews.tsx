@@ -431,7 +431,8 @@ export function TemplatesView() {
 
 // One template: subject and body, the variables it may use, « Aperçu »,
 // « Enregistrer » (field errors under their field) and the shipped text.
-export function TemplateView() {
+// `canEdit`: a platform administrator (the API refuses the others' changes).
+export function TemplateView({ canEdit }: { canEdit: boolean }) {
   const { id = "" } = useParams();
   const [template, setTemplate] = useState<NotificationTemplate | null>(null);
   const [subject, setSubject] = useState("");
@@ -507,7 +508,7 @@ export function TemplateView() {
                 label="Objet"
                 state={errors.subject ? "error" : "default"}
                 stateRelatedMessage={errors.subject}
-                nativeInputProps={{ value: subject, onChange: (e) => setSubject(e.target.value), maxLength: 300 }}
+                nativeInputProps={{ value: subject, onChange: (e) => setSubject(e.target.value), maxLength: 300, readOnly: !canEdit }}
               />
             )}
             <Input
@@ -515,7 +516,7 @@ export function TemplateView() {
               textArea
               state={errors.body ? "error" : "default"}
               stateRelatedMessage={errors.body}
-              nativeTextAreaProps={{ rows: sms ? 4 : 12, value: body, onChange: (e) => setBody(e.target.value), maxLength: 20000 }}
+              nativeTextAreaProps={{ rows: sms ? 4 : 12, value: body, onChange: (e) => setBody(e.target.value), maxLength: 20000, readOnly: !canEdit }}
             />
             <ul className="fr-btns-group fr-btns-group--inline-sm">
               <li>
@@ -532,12 +533,14 @@ export function TemplateView() {
                   Aperçu
                 </Button>
               </li>
-              <li>
-                <Button type="submit" disabled={busy}>
-                  Enregistrer
-                </Button>
-              </li>
-              {template.customised && (
+              {canEdit && (
+                <li>
+                  <Button type="submit" disabled={busy}>
+                    Enregistrer
+                  </Button>
+                </li>
+              )}
+              {canEdit && template.customised && (
                 <li>
                   <Button
                     type="button"
