@@ -127,6 +127,7 @@ const std::map<std::string, std::string> kMatrix = {
     {"GET /api/v1/templates", "...xxxxx"},
     {"GET /api/v1/templates/{id}", "...xxxxx"},
     {"PUT /api/v1/templates/{id}", "......x."},
+    {"DELETE /api/v1/templates/{id}", "......x."},
     {"POST /api/v1/templates/{id}/preview", "...xxxxx"},
     // The citizen portal, without an account.
     {"GET /api/v1/portal", "xxxxxxxx"},

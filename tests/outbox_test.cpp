@@ -469,6 +469,19 @@ TEST_P(OutboxE2eTest, AnAdministratorsSmsTemplateIsWhatTheGatewaySendsAndPreview
   const json sms = SmsWithBody("Votre badge est prêt (réf. " + ref + ")");
   ASSERT_TRUE(sms.is_object());
   EXPECT_EQ(WaitDeliveryStatus(ref, "delivered")["delivery_status"], "delivered");
+
+  // Back to the shipped text: the override is gone, from the list too.
+  EXPECT_EQ(Http(port(), "DELETE", "/api/v1/templates/reply.fax").status, 404);
+  auto reset = Http(port(), "DELETE", "/api/v1/templates/reply.sms");
+  ASSERT_EQ(reset.status, 200) << reset.body;
+  EXPECT_FALSE(reset.Json()["customised"].get<bool>());
+  EXPECT_EQ(reset.Json()["body"], reset.Json()["default"]["body"]);
+  EXPECT_TRUE(reset.Json()["updated_by"].is_null());
+  auto again = Http(port(), "GET", "/api/v1/templates/reply.sms");
+  EXPECT_FALSE(again.Json()["customised"].get<bool>());
+  EXPECT_EQ(again.Json()["body"], "{{ message }}");
+  // Resetting a template that is not customised changes nothing.
+  EXPECT_EQ(Http(port(), "DELETE", "/api/v1/templates/reply.sms").status, 200);
 }
 
 TEST_P(OutboxE2eTest, AnUndeliveredReceiptMarksTheSmsFailedAndBadReceiptsAreRefused) {
@@ -568,6 +581,27 @@ TEST_P(OutboxE2eTest, ALetterIsAPdfWithANormalisedAddressBlockQueuedForPrinting)
   EXPECT_EQ(Http(port(), "GET", "/api/v1/letters?printed=true").Json()["items"].size(), 1u);
   EXPECT_EQ(StepsAfterLastMessageOut(ref),
             (std::vector<std::string>{"delivery:sent:postal", "delivery:printed:postal"}));
+
+  // The letter as sent stays on the case (an upload named by the `sent`
+  // event), even once the print room has cleared its spool.
+  std::filesystem::remove(file);
+  auto again = Http(port(), "GET", "/api/v1/letters/" + id + "/pdf");
+  ASSERT_EQ(again.status, 200) << again.body;  // from the copy the case keeps
+  EXPECT_EQ(again.body, pdf.body);
+  std::string kept;
+  const json events = Http(port(), "GET", "/api/v1/requests/" + ref + "/events").Json();
+  for (const auto& e : events["items"]) {
+    if (e["kind"] == "delivery" && e["data"]["status"] == "sent") {
+      kept = e["data"].value("upload_id", "");
+    }
+  }
+  ASSERT_FALSE(kept.empty()) << events.dump();
+  auto copy = Http(port(), "GET", "/api/v1/uploads/" + kept + "/content");
+  ASSERT_EQ(copy.status, 200);
+  EXPECT_EQ(copy.body.rfind("%PDF-", 0), 0u);
+  EXPECT_EQ(copy.Header("content-type"), "application/pdf");
+  EXPECT_EQ(Http(port(), "GET", "/api/v1/uploads/" + kept).Json()["request_id"],
+            created.Json()["id"]);
 
   // An address without a postcode cannot be posted: a dead letter that says why.
   auto unposted =

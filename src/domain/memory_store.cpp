@@ -293,6 +293,10 @@ class MemoryTx final : public WriteTx {
     if (it == s_.citizens.end()) return std::nullopt;
     return it->second;
   }
+  Status DeleteTemplateOverride(const std::string& id) override {
+    s_.template_overrides.erase(id);
+    return Status::Ok();
+  }
   Status SaveTemplateOverride(const TemplateOverride& t) override {
     s_.template_overrides[t.id] = t;
     return Status::Ok();

@@ -126,9 +126,17 @@ struct Delivery {
   Outcome outcome = Outcome::kTransient;
   std::string detail;       // for the timeline and the log: no secret in it
   std::string provider_id;  // set when sent
-  static Delivery Sent(std::string id = {}) { return {Outcome::kSent, {}, std::move(id)}; }
-  static Delivery Transient(std::string why) { return {Outcome::kTransient, std::move(why), {}}; }
-  static Delivery Permanent(std::string why) { return {Outcome::kPermanent, std::move(why), {}}; }
+  // A letter's PDF as sent: kept on the request (an upload) whatever the
+  // print room does with its spool, since what the town hall sent is part
+  // of the case. Empty for the other channels.
+  std::string document;
+  static Delivery Sent(std::string id = {}) { return {Outcome::kSent, {}, std::move(id), {}}; }
+  static Delivery Transient(std::string why) {
+    return {Outcome::kTransient, std::move(why), {}, {}};
+  }
+  static Delivery Permanent(std::string why) {
+    return {Outcome::kPermanent, std::move(why), {}, {}};
+  }
 };
 
 // A channel's transport (SMTP, SMS gateway, letters). Called from the outbox

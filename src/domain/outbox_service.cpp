@@ -3,10 +3,14 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "core/digest.hpp"
+
 namespace guichet::domain {
 namespace {
 
 using nlohmann::json;
+
+constexpr std::size_t kKeptDocumentIdBytes = 16;  // 128 bits, as the upload API's ids
 
 // A delivery status on the timeline of the row's request (none without one).
 Status RecordStatus(WriteTx& tx, const OutboxMessage& m, const std::string& status,
@@ -82,9 +86,22 @@ void OutboxService::Complete(OutboxMessage m, Delivery d, Done<OutboxMessage> do
           w.provider_id = d.provider_id;
           w.last_error.clear();
           GUICHET_TRY(tx.UpdateOutbox(w, OutboxState::kSending, m.attempts));
+          json extra = {{"to", w.recipient}, {"provider_id", w.provider_id}};
+          // The letter as sent joins the case's documents (scan of record).
+          if (!d.document.empty() && w.request_id) {
+            Upload u;
+            u.id = RandomToken(kKeptDocumentIdBytes);
+            u.filename = w.provider_id.empty() ? "courrier.pdf" : w.provider_id;
+            u.content_type = "application/pdf";
+            u.size = static_cast<std::int64_t>(d.document.size());
+            u.sha256 = Sha256Hex(d.document);
+            u.request_id = w.request_id;
+            u.created_at = now;
+            GUICHET_TRY(tx.InsertUpload(u, d.document));
+            extra["upload_id"] = u.id;
+          }
           GUICHET_TRY(RecordStatus(tx, w, "sent", "Message envoyé par " + via + ".",
-                                   {{"to", w.recipient}, {"provider_id", w.provider_id}}, now,
-                                   "system"));
+                                   std::move(extra), now, "system"));
           *out = w;
           return Status::Ok();
         }

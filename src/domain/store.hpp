@@ -290,6 +290,9 @@ class WriteTx {
   virtual std::optional<Citizen> FindCitizen(std::int64_t id) = 0;
   // Inserts or replaces the override of `t.id`.
   virtual Status SaveTemplateOverride(const TemplateOverride& t) = 0;
+  // Removes the override of `id` (the shipped default applies again); Ok
+  // when there was none.
+  virtual Status DeleteTemplateOverride(const std::string& id) = 0;
   // Marks a sent letter printed; false when the row is no sent letter or is
   // printed already.
   virtual bool MarkLetterPrinted(std::int64_t id, Timestamp now) = 0;

@@ -212,6 +212,16 @@ void TemplateService::Put(const std::string& id, TemplateText text, Actor actor,
                });
 }
 
+void TemplateService::Reset(const std::string& id, Done<NotificationTemplate> done) {
+  if (!ParseTemplateId(id)) return done(Error::NotFound("Ce modèle de message n’existe pas."));
+  auto built = Build(id, std::nullopt);
+  store_.Write([id](WriteTx& tx) { return tx.DeleteTemplateOverride(id); },
+               [built, done = std::move(done)](Status s) {
+                 if (!s.ok()) return done(s.error());
+                 done(built);
+               });
+}
+
 RenderedMessage TemplateService::Fill(std::string_view id, Channel channel, const TemplateText& t,
                                       const PlaceholderValues& values) const {
   (void)id;

@@ -100,6 +100,9 @@ class TemplateService {
   // Stores the administrator's version; kInvalidArgument with field errors
   // (unknown variable, syntax, length), kNotFound for an unknown id.
   void Put(const std::string& id, TemplateText text, Actor actor, Done<NotificationTemplate> done);
+  // Drops the administrator's version: the shipped default is used again
+  // (also when there was no override). kNotFound for an unknown id.
+  void Reset(const std::string& id, Done<NotificationTemplate> done);
   // Renders `id` (or `draft` when given, checked like Put) with the sample
   // values of its event overlaid with `given`; kInvalidArgument for a given
   // variable the event does not have.

@@ -121,6 +121,30 @@ TEST_F(TemplateServiceTest, AnAdministratorsVersionReplacesTheDefault) {
   EXPECT_EQ(m.sms->units, 12);
 }
 
+TEST_F(TemplateServiceTest, AResetBringsBackTheShippedTextForTheNextMessages) {
+  ASSERT_TRUE(Sync<NotificationTemplate>([&](auto done) {
+                templates_.Put("reply.sms", {"", "{{ town }} : {{ message }}"},
+                               Actor(Actor::Kind::kApi), std::move(done));
+              }).ok());
+  auto reset = Sync<NotificationTemplate>(
+      [&](auto done) { templates_.Reset("reply.sms", std::move(done)); });
+  ASSERT_TRUE(reset.ok()) << reset.error().message();
+  EXPECT_FALSE(reset->customised);
+  EXPECT_EQ(reset->text.body, "{{ message }}");
+  EXPECT_FALSE(templates_.Get("reply.sms")->customised);
+  EXPECT_EQ(
+      templates_.Render("reply", Channel::kSms, {{"town", "Mairie"}, {"message", "Oui"}}).body,
+      "Oui");
+  // Nothing to reset is no error; an unknown template is.
+  EXPECT_TRUE(Sync<NotificationTemplate>([&](auto done) {
+                templates_.Reset("reply.sms", std::move(done));
+              }).ok());
+  auto unknown = Sync<NotificationTemplate>(
+      [&](auto done) { templates_.Reset("reply.fax", std::move(done)); });
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code(), ErrorCode::kNotFound);
+}
+
 TEST_F(TemplateServiceTest, APutWithAnUnknownVariableIsRefusedFieldByField) {
   auto refused = Sync<NotificationTemplate>([&](auto done) {
     templates_.Put("reply.email", {"{{ sujet }}", "{{ message"}, Actor(Actor::Kind::kApi),

@@ -124,6 +124,7 @@ constexpr auto kPolicy = std::to_array<Rule>({
     {verb::get, "/api/v1/templates", Access::kStaff},
     {verb::get, "/api/v1/templates/{id}", Access::kStaff},
     {verb::put, "/api/v1/templates/{id}", Access::kAdmin},
+    {verb::delete_, "/api/v1/templates/{id}", Access::kAdmin},
     {verb::post, "/api/v1/templates/{id}/preview", Access::kStaff},
     // The citizen portal: the town hall's details, following a request with
     // the reference and the contact it was filed with, the quality figures.

@@ -30,6 +30,25 @@ std::optional<std::int64_t> PositiveInt(const std::string& s) {
 
 json Opt(const std::optional<Timestamp>& t) { return t ? json(FormatIso8601(*t)) : json(nullptr); }
 
+// The copy of letter `m` kept on its request (the upload its `sent` event
+// names), for when the print room has cleared the spool; empty when none.
+std::string KeptLetter(const domain::CaseService& cases, const domain::OutboxMessage& m) {
+  if (!m.request_id) return {};
+  auto events = cases.Timeline(*m.request_id);
+  if (!events.ok()) return {};
+  for (const auto& e : *events) {
+    if (e.kind != domain::EventKind::kDelivery) continue;
+    const auto data = json::parse(e.data_json, nullptr, false);
+    if (!data.is_object() || data.value("outbox_id", std::int64_t{0}) != m.id ||
+        data.value("status", "") != "sent" || !data.contains("upload_id")) {
+      continue;
+    }
+    auto bytes = cases.UploadContent(data.value("upload_id", ""));
+    if (bytes.ok()) return std::move(*bytes);
+  }
+  return {};
+}
+
 // The paging parameters of the outbox's lists: true when `k` was one of them.
 bool PageParameter(const std::string& k, const std::string& v, std::optional<std::int64_t>& before,
                    int& limit, std::vector<FieldError>& errs) {
@@ -168,13 +187,20 @@ void OutboxApi::Register(Router& router) {
         const auto path = std::filesystem::path(letter_spool_) / name;
         std::error_code ec;
         const auto size = std::filesystem::file_size(path, ec);
-        if (ec || size > kMaxLetterBytes) {
+        std::string pdf;
+        if (!ec && size <= kMaxLetterBytes) {
+          std::ifstream in(path, std::ios::binary);
+          std::ostringstream bytes;
+          bytes << in.rdbuf();
+          pdf = std::move(bytes).str();
+        } else {
+          // Gone from the spool (archived, deleted): the copy the case keeps.
+          pdf = KeptLetter(cases_, *m);
+        }
+        if (pdf.empty()) {
           co_return ctx.Problem(Error::NotFound("Le PDF de ce courrier n’est plus dans la file."));
         }
-        std::ifstream in(path, std::ios::binary);
-        std::ostringstream bytes;
-        bytes << in.rdbuf();
-        Response res = ctx.Text(status::ok, bytes.str(), "application/pdf");
+        Response res = ctx.Text(status::ok, std::move(pdf), "application/pdf");
         res.set(bhttp::field::content_disposition, "attachment; filename=\"" + name + "\"");
         res.set("X-Content-Type-Options", "nosniff");
         co_return res;

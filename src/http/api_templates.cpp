@@ -85,6 +85,15 @@ void TemplatesApi::Register(Router& router) {
                co_return ctx.Json(status::ok, ToJson(*saved).dump());
              });
 
+  router.Add(verb::delete_, "/api/v1/templates/{id}",
+             [this](Context& ctx) -> asio::awaitable<Response> {
+               const std::string id = ctx.Param("id");
+               auto reset = co_await AwaitCallback<Result<domain::NotificationTemplate>>(
+                   [&](auto done) { templates_.Reset(id, std::move(done)); });
+               if (!reset.ok()) co_return ctx.Problem(reset.error());
+               co_return ctx.Json(status::ok, ToJson(*reset).dump());
+             });
+
   router.Add(verb::post, "/api/v1/templates/{id}/preview",
              [this](Context& ctx) -> asio::awaitable<Response> {
                const std::string id = ctx.Param("id");

@@ -182,6 +182,12 @@ Status SaveTemplate(sql::Connection& c, const domain::TemplateOverride& t) {
   return Status::Ok();
 }
 
+Status DeleteTemplate(sql::Connection& c, const std::string& id) {
+  const Value p[] = {id};
+  c.Execute("DELETE FROM notification_templates WHERE id = ?", p);
+  return Status::Ok();
+}
+
 std::vector<domain::TemplateOverride> ListTemplates(sql::Connection& c) {
   std::vector<domain::TemplateOverride> out;
   auto rows = c.Query(

@@ -28,6 +28,7 @@ std::vector<domain::OutboxMessage> List(sql::Connection& c,
                                         std::optional<std::int64_t> before_id, int limit);
 bool IsOptedOut(sql::Connection& c, const std::string& phone);
 Status SaveTemplate(sql::Connection& c, const domain::TemplateOverride& t);
+Status DeleteTemplate(sql::Connection& c, const std::string& id);
 std::vector<domain::TemplateOverride> ListTemplates(sql::Connection& c);
 bool MarkPrinted(sql::Connection& c, std::int64_t id, Timestamp now);
 bool SetReceipt(sql::Connection& c, std::int64_t id, const std::string& receipt);

@@ -683,6 +683,9 @@ class SqlWriteTx final : public domain::WriteTx {
   Status SaveTemplateOverride(const domain::TemplateOverride& t) override {
     return outbox_sql::SaveTemplate(c_, t);
   }
+  Status DeleteTemplateOverride(const std::string& id) override {
+    return outbox_sql::DeleteTemplate(c_, id);
+  }
   bool MarkLetterPrinted(std::int64_t id, Timestamp now) override {
     return outbox_sql::MarkPrinted(c_, id, now);
   }

@@ -662,6 +662,180 @@ try {
     current = page;
   });
 
+  // What Guichet sends (issue #5): a platform administrator's back-office.
+  let sendings = null;
+  let smsRef = "";
+  let letterRef = "";
+  const waitOutbox = async (ref, state) => {
+    const key = await server.apiKey();
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      const r = await server.api("GET", `/api/v1/outbox?request=${ref}&state=${state}`, undefined, key);
+      if (r.status === 200 && r.json.items.length > 0) return r.json.items[0];
+      if (Date.now() > deadline) throw new Error(`no ${state} message for ${ref}: ${r.text}`);
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+  };
+
+  await check("an SMS the gateway cannot take ends in « Envois », and « Relancer » queues it again", async () => {
+    const key = await server.apiKey();
+    // A citizen reachable by SMS only: the gateway is down, so the acknowledgement dies.
+    const sms = await server.api(
+      "POST",
+      "/api/v1/requests",
+      { service: "question-generale", channel: "counter", description: "Je n’ai qu’un téléphone portable.", contact: { name: "Marc Petit", phone: "06 11 22 33 44" } },
+      key,
+    );
+    assert.equal(sms.status, 201, sms.text);
+    smsRef = sms.json.reference;
+    // A citizen reachable by post only: the acknowledgement is a letter to print.
+    const letter = await server.api(
+      "POST",
+      "/api/v1/requests",
+      {
+        service: "question-generale",
+        channel: "counter",
+        description: "Je n’ai ni courriel ni téléphone.",
+        contact: { name: "Jeanne Dupont" },
+        location: { lat: 45.76, lon: 4.83, address: "12, rue de la République, 69002 Lyon" },
+      },
+      key,
+    );
+    assert.equal(letter.status, 201, letter.text);
+    letterRef = letter.json.reference;
+    const dead = await waitOutbox(smsRef, "dead");
+    await waitOutbox(letterRef, "sent");
+
+    const password = "Envois-Courriers-Modeles-2026!";
+    const out = await server.cli(
+      ["agent", "create", "--name", "Camille Admin", "--email", "camille.admin@mairie-exemple.fr", "--team", "accueil:supervisor", "--admin"],
+      password + "\n",
+    );
+    const secret = decodeURIComponent(out.match(/secret=([A-Z2-7]+)/)?.[1] ?? "");
+    assert.ok(secret, "the administrator gets a TOTP secret");
+    sendings = await newPage(browser, server.base);
+    const a = sendings.page;
+    current = a;
+    await a.goto(server.base + "/agents");
+    await a.getByLabel("Adresse électronique").fill("camille.admin@mairie-exemple.fr");
+    await a.getByLabel("Mot de passe").fill(password);
+    await a.getByLabel(/Code de vérification/).fill(new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate());
+    await a.getByRole("button", { name: "Se connecter" }).click();
+    await a.getByRole("heading", { level: 1, name: "Boîte de réception" }).waitFor();
+
+    await a.getByRole("navigation", { name: "Espace agents" }).getByRole("link", { name: "Envois" }).click();
+    await a.getByRole("heading", { level: 1, name: "Envois" }).waitFor();
+    const row = a.getByTestId(`envoi-${dead.id}`);
+    await row.waitFor();
+    await row.getByRole("link", { name: smsRef }).waitFor();
+    const text = await row.innerText();
+    assert.match(text, /SMS/);
+    assert.match(text, /\+33611223344|06 ?11/);
+    assert.match(text, /échec définitif/i);
+    assert.match(text, /passerelle SMS\s:\sserveur injoignable/, "the last error, in French");
+    await accessible(a, "« Envois »");
+    await frenchTypography(a, "« Envois »");
+    // Filtered by request: only this request's messages.
+    await a.getByLabel("Référence de la demande").fill(letterRef);
+    await a.getByRole("button", { name: "Filtrer" }).click();
+    await a.getByTestId("envois-vide").waitFor();
+    await a.getByLabel("Référence de la demande").fill(smsRef);
+    await a.getByRole("button", { name: "Filtrer" }).click();
+    await row.waitFor();
+    await row.getByRole("button", { name: "Relancer" }).click();
+    await a.getByText(`Le message nᵒ ${dead.id} repart`, { exact: false }).waitFor();
+    assert.match(await row.innerText(), /en attente d’envoi/i);
+    assert.equal(await row.getByRole("button", { name: "Relancer" }).count(), 0);
+    // The server agrees: the row left the dead letters (it may have died again since).
+    const timeline = await server.api("GET", `/api/v1/requests/${smsRef}/events`, undefined, key);
+    assert.ok(
+      timeline.json.items.some((e) => e.kind === "delivery" && e.data.retry === true),
+      "the retry is on the request's timeline",
+    );
+    await accessible(a, "« Envois » after a retry");
+    await onAPhone(a, "« Envois »");
+  });
+
+  await check("a letter waits in « Courriers à imprimer », its PDF downloads, and « Marquer comme imprimé » moves it", async () => {
+    const a = sendings.page;
+    await a.getByRole("link", { name: "Courriers à imprimer" }).click();
+    await a.getByRole("heading", { level: 1, name: "Courriers à imprimer" }).waitFor();
+    const card = a.getByTestId("file-impression").getByRole("listitem").filter({ hasText: letterRef });
+    await card.getByRole("link", { name: letterRef }).waitFor();
+    const address = await card.locator("address").innerText();
+    assert.match(address, /Jeanne Dupont/);
+    assert.match(address, /69002 Lyon/);
+    await accessible(a, "« Courriers à imprimer »");
+    await frenchTypography(a, "« Courriers à imprimer »");
+    const [download] = await Promise.all([a.waitForEvent("download"), card.getByRole("link", { name: "Télécharger le PDF" }).click()]);
+    const pdf = readFileSync(await download.path());
+    assert.equal(pdf.subarray(0, 5).toString("latin1"), "%PDF-");
+    await card.getByRole("button", { name: "Marquer comme imprimé" }).click();
+    await a.getByText("est marqué comme imprimé", { exact: false }).waitFor();
+    assert.equal(await a.getByTestId("file-impression").getByText(letterRef).count(), 0);
+    await a.getByLabel("Courriers affichés").selectOption("true");
+    const printed = a.getByTestId("file-impression").getByRole("listitem").filter({ hasText: letterRef });
+    await printed.waitFor();
+    assert.match(await printed.innerText(), /imprimé le/);
+    assert.equal(await printed.getByRole("button", { name: "Marquer comme imprimé" }).count(), 0);
+    await accessible(a, "the printed letters");
+    await onAPhone(a, "« Courriers à imprimer »");
+  });
+
+  await check("the letter stays on the request's timeline, printed, with its PDF", async () => {
+    const a = sendings.page;
+    await a.getByTestId("file-impression").getByRole("link", { name: letterRef }).click();
+    await a.getByRole("heading", { level: 1, name: `Demande ${letterRef}` }).waitFor();
+    const history = a.getByTestId("historique-agent");
+    await history.getByText("Courrier imprimé pour l’envoi postal.").waitFor();
+    assert.match(await history.innerText(), /courrier imprimé/, "the outbound message's delivery status");
+    const [download] = await Promise.all([a.waitForEvent("download"), history.getByRole("link", { name: "Ouvrir le courrier envoyé (PDF)" }).click()]);
+    const pdf = readFileSync(await download.path());
+    assert.equal(pdf.subarray(0, 5).toString("latin1"), "%PDF-");
+    await accessible(a, "the request with its letter");
+  });
+
+  await check("an administrator edits a template: an unknown variable is refused at the field, a valid text previews and saves", async () => {
+    const a = sendings.page;
+    await a.getByRole("link", { name: "Modèles" }).click();
+    await a.getByRole("heading", { level: 1, name: "Modèles de messages" }).waitFor();
+    await accessible(a, "« Modèles »");
+    await frenchTypography(a, "« Modèles »");
+    await a.getByRole("link", { name: "Réponse d’un agent — SMS" }).click();
+    await a.getByRole("heading", { level: 1, name: "Réponse d’un agent — SMS" }).waitFor();
+    assert.match(await a.getByTestId("variables").innerText(), /\{\{ reference \}\}/);
+    assert.equal(await a.getByLabel("Objet").count(), 0, "an SMS has no subject");
+    await accessible(a, "a template");
+    const body = a.getByLabel("Texte du message");
+    await body.fill("Bonjour {{ inconnue }}");
+    await a.getByRole("button", { name: "Enregistrer" }).click();
+    await a.locator("[aria-live=assertive] .fr-alert--error").waitFor();
+    const described = await body.getAttribute("aria-describedby");
+    assert.ok(described, "the body is described by its error");
+    assert.match(await a.locator(`[id="${described.split(" ").pop()}"]`).innerText(), /inconnue/);
+    assert.equal(await a.locator(".fr-input-group--error").count(), 1);
+    await accessible(a, "a template with a field error");
+    await body.fill("Mairie : votre demande {{ reference }} a une réponse. {{ message }} Détails : {{ portal_link }}");
+    await a.getByRole("button", { name: "Aperçu" }).click();
+    const sms = a.getByTestId("apercu-sms");
+    await sms.waitFor();
+    assert.match(await sms.innerText(), /Encodage (GSM-7|UCS-2) — \d+ (septets|unités) — \d+ segments? facturés?/);
+    assert.doesNotMatch(await a.getByTestId("apercu").innerText(), /\{\{/, "the preview fills the variables");
+    await a.getByRole("button", { name: "Enregistrer" }).click();
+    await a.getByText("Le modèle est enregistré", { exact: false }).waitFor();
+    assert.match(await a.locator("main").innerText(), /Texte personnalisé/);
+    const key = await server.apiKey();
+    assert.match((await server.api("GET", "/api/v1/templates/reply.sms", undefined, key)).json.body, /Détails/);
+    await accessible(a, "a saved template with its preview");
+    await a.getByRole("button", { name: "Revenir au texte livré" }).click();
+    await a.getByText("Le texte livré avec Guichet s’applique de nouveau.").waitFor();
+    const reset = await server.api("GET", "/api/v1/templates/reply.sms", undefined, key);
+    assert.equal(reset.json.customised, false);
+    assert.equal(reset.json.body, reset.json.default.body);
+    await sendings.context.close();
+    current = page;
+  });
+
   await check("no request left for another host and the CSP blocked nothing", async () => {
     assert.deepEqual(offsite, []);
     assert.deepEqual(cspErrors, []);

@@ -85,6 +85,8 @@ export async function startServer({ oidc = false } = {}) {
   const base = `http://127.0.0.1:${port}`;
   const provider = oidc ? await startProvider(root, `${base}/api/v1/auth/oidc/callback`, log) : null;
   const config = join(dir, "guichet.toml");
+  // A free port left closed: the SMS gateway that does not answer.
+  const smsPort = await freePort();
   writeFileSync(
     config,
     [
@@ -96,6 +98,18 @@ export async function startServer({ oidc = false } = {}) {
       'contact_address = "1 place de la Mairie, 69000 Villeneuve-sur-Exemple"',
       "[mail]",
       `dev_drop_dir = "${join(dir, "mail")}"`,
+      // An SMS gateway that is down (nothing listens there): SMS fail, and a
+      // citizen with no other channel ends in the dead letters, quickly.
+      "[sms]",
+      `gateway_url = "http://127.0.0.1:${smsPort}/sms"`,
+      "[postal]",
+      `spool_dir = "${join(dir, "courrier")}"`,
+      'letterhead = "Mairie de Villeneuve-sur-Exemple"',
+      "[outbox]",
+      "interval_ms = 200",
+      "max_attempts = 2",
+      "backoff_ms = 100",
+      "backoff_cap_ms = 200",
       "",
     ].join("\n"),
   );
@@ -204,7 +218,7 @@ export async function startServer({ oidc = false } = {}) {
     await provider?.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { base, api, stop, log, createAgent, apiKey, mailLink };
+  return { base, api, stop, log, cli, createAgent, apiKey, mailLink };
 }
 
 export async function launchBrowser() {

@@ -4,6 +4,7 @@
 // and rated, so that every page has something to show.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { Secret, TOTP } from "otpauth";
 import { launchBrowser, newPage, PNG, startServer } from "./harness.mjs";
 
 const out = join(new URL(".", import.meta.url).pathname, "../../docs/screenshots");
@@ -79,6 +80,62 @@ try {
   await page.screenshot({ path: join(out, "agents-demande.png"), fullPage: true });
   console.log("docs/screenshots/agents-demande.png");
   await context.close();
+
+  // What Guichet sends, seen by a platform administrator: an SMS the
+  // (absent) gateway never took, a letter to print, a template's preview.
+  const key = await server.apiKey();
+  const made = [];
+  for (const body of [
+    { contact: { name: "Marc Petit", phone: "06 11 22 33 44" } },
+    { contact: { name: "Jeanne Dupont" }, location: { lat: 45.76, lon: 4.83, address: "12, rue de la République, 69002 Lyon" } },
+  ]) {
+    const r = await server.api("POST", "/api/v1/requests", { service: "question-generale", channel: "counter", description: "Demande faite à l’accueil.", ...body }, key);
+    if (r.status !== 201) throw new Error(`request: ${r.status} ${r.text}`);
+    made.push(r.json.reference);
+  }
+  for (const [ref2, state] of [
+    [made[0], "dead"],
+    [made[1], "sent"],
+  ]) {
+    for (let i = 0; ; i++) {
+      const r = await server.api("GET", `/api/v1/outbox?request=${ref2}&state=${state}`, undefined, key);
+      if (r.json?.items?.length) break;
+      if (i > 100) throw new Error(`no ${state} message for ${ref2}`);
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+  }
+  const ADMIN = "dominique.admin@mairie-exemple.fr";
+  const out2 = await server.cli(["agent", "create", "--name", "Dominique Admin", "--email", ADMIN, "--team", "accueil:supervisor", "--admin"], PASSWORD + "\n");
+  const secret = decodeURIComponent(out2.match(/secret=([A-Z2-7]+)/)?.[1] ?? "");
+  const admin = await newPage(browser, server.base, { width: 1280, height: 900 });
+  const a = admin.page;
+  await a.goto(server.base + "/agents");
+  await a.getByLabel("Adresse électronique").fill(ADMIN);
+  await a.getByLabel("Mot de passe").fill(PASSWORD);
+  await a.getByLabel(/Code de vérification/).fill(new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate());
+  await a.getByRole("button", { name: "Se connecter" }).click();
+  await a.getByRole("heading", { level: 1, name: "Boîte de réception" }).waitFor();
+  for (const [name, path, heading, act] of [
+    ["agents-envois", "/agents/envois", "Envois", () => a.getByTestId("envois").waitFor()],
+    ["agents-impression", "/agents/impression", "Courriers à imprimer", () => a.getByTestId("file-impression").waitFor()],
+    [
+      "agents-modele",
+      "/agents/modeles/reply.sms",
+      "Réponse d’un agent — SMS",
+      async () => {
+        await a.getByRole("button", { name: "Aperçu" }).click();
+        await a.getByTestId("apercu-sms").waitFor();
+      },
+    ],
+  ]) {
+    await a.goto(server.base + path);
+    await a.getByRole("heading", { level: 1, name: heading }).waitFor();
+    await act();
+    await a.waitForLoadState("networkidle");
+    await a.screenshot({ path: join(out, `${name}.png`), fullPage: true });
+    console.log(`docs/screenshots/${name}.png`);
+  }
+  await admin.context.close();
 } finally {
   await browser.close();
   await server.stop();

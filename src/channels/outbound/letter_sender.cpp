@@ -6,7 +6,9 @@
 
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "domain/workflow_engine.hpp"
 
@@ -303,10 +305,24 @@ domain::Delivery LetterSender::Send(const domain::OutboxMessage& m,
     std::filesystem::remove(tmp_path, ec);
     return domain::Delivery::Transient(s.error().message());
   }
+  // The copy kept on the case: read back before the print room can touch it.
+  std::string bytes;
+  {
+    std::ifstream in(tmp_path, std::ios::binary);
+    std::ostringstream read;
+    read << in.rdbuf();
+    bytes = std::move(read).str();
+  }
+  if (bytes.empty()) {
+    std::filesystem::remove(tmp_path, ec);
+    return domain::Delivery::Transient("relecture du courrier impossible");
+  }
   // The print room sees a letter whole or not at all.
   std::filesystem::rename(tmp_path, final_path, ec);
   if (ec) return domain::Delivery::Transient("écriture du courrier impossible : " + ec.message());
-  return domain::Delivery::Sent(name);
+  auto sent = domain::Delivery::Sent(name);
+  sent.document = std::move(bytes);
+  return sent;
 }
 
 }  // namespace guichet::channels::outbound

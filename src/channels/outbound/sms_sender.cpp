@@ -85,7 +85,7 @@ domain::Delivery SmsSender::Send(const domain::OutboxMessage& m, const domain::R
   curl_slist_free_all(headers);
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  if (rc != CURLE_OK) return domain::Delivery::Transient(curl_easy_strerror(rc));
+  if (rc != CURLE_OK) return domain::Delivery::Transient("passerelle SMS : " + CurlFailure(rc));
   const auto json = nlohmann::json::parse(answer, nullptr, false);
   if (status >= 200 && status < 300) {
     std::string sid;

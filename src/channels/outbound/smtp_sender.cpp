@@ -6,6 +6,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "channels/curl_body.hpp"
+
 namespace guichet::channels::outbound {
 namespace {
 
@@ -146,8 +148,9 @@ domain::Delivery SmtpSender::Send(const domain::OutboxMessage& m, const domain::
   long code = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
   if (rc == CURLE_OK) return domain::Delivery::Sent(MessageIdFor(m, request, options_));
-  const std::string why =
-      std::string(curl_easy_strerror(rc)) + (code ? " (SMTP " + std::to_string(code) + ")" : "");
+  const std::string why = code >= 400
+                              ? "refusé par le serveur SMTP (code " + std::to_string(code) + ")"
+                              : "serveur SMTP : " + CurlFailure(rc);
   // A refused login is our configuration's fault, not the recipient's.
   if (rc == CURLE_LOGIN_DENIED) return domain::Delivery::Transient(why);
   // 5xx: the server refuses this recipient for good (hard bounce).

@@ -29,6 +29,10 @@ export type PostalScan = Schemas["PostalScan"];
 export type TeamAgent = Schemas["TeamAgent"];
 export type Team = Schemas["Team"];
 export type AgentLoginEnrolment = Schemas["AgentLoginEnrolment"];
+export type OutboxMessage = Schemas["OutboxMessage"];
+export type OutboxPage = Schemas["OutboxPage"];
+export type NotificationTemplate = Schemas["NotificationTemplate"];
+export type RenderedMessage = Schemas["RenderedMessage"];
 
 const BASE = "/api/v1";
 
@@ -185,6 +189,22 @@ export const agentApi = {
   merge: (id: string, into: string) => call<unknown>("POST", `/requests/${ref(id)}/merge`, { into }),
   links: (id: string) => call<{ items: Schemas["RequestLink"][] }>("GET", `/requests/${ref(id)}/links`),
   link: (id: string, request: string) => call<unknown>("POST", `/requests/${ref(id)}/links`, { request }),
+  // What Guichet sends: the outbox and its dead letters, the print queue,
+  // the notification templates.
+  outbox: (params: { state?: string; request?: string; cursor?: string; limit?: string }) =>
+    call<OutboxPage>("GET", `/outbox${query(params)}`),
+  retry: (id: number) => call<OutboxMessage>("POST", `/outbox/${id}/retry`),
+  letters: (params: { printed?: string; cursor?: string; limit?: string }) =>
+    call<OutboxPage>("GET", `/letters${query(params)}`),
+  letterPdf: (id: number) => `${BASE}/letters/${id}/pdf`,
+  markPrinted: (id: number) => call<OutboxMessage>("POST", `/letters/${id}/printed`),
+  templates: () => call<{ items: NotificationTemplate[] }>("GET", "/templates"),
+  template: (id: string) => call<NotificationTemplate>("GET", `/templates/${ref(id)}`),
+  saveTemplate: (id: string, body: { subject: string; body: string }) =>
+    call<NotificationTemplate>("PUT", `/templates/${ref(id)}`, body),
+  resetTemplate: (id: string) => call<NotificationTemplate>("DELETE", `/templates/${ref(id)}`),
+  previewTemplate: (id: string, body: { subject?: string; body?: string }) =>
+    call<RenderedMessage>("POST", `/templates/${ref(id)}/preview`, body),
 };
 
 // Citizen accounts: sign-up, the three ways in (password, magic link, the

@@ -1836,7 +1836,11 @@ export interface paths {
          */
         put: operations["putTemplate"];
         post?: never;
-        delete?: never;
+        /**
+         * Revenir au texte livré d’un modèle (administrateur)
+         * @description Réservé aux administrateurs de la plateforme. Supprime le texte personnalisé : le texte livré avec Guichet s’applique de nouveau aux prochains envois. Sans personnalisation, ne change rien.
+         */
+        delete: operations["resetTemplate"];
         options?: never;
         head?: never;
         patch?: never;
@@ -6647,6 +6651,34 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    resetTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifiant du modèle, `événement.canal` (`reply.sms`). */
+                id: components["parameters"]["TemplateId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Le modèle, revenu au texte livré (`customised` faux). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationTemplate"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
         };

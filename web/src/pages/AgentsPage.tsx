@@ -33,6 +33,7 @@ import { formatDateTime, formatLastDay, frenchTypography } from "../format";
 import { useStatusLabels } from "../statusLabels";
 import { useTitle } from "../useTitle";
 import { ContactView, PostalView } from "./CounterViews";
+import { LettersView, OutboxView, TemplatesView, TemplateView } from "./SendingsViews";
 
 const channelLabel: Record<Channel, string> = {
   web: "Site web",
@@ -70,6 +71,13 @@ const kindLabel: Record<string, string> = {
   assignment: "Affectation",
   attachment: "Pièce jointe",
   delivery: "Remise",
+};
+const deliveryLabel: Record<string, string> = {
+  queued: "en attente d’envoi",
+  sent: "envoyé",
+  printed: "courrier imprimé",
+  delivered: "remis",
+  failed: "échec de l’envoi",
 };
 const replyChannels: Channel[] = ["email", "sms", "postal"];
 
@@ -137,6 +145,23 @@ export function AgentsPage() {
             </Link>
           </li>
           <li>
+            <Link className="fr-btn fr-btn--tertiary" to="/agents/envois">
+              Envois
+            </Link>
+          </li>
+          <li>
+            <Link className="fr-btn fr-btn--tertiary" to="/agents/impression">
+              Courriers à imprimer
+            </Link>
+          </li>
+          {session.platform_admin && (
+            <li>
+              <Link className="fr-btn fr-btn--tertiary" to="/agents/modeles">
+                Modèles
+              </Link>
+            </li>
+          )}
+          <li>
             <Button
               priority="tertiary"
               iconId="fr-icon-logout-box-r-line"
@@ -158,6 +183,10 @@ export function AgentsPage() {
         <Route path="appel" element={<ContactView />} />
         <Route path="courrier" element={<PostalView />} />
         <Route path="demandes/:reference" element={<RequestView />} />
+        <Route path="envois" element={<OutboxView />} />
+        <Route path="impression" element={<LettersView />} />
+        <Route path="modeles" element={<TemplatesView />} />
+        <Route path="modeles/:id" element={<TemplateView canEdit={session.platform_admin} />} />
       </Routes>
     </>
   );
@@ -767,8 +796,21 @@ function RequestView() {
                     </>
                   )}{" "}
                   — {formatDateTime(e.created_at)} — {e.author}
+                  {e.delivery_status && (
+                    <>
+                      {" — "}
+                      <span data-testid="etat-envoi">{deliveryLabel[e.delivery_status] ?? e.delivery_status}</span>
+                    </>
+                  )}
                 </p>
                 {e.body && <p className="fr-mb-0 guichet-body">{frenchTypography(e.body)}</p>}
+                {keptLetter(e) && (
+                  <p className="fr-mb-0">
+                    <a href={`/api/v1/uploads/${encodeURIComponent(keptLetter(e))}/content`} download={`courrier-${e.id}.pdf`} title={`Ouvrir le courrier envoyé (PDF), événement du ${formatDateTime(e.created_at)}`}>
+                      Ouvrir le courrier envoyé (PDF)
+                    </a>
+                  </p>
+                )}
               </li>
             ))}
           </ol>
@@ -777,6 +819,12 @@ function RequestView() {
     </>
   );
 }
+
+// The letter as sent, kept on the case when the print queue took it.
+const keptLetter = (e: ApiEvent) => {
+  const id = (e.data as Record<string, unknown>)?.upload_id;
+  return e.kind === "delivery" && e.channel === "postal" && typeof id === "string" ? id : "";
+};
 
 const scanState: Record<PostalScan["state"], string> = {
   pending: "Texte en cours d’extraction…",
