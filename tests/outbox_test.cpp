@@ -532,14 +532,19 @@ std::vector<std::string> PdfLines(const std::string& pdf) {
 }
 
 TEST_P(OutboxE2eTest, ALetterIsAPdfWithANormalisedAddressBlockQueuedForPrinting) {
+  // A citizen met at the counter, who has neither email nor phone: letters
+  // go to their postal address — never to the place a request is about.
+  auto citizen = HttpJson(
+      port(), "POST", "/api/v1/citizens",
+      {{"name", "Jeanne Dupont"}, {"postal_address", "12, rue de la République, 69002 Lyon."}});
+  ASSERT_EQ(citizen.status, 201) << citizen.body;
   auto created = HttpJson(
       port(), "POST", "/api/v1/requests",
       {{"service", "question-generale"},
        {"description", "Je n’ai ni courriel ni téléphone."},
        {"channel", "counter"},
-       {"contact", {{"name", "Jeanne Dupont"}}},
-       {"location",
-        {{"lat", 45.76}, {"lon", 4.83}, {"address", "12, rue de la République, 69002 Lyon."}}}});
+       {"citizen_id", citizen.Json()["id"]},
+       {"location", {{"lat", 45.76}, {"lon", 4.83}, {"address", "Place Bellecour, 69002 Lyon"}}}});
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string ref = created.Json()["reference"];
   ASSERT_TRUE(WaitOutbox(ref, "sent"));
@@ -559,7 +564,8 @@ TEST_P(OutboxE2eTest, ALetterIsAPdfWithANormalisedAddressBlockQueuedForPrinting)
   EXPECT_TRUE(has("12 rue de la République")) << ::testing::PrintToString(lines);
   EXPECT_TRUE(has("69002 LYON")) << ::testing::PrintToString(lines);
   const std::string all = ::testing::PrintToString(lines);
-  EXPECT_NE(all.find("Mairie"), std::string::npos) << all;  // the letterhead
+  EXPECT_EQ(all.find("Bellecour"), std::string::npos) << all;  // not the request's place
+  EXPECT_NE(all.find("Mairie"), std::string::npos) << all;     // the letterhead
   EXPECT_NE(all.find("Référence"), std::string::npos) << all;
   EXPECT_NE(all.find(ref), std::string::npos) << all;
   EXPECT_TRUE(std::regex_search(all, std::regex("Le [0-9]{1,2}(er)? [a-zéû]+ 20[0-9]{2}"))) << all;
@@ -568,6 +574,7 @@ TEST_P(OutboxE2eTest, ALetterIsAPdfWithANormalisedAddressBlockQueuedForPrinting)
   auto queue = Http(port(), "GET", "/api/v1/letters");
   ASSERT_EQ(queue.status, 200) << queue.body;
   ASSERT_EQ(queue.Json()["items"].size(), 1u);
+  EXPECT_EQ(queue.Json()["items"][0]["postal_address"], "12, rue de la République, 69002 Lyon.");
   const std::string id = std::to_string(letter["id"].get<std::int64_t>());
   auto pdf = Http(port(), "GET", "/api/v1/letters/" + id + "/pdf");
   ASSERT_EQ(pdf.status, 200);
@@ -604,13 +611,14 @@ TEST_P(OutboxE2eTest, ALetterIsAPdfWithANormalisedAddressBlockQueuedForPrinting)
             created.Json()["id"]);
 
   // An address without a postcode cannot be posted: a dead letter that says why.
-  auto unposted =
-      HttpJson(port(), "POST", "/api/v1/requests",
-               {{"service", "question-generale"},
-                {"description", "Adresse incomplète."},
-                {"channel", "counter"},
-                {"contact", {{"name", "Paul Martin"}}},
-                {"location", {{"lat", 45.76}, {"lon", 4.83}, {"address", "rue Haute, Lyon"}}}});
+  auto paul = HttpJson(port(), "POST", "/api/v1/citizens",
+                       {{"name", "Paul Martin"}, {"postal_address", "rue Haute, Lyon"}});
+  ASSERT_EQ(paul.status, 201) << paul.body;
+  auto unposted = HttpJson(port(), "POST", "/api/v1/requests",
+                           {{"service", "question-generale"},
+                            {"description", "Adresse incomplète."},
+                            {"channel", "counter"},
+                            {"citizen_id", paul.Json()["id"]}});
   ASSERT_EQ(unposted.status, 201) << unposted.body;
   const std::string ref2 = unposted.Json()["reference"];
   ASSERT_TRUE(WaitOutbox(ref2, "dead"));

@@ -476,9 +476,11 @@ namespace {
 void QueueReply(WriteTx& tx, const Request& r, Event& e) {
   if (!e.channel) e.channel = PreferredChannel(tx, r);
   const auto data = nlohmann::json::parse(e.data_json, nullptr, false);
-  if (data.contains("delivery") || AddressOn(*e.channel, r).empty()) return;
-  e.data_json =
-      PendingDeliveryData(*e.channel, r, "Votre demande " + r.reference, std::move(e.data_json));
+  const auto citizen = RequesterOf(tx, r);
+  const Citizen* who = citizen ? &*citizen : nullptr;
+  if (data.contains("delivery") || AddressOn(*e.channel, r, who).empty()) return;
+  e.data_json = PendingDeliveryData(*e.channel, r, "Votre demande " + r.reference,
+                                    std::move(e.data_json), who);
 }
 }  // namespace
 

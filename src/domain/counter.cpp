@@ -262,7 +262,9 @@ void CounterService::RecordContact(RecordedContact in, Actor actor, Done<Recorde
                                             const Event& in_event) -> Status {
     if (r.citizen_id != citizen_id) return Status::Ok();
     const Channel to = PreferredChannel(tx, r);
-    if (AddressOn(to, r).empty()) return Status::Ok();
+    const auto citizen = RequesterOf(tx, r);
+    const Citizen* who = citizen ? &*citizen : nullptr;
+    if (AddressOn(to, r, who).empty()) return Status::Ok();
     Event ack;
     ack.request_id = r.id;
     ack.kind = EventKind::kMessageOut;
@@ -274,7 +276,7 @@ void CounterService::RecordContact(RecordedContact in, Actor actor, Done<Recorde
                "automatique.";
     ack.data_json = PendingDeliveryData(
         to, r, "Votre demande " + r.reference,
-        json{{"template", "accuse_contact"}, {"in_reply_to_event", in_event.id}}.dump());
+        json{{"template", "accuse_contact"}, {"in_reply_to_event", in_event.id}}.dump(), who);
     ack.created_at = now;
     auto id = tx.AppendEvent(ack);
     return id.ok() ? Status::Ok() : Status(id.error());

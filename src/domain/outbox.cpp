@@ -90,49 +90,55 @@ std::string InReplyToOf(const Event& e) {
   return data.is_object() ? StringField(data, "in_reply_to") : std::string();
 }
 
-std::string AddressOn(Channel c, const Request& r) {
+std::string AddressOn(Channel c, const Request& r, const Citizen* citizen) {
   switch (c) {
     case Channel::kEmail:
       return r.contact.email;
     case Channel::kSms:
       return r.contact.phone;
-    case Channel::kPostal:
-      // A letter needs a name and a street address.
-      if (r.contact.name.empty() || !r.location || r.location->address.empty()) return {};
-      return r.contact.name;
+    case Channel::kPostal: {
+      // A letter needs a name and the citizen's postal address.
+      if (!citizen || citizen->postal_address.empty()) return {};
+      return citizen->name.empty() ? r.contact.name : citizen->name;
+    }
     default:
       return {};
   }
 }
 
 std::optional<Route> NextRoute(const OutboxMessage& m, const Request& r,
-                               const std::vector<Channel>& chain) {
+                               const std::vector<Channel>& chain, const Citizen* citizen) {
   auto tried = [&m](Channel c) {
     return c == m.channel ||
            std::find(m.tried_channels.begin(), m.tried_channels.end(), c) != m.tried_channels.end();
   };
   for (Channel c : chain) {
     if (tried(c)) continue;
-    std::string to = AddressOn(c, r);
+    std::string to = AddressOn(c, r, citizen);
     if (!to.empty()) return Route{c, std::move(to)};
   }
   return std::nullopt;
 }
 
+std::optional<Citizen> RequesterOf(WriteTx& tx, const Request& r) {
+  if (!r.citizen_id) return std::nullopt;
+  return tx.FindCitizen(*r.citizen_id);
+}
+
 Channel PreferredChannel(WriteTx& tx, const Request& r) {
-  if (r.citizen_id) {
-    if (auto citizen = tx.FindCitizen(*r.citizen_id)) {
-      if (!AddressOn(citizen->preferred_channel, r).empty()) return citizen->preferred_channel;
+  if (auto citizen = RequesterOf(tx, r)) {
+    if (!AddressOn(citizen->preferred_channel, r, &*citizen).empty()) {
+      return citizen->preferred_channel;
     }
   }
   return NotificationChannel(r);
 }
 
 std::string PendingDeliveryData(Channel channel, const Request& r, std::string subject,
-                                std::string extra_json) {
+                                std::string extra_json, const Citizen* citizen) {
   auto data = nlohmann::json::parse(extra_json, nullptr, false);
   if (!data.is_object()) data = nlohmann::json::object();
-  data["to"] = AddressOn(channel, r);
+  data["to"] = AddressOn(channel, r, citizen);
   if (!data.contains("subject")) data["subject"] = std::move(subject);
   data["delivery"] = "pending";
   return data.dump();

@@ -52,6 +52,10 @@ struct OutboxMessage {
   // Not stored: the Message-ID this message answers (an acknowledgement's
   // `data.in_reply_to`), filled by the worker from the row's event.
   std::string in_reply_to;
+  // Not stored: letters: the citizen's postal address, filled by the worker
+  // from the citizen of the request (never the request's location: a pothole
+  // is not where its reporter lives).
+  std::string postal_address;
 };
 
 // The outbox rule: the row an appended event (with its id set) must add, or
@@ -83,18 +87,22 @@ struct Route {
   std::string recipient;
 };
 std::optional<Route> NextRoute(const OutboxMessage& m, const Request& r,
-                               const std::vector<Channel>& chain);
-// The address of `r` on `c`, empty when it has none.
-std::string AddressOn(Channel c, const Request& r);
+                               const std::vector<Channel>& chain, const Citizen* citizen = nullptr);
+// The address of `r` on `c`, empty when it has none. A letter goes to the
+// request's citizen (`citizen`, when the request has one) at their postal
+// address; the recipient is then their name.
+std::string AddressOn(Channel c, const Request& r, const Citizen* citizen = nullptr);
 
 class WriteTx;
 // The channel a message to the requester goes out on: the citizen's
 // preferred channel when the request has an address on it, else email,
 // SMS, then postal mail — whichever the contact has first.
 Channel PreferredChannel(WriteTx& tx, const Request& r);
+// The citizen the request was filed by or for, if any.
+std::optional<Citizen> RequesterOf(WriteTx& tx, const Request& r);
 // The data of a message_out event the outbox will send on `channel`.
 std::string PendingDeliveryData(Channel channel, const Request& r, std::string subject,
-                                std::string extra_json = "{}");
+                                std::string extra_json = "{}", const Citizen* citizen = nullptr);
 
 // The delivery status of each outbound message of a timeline, by the id of
 // its message_out event: "queued" once recorded, then the status of its

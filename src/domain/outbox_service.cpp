@@ -115,7 +115,10 @@ void OutboxService::Complete(OutboxMessage m, Delivery d, Done<OutboxMessage> do
         }
         // This channel failed for good: the next one of the chain, or the dead letters.
         std::optional<Route> next;
-        if (request) next = NextRoute(w, *request, policy_.fallback);
+        if (request) {
+          const auto citizen = RequesterOf(tx, *request);
+          next = NextRoute(w, *request, policy_.fallback, citizen ? &*citizen : nullptr);
+        }
         if (next) {
           w.tried_channels.push_back(w.channel);
           w.state = OutboxState::kPending;
@@ -225,7 +228,17 @@ void OutboxService::SmsReceipt(const std::string& sid, bool delivered, std::stri
 Result<std::vector<OutboxMessage>> OutboxService::Letters(const AccessScope& scope, bool printed,
                                                           std::optional<std::int64_t> before_id,
                                                           int limit) const {
-  return Visible(scope, store_.ListLetters(printed, before_id, limit));
+  auto letters = Visible(scope, store_.ListLetters(printed, before_id, limit));
+  if (!letters.ok()) return letters;
+  // Where each goes: the citizen's postal address (what the PDF holds).
+  for (auto& m : *letters) {
+    if (!m.request_id) continue;
+    auto r = store_.GetRequest(*m.request_id);
+    if (!r.ok() || !r->citizen_id) continue;
+    auto citizen = store_.GetCitizen(*r->citizen_id);
+    if (citizen.ok()) m.postal_address = citizen->postal_address;
+  }
+  return letters;
 }
 
 void OutboxService::MarkPrinted(std::int64_t id, Actor actor, Done<OutboxMessage> done) {

@@ -207,8 +207,20 @@ TEST_F(OutboxTest, AFailedReceiptIsAFailedDelivery) {
 }
 
 TEST_F(OutboxTest, ALetterWaitsForPrintingUntilMarkedPrinted) {
-  const Request r =
-      NewCase({"Jeanne Dupont", "", ""}, std::nullopt, "12 rue de la République, 69002 Lyon");
+  std::int64_t citizen = 0;
+  ASSERT_TRUE(store_
+                  .WriteSync([&](WriteTx& tx) -> Status {
+                    Citizen c;
+                    c.name = "Jeanne Dupont";
+                    c.postal_address = "12 rue de la République, 69002 Lyon";
+                    c.preferred_channel = Channel::kPostal;
+                    auto id = tx.InsertCitizen(c);
+                    if (!id.ok()) return id.error();
+                    citizen = *id;
+                    return Status::Ok();
+                  })
+                  .ok());
+  const Request r = NewCase({"Jeanne Dupont", "", ""}, citizen);
   ASSERT_TRUE(Reply(r, Channel::kPostal).ok());
   auto claimed = Claim();
   ASSERT_EQ(claimed.size(), 1u);
@@ -334,11 +346,17 @@ TEST(NextRoute, SkipsTriedChannelsAndChannelsWithoutAddress) {
   m.channel = Channel::kSms;
   m.tried_channels = {Channel::kEmail};
   EXPECT_FALSE(NextRoute(m, r, chain));  // no postal address
+  // The place of a report is not where its reporter lives: no letter there.
   r.location = Location{45.7, 4.8, "1 rue A, 69002 Lyon"};
-  next = NextRoute(m, r, chain);
+  EXPECT_FALSE(NextRoute(m, r, chain));
+  Citizen c;
+  c.name = "Jeanne Martin";
+  EXPECT_FALSE(NextRoute(m, r, chain, &c));  // a citizen without a postal address
+  c.postal_address = "3 rue Haute\n69002 Lyon";
+  next = NextRoute(m, r, chain, &c);
   ASSERT_TRUE(next);
   EXPECT_EQ(next->channel, Channel::kPostal);
-  EXPECT_EQ(next->recipient, "Jeanne");
+  EXPECT_EQ(next->recipient, "Jeanne Martin");
 }
 
 TEST(Backoff, DoublesUpToTheCap) {

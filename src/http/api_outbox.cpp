@@ -107,7 +107,8 @@ json ToJson(const domain::OutboxMessage& m) {
           {"updated_at", FormatIso8601(m.updated_at)},
           {"sent_at", Opt(m.sent_at)},
           {"printed_at", Opt(m.printed_at)},
-          {"receipt", m.receipt.empty() ? json(nullptr) : json(m.receipt)}};
+          {"receipt", m.receipt.empty() ? json(nullptr) : json(m.receipt)},
+          {"postal_address", m.postal_address.empty() ? json(nullptr) : json(m.postal_address)}};
 }
 
 OutboxApi::OutboxApi(domain::OutboxService& outbox, domain::CaseService& cases,

@@ -133,7 +133,9 @@ void AddOptOut(sql::Connection& c, const std::string& phone, Timestamp now) {
 std::optional<domain::Citizen> FindCitizen(sql::Connection& c, std::int64_t id) {
   const Value p[] = {id};
   auto rows = c.Query(
-      "SELECT id, name, email, phone, preferred_channel, created_at FROM citizens WHERE id = ?", p);
+      "SELECT id, name, email, phone, preferred_channel, created_at, postal_address FROM citizens "
+      "WHERE id = ?",
+      p);
   if (!rows->Next()) return std::nullopt;
   domain::Citizen out;
   out.id = rows->Int(0);
@@ -142,6 +144,7 @@ std::optional<domain::Citizen> FindCitizen(sql::Connection& c, std::int64_t id) 
   out.phone = rows->Text(3);
   out.preferred_channel = domain::ParseChannel(rows->Text(4)).value_or(domain::Channel::kEmail);
   out.created_at = rows->Int(5);
+  out.postal_address = rows->Text(6);  // where letters go
   return out;
 }
 

@@ -1093,9 +1093,18 @@ Result<std::string> SqlStore::GetUploadBytes(const std::string& id) {
 Result<domain::ApiKey> SqlStore::FindApiKey(const std::string& hash) {
   return Read<domain::ApiKey>([&](sql::Connection& c) -> Result<domain::ApiKey> {
     const Value p[] = {hash};
-    auto rows =
-        c.Query(std::string("SELECT ") + kApiKeyColumns + " FROM api_keys WHERE hash = ?", p);
-    if (!rows->Next()) return Error::NotFound("Cette clé d’API n’existe pas.");
+    const std::string sql =
+        std::string("SELECT ") + kApiKeyColumns + " FROM api_keys WHERE hash = ?";
+    auto rows = c.Query(sql, p);
+    if (!rows->Next()) {
+      // A key `guichet api-key create` (another process) has just made may
+      // be newer than this reader's snapshot (kept up to 50 ms between
+      // reads): an unknown key is looked for once more, in a fresh one.
+      rows.reset();
+      c.EndRead();
+      rows = c.Query(sql, p);
+      if (!rows->Next()) return Error::NotFound("Cette clé d’API n’existe pas.");
+    }
     return ApiKeyFromRow(*rows);
   });
 }
@@ -1362,19 +1371,9 @@ Result<std::vector<domain::RequestLink>> SqlStore::ListLinks(std::int64_t reques
 
 Result<domain::Citizen> SqlStore::GetCitizen(std::int64_t id) {
   return Read<domain::Citizen>([&](sql::Connection& c) -> Result<domain::Citizen> {
-    const Value p[] = {id};
-    auto rows = c.Query(
-        "SELECT id, name, email, phone, preferred_channel, created_at FROM citizens WHERE id = ?",
-        p);
-    if (!rows->Next()) return Error::NotFound("Ce citoyen n’existe pas.");
-    domain::Citizen out;
-    out.id = rows->Int(0);
-    out.name = rows->Text(1);
-    out.email = rows->Text(2);
-    out.phone = rows->Text(3);
-    out.preferred_channel = domain::ParseChannel(rows->Text(4)).value_or(domain::Channel::kEmail);
-    out.created_at = rows->Int(5);
-    return out;
+    auto found = outbox_sql::FindCitizen(c, id);
+    if (!found) return Error::NotFound("Ce citoyen n’existe pas.");
+    return std::move(*found);
   });
 }
 // --- end back-office ---

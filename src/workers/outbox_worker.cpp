@@ -116,6 +116,10 @@ Result<int> OutboxWorker::RunOnce() {
       auto r = store_.GetRequest(*m.request_id);
       if (r.ok()) request = std::move(*r);
     }
+    if (m.channel == domain::Channel::kPostal && request && request->citizen_id) {
+      auto citizen = store_.GetCitizen(*request->citizen_id);
+      if (citizen.ok()) m.postal_address = citizen->postal_address;
+    }
     if (auto e = EventOf(m)) {
       if (m.channel == domain::Channel::kEmail) m.in_reply_to = domain::InReplyToOf(*e);
       if (templates_ && request) Render(m, *request, *e);

@@ -688,7 +688,10 @@ try {
     );
     assert.equal(sms.status, 201, sms.text);
     smsRef = sms.json.reference;
-    // A citizen reachable by post only: the acknowledgement is a letter to print.
+    // A citizen reachable by post only: the acknowledgement is a letter to
+    // print, to their postal address (not to the place the request is about).
+    const josette = await server.api("POST", "/api/v1/citizens", { name: "Josette Lambert", postal_address: "12, rue de la République, 69002 Lyon" }, key);
+    assert.equal(josette.status, 201, josette.text);
     const letter = await server.api(
       "POST",
       "/api/v1/requests",
@@ -696,8 +699,8 @@ try {
         service: "question-generale",
         channel: "counter",
         description: "Je n’ai ni courriel ni téléphone.",
-        contact: { name: "Jeanne Dupont" },
-        location: { lat: 45.76, lon: 4.83, address: "12, rue de la République, 69002 Lyon" },
+        citizen_id: josette.json.id,
+        location: { lat: 45.76, lon: 4.83, address: "Place Bellecour, 69002 Lyon" },
       },
       key,
     );
@@ -763,8 +766,9 @@ try {
     const card = a.getByTestId("file-impression").getByRole("listitem").filter({ hasText: letterRef });
     await card.getByRole("link", { name: letterRef }).waitFor();
     const address = await card.locator("address").innerText();
-    assert.match(address, /Jeanne Dupont/);
-    assert.match(address, /69002 Lyon/);
+    assert.match(address, /Josette Lambert/);
+    assert.match(address, /12, rue de la République/);
+    assert.doesNotMatch(address, /Bellecour/);
     await accessible(a, "« Courriers à imprimer »");
     await frenchTypography(a, "« Courriers à imprimer »");
     const [download] = await Promise.all([a.waitForEvent("download"), card.getByRole("link", { name: "Télécharger le PDF" }).click()]);

@@ -290,10 +290,10 @@ Status WriteLetterPdf(const std::string& path, const LetterOptions& options,
 
 domain::Delivery LetterSender::Send(const domain::OutboxMessage& m,
                                     const domain::Request* request) {
-  if (!request || !request->location || request->location->address.empty()) {
+  if (!request || m.postal_address.empty()) {
     return domain::Delivery::Permanent("pas d’adresse postale pour ce courrier");
   }
-  auto block = AddressBlock(m.recipient, request->location->address);
+  auto block = AddressBlock(m.recipient, m.postal_address);
   if (!block.ok()) return domain::Delivery::Permanent(block.error().message());
   std::error_code ec;
   std::filesystem::create_directories(options_.spool_dir, ec);

@@ -2929,6 +2929,8 @@ export interface components {
              * @enum {string|null}
              */
             receipt?: "delivered" | "failed" | null;
+            /** @description Courriers (`/api/v1/letters`) : l’adresse postale du citoyen de la demande, celle que porte le PDF ; `null` ailleurs. Un courrier ne part jamais à l’adresse du lieu signalé. */
+            postal_address?: string | null;
         };
         OutboxPage: {
             items: components["schemas"]["OutboxMessage"][];

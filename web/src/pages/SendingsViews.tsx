@@ -271,7 +271,7 @@ function Pager({ cursors, next, setCursors }: { cursors: string[]; next: string 
   );
 }
 
-// The addressee as the request gives it: the name, then the address as it
+// The addressee: the name, then the citizen's postal address as it
 // was entered (the PDF holds the normalised block).
 const addressLines = (name: string, address?: string) => [name, ...(address ?? "").split("\n").map((l) => l.trim()).filter(Boolean)];
 
@@ -342,7 +342,7 @@ export function LettersView() {
                       {m.printed_at && <> — imprimé le {formatDateTime(m.printed_at)}</>}
                     </p>
                     <address className="guichet-address" aria-label={`Adresse du courrier nᵒ ${m.id}`}>
-                      {addressLines(m.recipient, r?.location?.address).map((l, i) => (
+                      {addressLines(m.recipient, m.postal_address ?? undefined).map((l, i) => (
                         <span key={i}>
                           {l}
                           <br />
