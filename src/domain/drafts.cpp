@@ -8,8 +8,7 @@
 namespace guichet::domain {
 namespace {
 
-constexpr std::size_t kTokenBytes = 32;     // 256 bits: drafts are reached by token alone
-constexpr std::size_t kUploadIdBytes = 16;  // 128 bits: unguessable upload ids
+constexpr std::size_t kTokenBytes = 32;  // 256 bits: drafts are reached by token alone
 
 Error DraftNotFound() {
   return Error::NotFound(
@@ -152,13 +151,8 @@ void DraftService::Upload(std::string filename, std::string bytes, Done<domain::
     done(Error::Invalid("Le fichier ne peut pas être reçu.", std::move(errs)));
     return;
   }
-  auto u = std::make_shared<domain::Upload>();
-  u->id = RandomToken(kUploadIdBytes);
-  u->filename = std::move(filename);
-  u->content_type = sniffer_.MimeType(bytes);
-  u->size = static_cast<std::int64_t>(bytes.size());
-  u->sha256 = Sha256Hex(bytes);
-  u->created_at = clock_.Now();
+  auto u = std::make_shared<domain::Upload>(
+      NewUpload(std::move(filename), sniffer_.MimeType(bytes), bytes, clock_.Now()));
   auto content = std::make_shared<std::string>(std::move(bytes));
   store_.Write([u, content](WriteTx& tx) { return tx.InsertUpload(*u, *content); },
                [u, done = std::move(done)](Status s) {

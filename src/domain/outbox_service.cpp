@@ -3,14 +3,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "core/digest.hpp"
-
 namespace guichet::domain {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::size_t kKeptDocumentIdBytes = 16;  // 128 bits, as the upload API's ids
 
 // A delivery status on the timeline of the row's request (none without one).
 Status RecordStatus(WriteTx& tx, const OutboxMessage& m, const std::string& status,
@@ -89,14 +85,9 @@ void OutboxService::Complete(OutboxMessage m, Delivery d, Done<OutboxMessage> do
           json extra = {{"to", w.recipient}, {"provider_id", w.provider_id}};
           // The letter as sent joins the case's documents (scan of record).
           if (!d.document.empty() && w.request_id) {
-            Upload u;
-            u.id = RandomToken(kKeptDocumentIdBytes);
-            u.filename = w.provider_id.empty() ? "courrier.pdf" : w.provider_id;
-            u.content_type = "application/pdf";
-            u.size = static_cast<std::int64_t>(d.document.size());
-            u.sha256 = Sha256Hex(d.document);
+            Upload u = NewUpload(w.provider_id.empty() ? "courrier.pdf" : w.provider_id,
+                                 "application/pdf", d.document, now);
             u.request_id = w.request_id;
-            u.created_at = now;
             GUICHET_TRY(tx.InsertUpload(u, d.document));
             extra["upload_id"] = u.id;
           }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -122,6 +123,10 @@ struct Upload {
   std::optional<std::int64_t> request_id;  // set once attached to a request
   Timestamp created_at = 0;
 };
+// The record of `bytes` about to be stored as an upload: a fresh unguessable
+// id (128 random bits), their size and SHA-256; not attached to a request.
+Upload NewUpload(std::string filename, std::string content_type, std::string_view bytes,
+                 Timestamp at);
 
 // A key a partner application calls the API with. Only the SHA-256 of the
 // secret is stored; the secret itself is shown once, at creation.

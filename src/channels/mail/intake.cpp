@@ -17,7 +17,7 @@ using domain::EventKind;
 using domain::WriteTx;
 using nlohmann::json;
 
-constexpr std::size_t kUploadIdBytes = 24;             // as the upload API's ids
+constexpr std::size_t kUploadIdBytes = 24;  // the raw message's upload: its SHA-256 is p->sha256
 constexpr std::size_t kMaxFullTextBytes = 256 * 1024;  // kept on the event beyond the display text
 constexpr const char* kNoText = "(message sans texte)";
 
@@ -274,17 +274,14 @@ void MailIntake::Ingest(std::string raw, domain::Done<IntakeResult> done) {
   p->raw_upload.created_at = p->now;
   json attachments = json::array();
   for (const auto& a : m.attachments) {
-    domain::Upload u;
-    u.id = RandomToken(kUploadIdBytes);
-    u.filename = a.filename.empty() ? "piece-jointe" : TruncateUtf8(a.filename, 200);
-    for (auto& c : u.filename) {
+    std::string filename = a.filename.empty() ? "piece-jointe" : TruncateUtf8(a.filename, 200);
+    for (auto& c : filename) {
       if (c == '/' || c == '\\' || c == '\r' || c == '\n') c = '_';
     }
-    u.content_type =
-        a.content_type == "message/rfc822" ? a.content_type : sniffer_.MimeType(a.bytes);
-    u.size = static_cast<std::int64_t>(a.bytes.size());
-    u.sha256 = Sha256Hex(a.bytes);
-    u.created_at = p->now;
+    domain::Upload u = domain::NewUpload(
+        std::move(filename),
+        a.content_type == "message/rfc822" ? a.content_type : sniffer_.MimeType(a.bytes), a.bytes,
+        p->now);
     attachments.push_back({{"upload", u.id},
                            {"filename", u.filename},
                            {"content_type", u.content_type},
