@@ -12,10 +12,12 @@ WriteQueue::WriteQueue(Factory factory, std::function<void()> on_commit)
 
 WriteQueue::~WriteQueue() { Stop(); }
 
-void WriteQueue::Submit(Op op, Done done) { Enqueue({std::move(op), std::move(done), false}); }
+void WriteQueue::Submit(Op op, Done done) {
+  Enqueue({std::move(op), std::move(done), false, std::chrono::steady_clock::now()});
+}
 
 void WriteQueue::SubmitDeferrable(Op op, Done done) {
-  Enqueue({std::move(op), std::move(done), true});
+  Enqueue({std::move(op), std::move(done), true, std::chrono::steady_clock::now()});
 }
 
 void WriteQueue::Enqueue(Item item) {
@@ -24,11 +26,7 @@ void WriteQueue::Enqueue(Item item) {
     std::lock_guard lock(mu_);
     stopping = stopping_;
     if (!stopping && queue_.size() < kQueueLimit) {
-      if (!item.deferrable) {
-        ++urgent_;
-      } else if (queue_.empty()) {
-        first_deferred_ = std::chrono::steady_clock::now();
-      }
+      if (!item.deferrable) ++urgent_;
       queue_.push_back(std::move(item));
       cv_.notify_one();
       return;
@@ -62,15 +60,14 @@ void WriteQueue::Run() {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
       // Only deferrable ops: commit when a write someone waits for comes,
-      // or when the oldest has waited long enough.
-      cv_.wait_until(lock, first_deferred_ + kMaxDefer,
+      // or when the oldest (the front: the queue is in order) has waited long enough.
+      cv_.wait_until(lock, queue_.front().queued_at + kMaxDefer,
                      [&] { return stopping_ || urgent_ > 0 || queue_.size() >= kMaxBatch; });
       while (!queue_.empty() && batch.size() < kMaxBatch) {
         if (!queue_.front().deferrable) --urgent_;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      if (!queue_.empty()) first_deferred_ = std::chrono::steady_clock::now();
     }
     RunBatch(batch);
   }

@@ -69,6 +69,7 @@ class WriteQueue {
     Op op;
     Done done;
     bool deferrable = false;
+    std::chrono::steady_clock::time_point queued_at;
   };
   void Enqueue(Item item);
   void Run();
@@ -90,9 +91,8 @@ class WriteQueue {
   std::condition_variable cv_;
   std::deque<Item> queue_;  // GUARDED_BY(mu_)
   size_t urgent_ = 0;       // GUARDED_BY(mu_): the queued ops that are not deferrable
-  std::chrono::steady_clock::time_point first_deferred_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;                                 // GUARDED_BY(mu_)
-  Stats stats_;                                           // GUARDED_BY(mu_)
+  bool stopping_ = false;   // GUARDED_BY(mu_)
+  Stats stats_;             // GUARDED_BY(mu_)
   std::thread thread_;
 };
 
