@@ -97,10 +97,12 @@ class Handler(BaseHTTPRequestHandler):
             msg["sid"] = reply["sid"]
             msg["idempotency_key"] = key
             msg["authorization"] = self.headers.get("Authorization", "")
-            path = os.path.join(self.directory, "%06d.json" % n)
-            with open(path + ".tmp", "w") as f:
+            # Written under a dot-name first: the tests skip dot-files, so
+            # they never read a message half-written.
+            tmp = os.path.join(self.directory, ".%06d.tmp" % n)
+            with open(tmp, "w") as f:
                 json.dump(msg, f, ensure_ascii=False)
-            os.rename(path + ".tmp", path)
+            os.rename(tmp, os.path.join(self.directory, "%06d.json" % n))
         self.answer(201, reply)
         callback = msg.get("StatusCallback")
         if callback and self.secret:
