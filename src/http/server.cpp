@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/thread_name.hpp"
 #include "http/limits.hpp"
 #include "http/log.hpp"
 
@@ -119,7 +120,12 @@ void Server::Run() {
            {{"address", options_.host}, {"port", port_}, {"threads", n}});
 
   std::vector<std::thread> threads;
-  for (auto& w : workers_) threads.emplace_back([&w] { w->run(); });
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    threads.emplace_back([this, i] {
+      NameThisThread("http-" + std::to_string(i));
+      workers_[i]->run();
+    });
+  }
   ioc_.run();  // returns when Drain() stops it
   guards.clear();
   for (auto& w : workers_) w->stop();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/thread_name.hpp"
 #include "storage/sql_counter.hpp"
 #include "storage/sql_mail.hpp"
 #include "storage/sql_web.hpp"
@@ -735,7 +736,10 @@ SqlStore::SqlStore(sql::Dialect dialect, sql::ConnectionPool::Factory readers,
         });
       }) {
   if (dialect_ == sql::Dialect::kSqlite) {
-    checkpointer_ = std::thread([this, writer] { RunCheckpoints(writer); });
+    checkpointer_ = std::thread([this, writer] {
+      NameThisThread("sql-checkpoint");
+      RunCheckpoints(writer);
+    });
   }
 }
 
@@ -781,8 +785,14 @@ Result<T> SqlStore::Read(Fn&& fn) {
   try {
     auto lease = readers_.Acquire();
     try {
-      lease->BeginRead(writer_.commits());
-      return fn(*lease);
+      const auto generation = writer_.commits();
+      lease->BeginRead(generation);
+      auto result = fn(*lease);
+      // A commit came during the read, or the writer is starting its log
+      // over: let the snapshot go now rather than hold the log until this
+      // reader is used again (idle readers drop theirs at each commit).
+      if (writer_.commits() != generation || writer_.draining()) lease->EndRead();
+      return result;
     } catch (const sql::DbError&) {
       try {
         lease->EndRead();

@@ -112,8 +112,8 @@ class SqlStore final : public domain::Store {
   Result<T> Read(Fn&& fn);
 
   // SQLite: copies the WAL back into the database file on a thread of its
-  // own, so that commits never wait for a checkpoint (the writer connection
-  // has wal_autocheckpoint off).
+  // own, so that the writer seldom does: it only copies what is left when it
+  // starts the WAL over, every 16 MB, after answering (RestartLog).
   void RunCheckpoints(sql::WriteQueue::Factory factory);
 
   sql::Dialect dialect_;

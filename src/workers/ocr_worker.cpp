@@ -9,7 +9,7 @@ OcrWorker::OcrWorker(domain::CounterService& counter, domain::Store& store,
 OcrWorker::~OcrWorker() { Stop(); }
 
 void OcrWorker::Start() {
-  loop_.Start(interval_, [this] { (void)RunOnce(); });
+  loop_.Start("ocr", interval_, [this] { (void)RunOnce(); });
 }
 
 void OcrWorker::Stop() { loop_.Stop(); }

@@ -1,4 +1,5 @@
 #include "workers/outbox_worker.hpp"
+#include "core/thread_name.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -23,6 +24,7 @@ OutboxWorker::~OutboxWorker() { Stop(); }
 
 void OutboxWorker::Start() {
   thread_ = std::thread([this] {
+    NameThisThread("outbox");
     std::unique_lock lock(mu_);
     while (!stop_) {
       lock.unlock();

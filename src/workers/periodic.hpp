@@ -7,7 +7,10 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+
+#include "core/thread_name.hpp"
 
 namespace guichet::workers {
 
@@ -18,8 +21,9 @@ class PeriodicLoop {
   PeriodicLoop(const PeriodicLoop&) = delete;
   PeriodicLoop& operator=(const PeriodicLoop&) = delete;
 
-  void Start(std::chrono::milliseconds interval, std::function<void()> pass) {
-    thread_ = std::thread([this, interval, pass = std::move(pass)] {
+  void Start(std::string name, std::chrono::milliseconds interval, std::function<void()> pass) {
+    thread_ = std::thread([this, name = std::move(name), interval, pass = std::move(pass)] {
+      NameThisThread(name);
       std::unique_lock lock(mu_);
       while (!stop_) {
         lock.unlock();

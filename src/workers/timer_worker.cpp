@@ -13,7 +13,7 @@ TimerWorker::TimerWorker(domain::CaseService& cases, domain::DraftService& draft
 TimerWorker::~TimerWorker() { Stop(); }
 
 void TimerWorker::Start() {
-  loop_.Start(interval_, [this] { (void)RunOnce(); });
+  loop_.Start("timers", interval_, [this] { (void)RunOnce(); });
 }
 
 void TimerWorker::Stop() { loop_.Stop(); }

@@ -74,6 +74,12 @@ class Connection {
   // snapshot (idle readers, after a failure). No-ops by default.
   virtual void BeginRead(std::uint64_t generation) {}
   virtual void EndRead() {}
+
+  // The writer's log (SQLite's WAL) has grown enough to be started over;
+  // the write queue then has readers let go of their snapshots and calls
+  // RestartLog() (sqlite_connection.cpp). Never, by default.
+  virtual bool LogWantsRestart() const { return false; }
+  virtual void RestartLog() {}
 };
 
 // Convenience: the first column of the first row, or nullopt.

@@ -1,4 +1,5 @@
 #include "storage/sql/write_queue.hpp"
+#include "core/thread_name.hpp"
 
 #include <exception>
 
@@ -7,7 +8,10 @@ namespace guichet::storage::sql {
 WriteQueue::WriteQueue(Factory factory, std::function<void()> on_commit)
     : factory_(std::move(factory)), on_commit_(std::move(on_commit)) {
   conn_ = factory_();
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("sql-writer");
+    Run();
+  });
 }
 
 WriteQueue::~WriteQueue() { Stop(); }
@@ -130,6 +134,16 @@ void WriteQueue::RunBatch(std::deque<Item>& batch) {
     }
   }
   Finish(batch, results, committed, failure);
+  if (committed && conn_ && conn_->LogWantsRestart()) {
+    // Readers keep their snapshot from one read to the next while nothing
+    // is committed; a snapshot on the log keeps it from starting over.
+    // Draining, they let go of it after each read, and the idle ones let go
+    // now (on_commit_); the clients of the batch have had their answers.
+    draining_.store(true, std::memory_order_release);
+    if (on_commit_) on_commit_();
+    conn_->RestartLog();
+    draining_.store(false, std::memory_order_release);
+  }
 }
 
 void WriteQueue::RunBatchWithSavepoints(std::deque<Item>& batch, std::vector<Status>& results,

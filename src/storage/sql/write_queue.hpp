@@ -63,6 +63,9 @@ class WriteQueue {
   Stats stats() const;
   // Commits made so far; it moves before the `done` of the ops committed.
   std::uint64_t commits() const { return commits_.load(std::memory_order_acquire); }
+  // The writer is starting its log over: readers end their snapshot after
+  // each read instead of keeping it (SqlStore::Read).
+  bool draining() const { return draining_.load(std::memory_order_acquire); }
 
  private:
   struct Item {
@@ -85,6 +88,7 @@ class WriteQueue {
   Factory factory_;
   std::function<void()> on_commit_;
   std::atomic<std::uint64_t> commits_{0};
+  std::atomic<bool> draining_{false};
   std::unique_ptr<Connection> conn_;  // writer thread only
   std::mutex stop_mu_;
   mutable std::mutex mu_;

@@ -36,6 +36,19 @@ class SqliteConnection final : public sql::Connection {
   void BeginRead(std::uint64_t generation) override;
   void EndRead() override;
   static constexpr std::chrono::milliseconds kMaxSnapshotAge{50};
+  // Once the WAL holds kWalRestartFrames (16 MB) the write queue calls
+  // RestartLog(): it copies the WAL back and waits (at most
+  // kWalRestartWaitMs) for the readers still on it, so that the next commit
+  // writes it from its start again.
+  bool LogWantsRestart() const override { return wal_frames_ >= wal_next_restart_; }
+  void RestartLog() override;
+  static constexpr int kWalRestartFrames = 4096;
+  static constexpr int kBusyTimeoutMs = 5000;
+  static constexpr int kWalRestartWaitMs = 20;
+  // Past this many frames a commit checkpoints itself (PASSIVE), as SQLite's
+  // own autocheckpoint does: the safety net of connections nobody calls
+  // AfterCommit() on (migrations, tools) and of a WAL a long read holds.
+  static constexpr int kWalAutoCheckpointFrames = 16384;
   sqlite3* handle() { return db_; }
 
  private:
@@ -51,7 +64,11 @@ class SqliteConnection final : public sql::Connection {
   struct TextHash : std::hash<std::string_view> {
     using is_transparent = void;
   };
+  static int OnWalCommit(void* self, sqlite3* db, const char* schema, int frames);
+
   sqlite3* db_ = nullptr;
+  int wal_frames_ = 0;  // in the WAL after this connection's last commit
+  int wal_next_restart_ = kWalRestartFrames;
   bool reading_ = false;  // a read transaction is open
   std::uint64_t read_generation_ = 0;
   std::chrono::steady_clock::time_point read_began_;
