@@ -636,7 +636,7 @@ TEST_P(StoreTest, CursorPaginationReturnsEveryRequestOnceNewestFirst) {
 }
 
 // Bounding-box searches list the newest requests of the box. SQLite asks its
-// R*Tree for the last days first and widens the window (sql_store.cpp): the
+// grid cells for the last days first and widens the window (sql_store.cpp): the
 // pages must be the same as a search of the whole table would give, whether
 // the box's requests are recent, old, or both, and whatever their ids.
 TEST_P(StoreTest, BoundingBoxSearchIsExactAcrossTimeWindows) {

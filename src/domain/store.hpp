@@ -37,7 +37,7 @@ struct RequestQuery {
   struct BoundingBox {
     double min_lat = 0, min_lon = 0, max_lat = 0, max_lon = 0;
   };
-  // Served by a spatial index (R*Tree / B-tree); a box lists by creation
+  // Served by a spatial index (grid cells / B-tree); a box lists by creation
   // time, newest first, and is paged by `offset` (no cursor).
   std::optional<BoundingBox> bbox;
   // Newest first; the page holds ids strictly below `before_id` when set.

@@ -3,9 +3,11 @@
 #include "storage/outbox_sql.hpp"
 
 #include <sodium.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "core/thread_name.hpp"
@@ -45,8 +47,21 @@ constexpr const char* kUpdateRequest =
 constexpr const char* kInsertEvent =
     "INSERT INTO events (request_id, kind, channel, author, body, data, created_at) VALUES (?, ?, "
     "?, ?, ?, ?, ?) RETURNING id";
-// The time axis of the SQLite R*Tree (004_geo_recency.sql): created_at / 3e14.
-constexpr double kGeoTimeUnit = 3e14;
+// The grid of 018_geo_cells.sql (SQLite): cells of 0.01°, numbered row by
+// row. The same expression as the migration's generated column, in the same
+// double arithmetic, truncated the same way (CAST): a box's cells are exactly
+// the cells of the points inside it.
+constexpr double kGeoCellsPerDegree = 100;
+constexpr std::int64_t kGeoCellsPerRow = 36001;
+std::int64_t GeoRow(double lat) {
+  return static_cast<std::int64_t>((lat + 90) * kGeoCellsPerDegree);
+}
+std::int64_t GeoColumn(double lon) {
+  return static_cast<std::int64_t>((lon + 180) * kGeoCellsPerDegree);
+}
+// Past this many cells (a box of about 0.3° × 0.3°, larger than a town) the
+// box is searched by recency alone: most of a town's requests lie in it.
+constexpr std::int64_t kMaxGeoCells = 1024;
 // The first window of a bounding-box search: the last week before the newest
 // request; each next one is four times longer.
 constexpr Timestamp kFirstGeoWindow = 7 * kMicrosPerDay;
@@ -897,24 +912,43 @@ void SqlStore::AppendFilters(std::string& sql, std::vector<Value>& params,
 
 Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q) {
   // Only constant fragments are appended to the SQL; every value is a parameter.
-  std::string sql = std::string("SELECT ") + kRequestColumns + " FROM requests WHERE 1 = 1";
+  // SQLite: the cells of 018_geo_cells.sql that cover the box (or, for a
+  // box larger than a town, the creation order) over a window of the most
+  // recent days, then the exact box; PostgreSQL: the B-tree on (lat, lon).
+  const bool windowed = q.bbox && dialect_ == sql::Dialect::kSqlite;
+  std::vector<std::int64_t> cells;
+  if (windowed) {
+    const auto [row0, row1] = std::pair{GeoRow(q.bbox->min_lat), GeoRow(q.bbox->max_lat)};
+    const auto [col0, col1] = std::pair{GeoColumn(q.bbox->min_lon), GeoColumn(q.bbox->max_lon)};
+    if (row1 >= row0 && col1 >= col0 && (row1 - row0 + 1) * (col1 - col0 + 1) <= kMaxGeoCells) {
+      for (auto row = row0; row <= row1; ++row) {
+        for (auto col = col0; col <= col1; ++col) cells.push_back(row * kGeoCellsPerRow + col);
+      }
+    }
+  }
+  std::string sql =
+      std::string("SELECT ") + kRequestColumns +
+      (cells.empty() ? " FROM requests" : " FROM requests INDEXED BY requests_geo_cell") +
+      " WHERE 1 = 1";
   std::vector<Value> params;
   AppendFilters(sql, params, q);
-  // SQLite: the R*Tree of 004_geo_recency.sql, over the box and a window of
-  // the most recent days; PostgreSQL: the B-tree on (lat, lon).
-  const bool windowed = q.bbox && dialect_ == sql::Dialect::kSqlite;
+  if (!cells.empty()) {
+    // One statement text whatever the number of cells (connections cache
+    // their prepared statements by text).
+    sql += " AND geo_cell IN (SELECT value FROM json_each(?))";
+    params.emplace_back(nlohmann::json(cells).dump());
+  }
   std::size_t window_param = 0;
   if (q.bbox) {
-    sql += windowed ? " AND id IN (SELECT id FROM requests_geo WHERE min_lat >= ? AND max_lat <= ? "
-                      "AND min_lon >= ? AND max_lon <= ? AND max_t >= ?)"
-                    : " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?";
+    sql += " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?";
     params.emplace_back(q.bbox->min_lat);
     params.emplace_back(q.bbox->max_lat);
     params.emplace_back(q.bbox->min_lon);
     params.emplace_back(q.bbox->max_lon);
     if (windowed) {
+      sql += " AND created_at >= ?";
       window_param = params.size();
-      params.emplace_back(-1.0);
+      params.emplace_back(std::numeric_limits<std::int64_t>::min());
     }
   }
   using Sort = domain::RequestQuery::Sort;
@@ -963,9 +997,7 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
               : sql::QueryInt(c, "SELECT COALESCE(MIN(created_at), 0) FROM requests").value();
       for (Timestamp span = kFirstGeoWindow;; span *= 4) {
         const Timestamp from = newest - span;
-        // The R*Tree keeps 32-bit floats rounded outwards: the window holds at
-        // least every request created since `from`.
-        params[window_param] = from > oldest ? static_cast<double>(from) / kGeoTimeUnit : -1.0;
+        params[window_param] = from > oldest ? from : std::numeric_limits<std::int64_t>::min();
         run();
         const bool full = static_cast<int>(page.items.size()) > limit;
         if (from <= oldest || (full && page.items.back().created_at >= from)) break;
