@@ -643,6 +643,7 @@ TEST_P(StoreTest, BoundingBoxSearchIsExactAcrossTimeWindows) {
   constexpr int kCount = 20000;  // one an hour: 833 days, many first windows of 7 days
   constexpr Timestamp kHour = 3600 * kMicrosPerSecond;
   std::vector<std::int64_t> recent_box, old_box, mixed_box;
+  std::vector<std::pair<Timestamp, std::int64_t>> line, around_boxes;  // (created_at, id)
   ASSERT_TRUE(IsOk(store_->WriteSync([&](WriteTx& tx) -> Status {
     for (int i = 0; i <= kCount; ++i) {
       Request r = NewRequest("GU-2026-G" + std::to_string(10000 + i));
@@ -662,6 +663,7 @@ TEST_P(StoreTest, BoundingBoxSearchIsExactAcrossTimeWindows) {
       if (!id.ok()) return id.error();
       auto& list = at.lat == 45.75 ? recent_box : at.lat == 45.70 ? old_box : mixed_box;
       if (at.lat != 44.0) list.insert(i == kCount ? list.begin() : list.end(), *id);
+      (at.lat == 44.0 ? line : around_boxes).push_back({r.created_at, *id});
     }
     return Status::Ok();
   })));
@@ -711,6 +713,35 @@ TEST_P(StoreTest, BoundingBoxSearchIsExactAcrossTimeWindows) {
       }
     }
     EXPECT_EQ(got, expected);
+  }
+
+  // Boxes of more than 1,024 cells: one around the three small ones (fewer
+  // than 5,000 requests: all listed and sorted), one around the line (about
+  // 19,000: found walking back the creation order).
+  const struct {
+    const char* name;
+    RequestQuery::BoundingBox box;
+    std::vector<std::pair<Timestamp, std::int64_t>> inside;
+  } large[] = {{"large, few", {45.2, 4.3, 46.2, 5.3}, around_boxes},
+               {"large, many", {43.5, 2.5, 44.5, 3.5}, line}};
+  for (const auto& c : large) {
+    SCOPED_TRACE(c.name);
+    auto newest_first = c.inside;
+    std::sort(newest_first.rbegin(), newest_first.rend());
+    for (int offset : {0, 1000, 2000}) {
+      RequestQuery query;
+      query.bbox = c.box;
+      query.limit = 1000;
+      query.offset = offset;
+      auto page = store_->ListRequests(query);
+      ASSERT_TRUE(IsOk(page));
+      std::vector<std::int64_t> got, want;
+      for (const auto& r : page->items) got.push_back(r.id);
+      for (size_t k = offset; k < newest_first.size() && k < size_t(offset) + 1000; ++k) {
+        want.push_back(newest_first[k].second);
+      }
+      EXPECT_EQ(got, want) << "offset " << offset;
+    }
   }
 
   // Moving a request moves it in the index; a status change leaves it there.

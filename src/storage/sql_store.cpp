@@ -59,9 +59,13 @@ std::int64_t GeoRow(double lat) {
 std::int64_t GeoColumn(double lon) {
   return static_cast<std::int64_t>((lon + 180) * kGeoCellsPerDegree);
 }
-// Past this many cells (a box of about 0.3° × 0.3°, larger than a town) the
-// box is searched by recency alone: most of a town's requests lie in it.
+// Past this many cells (a box of about 0.3° × 0.3°, larger than a town) a
+// box is searched by its rows of cells, or by creation time (ListRequests).
 constexpr std::int64_t kMaxGeoCells = 1024;
+// A larger box with fewer index entries than this lists them all; with
+// more, at least 1 in 260 requests of the table lies in it, and a page of 50
+// is found walking back the creation order (a few thousand rows at 1M).
+constexpr std::int64_t kSparseBox = 5000;
 // The first window of a bounding-box search: the last week before the newest
 // request; each next one is four times longer.
 constexpr Timestamp kFirstGeoWindow = 7 * kMicrosPerDay;
@@ -911,77 +915,112 @@ void SqlStore::AppendFilters(std::string& sql, std::vector<Value>& params,
 }
 
 Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q) {
-  // Only constant fragments are appended to the SQL; every value is a parameter.
-  // SQLite: the cells of 018_geo_cells.sql that cover the box (or, for a
-  // box larger than a town, the creation order) over a window of the most
-  // recent days, then the exact box; PostgreSQL: the B-tree on (lat, lon).
+  // SQLite answers a box from the grid of 018_geo_cells.sql: a box of at
+  // most kMaxGeoCells cells asks each cell for its newest requests over a
+  // window of the most recent days (widened until the page is full); a
+  // larger one (more than a town) first counts, up to kSparseBox, the index
+  // entries of its rows of cells: a box with few requests lists them all
+  // and sorts them, a box full of them walks the creation order backwards
+  // until the page is full. Then the exact box. PostgreSQL: the B-tree on
+  // (lat, lon).
+  enum class Geo { kNone, kCells, kFewInRows, kNewest };
   const bool windowed = q.bbox && dialect_ == sql::Dialect::kSqlite;
-  std::vector<std::int64_t> cells;
+  Geo geo = windowed ? Geo::kNewest : Geo::kNone;
+  nlohmann::json cells = nlohmann::json::array(), rows_of_cells = nlohmann::json::array();
   if (windowed) {
     const auto [row0, row1] = std::pair{GeoRow(q.bbox->min_lat), GeoRow(q.bbox->max_lat)};
     const auto [col0, col1] = std::pair{GeoColumn(q.bbox->min_lon), GeoColumn(q.bbox->max_lon)};
     if (row1 >= row0 && col1 >= col0 && (row1 - row0 + 1) * (col1 - col0 + 1) <= kMaxGeoCells) {
+      geo = Geo::kCells;
       for (auto row = row0; row <= row1; ++row) {
         for (auto col = col0; col <= col1; ++col) cells.push_back(row * kGeoCellsPerRow + col);
       }
+    } else if (row1 >= row0 && col1 >= col0) {
+      for (auto row = row0; row <= row1; ++row) {
+        rows_of_cells.push_back({row * kGeoCellsPerRow + col0, row * kGeoCellsPerRow + col1});
+      }
     }
   }
-  std::string sql =
-      std::string("SELECT ") + kRequestColumns +
-      (cells.empty() ? " FROM requests" : " FROM requests INDEXED BY requests_geo_cell") +
-      " WHERE 1 = 1";
-  std::vector<Value> params;
-  AppendFilters(sql, params, q);
-  if (!cells.empty()) {
-    // One statement text whatever the number of cells (connections cache
-    // their prepared statements by text).
-    sql += " AND geo_cell IN (SELECT value FROM json_each(?))";
-    params.emplace_back(nlohmann::json(cells).dump());
-  }
-  std::size_t window_param = 0;
-  if (q.bbox) {
-    sql += " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?";
-    params.emplace_back(q.bbox->min_lat);
-    params.emplace_back(q.bbox->max_lat);
-    params.emplace_back(q.bbox->min_lon);
-    params.emplace_back(q.bbox->max_lon);
-    if (windowed) {
-      sql += " AND created_at >= ?";
-      window_param = params.size();
-      params.emplace_back(std::numeric_limits<std::int64_t>::min());
-    }
-  }
+  // The index entries of the box's rows of cells (one statement text
+  // whatever their number: connections cache statements by text).
+  constexpr const char* kInRowsOfCells =
+      "SELECT requests.id FROM json_each(?) AS r JOIN requests INDEXED BY requests_geo_cell "
+      "ON requests.geo_cell BETWEEN r.value ->> 0 AND r.value ->> 1";
   using Sort = domain::RequestQuery::Sort;
-  if (q.before_id) {
-    sql += " AND id < ?";
-    params.emplace_back(*q.before_id);
-  }
-  if (q.after && q.sort != Sort::kNewest) {
-    sql += q.sort == Sort::kDueDate ? " AND (" GUICHET_DUE_KEY ", id) > (?, ?)"
-                                    : " AND (updated_at, id) < (?, ?)";
-    params.emplace_back(q.after->first);
-    params.emplace_back(q.after->second);
-  }
   const int limit = std::clamp(q.limit, 1, 1000);
-  // A box lists the newest requests by creation time (the order its time
-  // windows follow); other lists by the sort asked, then id, as cursors follow.
-  sql += q.bbox                          ? " ORDER BY created_at DESC, id DESC LIMIT ?"
-         : q.sort == Sort::kDueDate      ? " ORDER BY " GUICHET_DUE_KEY ", id LIMIT ?"
-         : q.sort == Sort::kLastActivity ? " ORDER BY updated_at DESC, id DESC LIMIT ?"
-                                         : " ORDER BY id DESC LIMIT ?";
-  params.emplace_back(std::int64_t{limit + 1});
-  if (q.offset > 0) {
-    sql += " OFFSET ?";
-    params.emplace_back(std::int64_t{q.offset});
-  }
+  struct Statement {
+    std::string sql;
+    std::vector<Value> params;
+    std::size_t window_param = 0;
+  };
+  // Only constant fragments are appended to the SQL; every value is a parameter.
+  const auto build = [&](Geo how) {
+    Statement st;
+    std::string& sql = st.sql;
+    std::vector<Value>& params = st.params;
+    sql = std::string("SELECT ") + kRequestColumns + " FROM requests" +
+          (how == Geo::kCells    ? " INDEXED BY requests_geo_cell"
+           : how == Geo::kNewest ? " INDEXED BY requests_created"
+                                 : "") +
+          " WHERE 1 = 1";
+    AppendFilters(sql, params, q);
+    if (how == Geo::kCells) {
+      sql += " AND geo_cell IN (SELECT value FROM json_each(?))";
+      params.emplace_back(cells.dump());
+    } else if (how == Geo::kFewInRows) {
+      sql += std::string(" AND id IN (") + kInRowsOfCells + ")";
+      params.emplace_back(rows_of_cells.dump());
+    }
+    if (q.bbox) {
+      sql += " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?";
+      params.emplace_back(q.bbox->min_lat);
+      params.emplace_back(q.bbox->max_lat);
+      params.emplace_back(q.bbox->min_lon);
+      params.emplace_back(q.bbox->max_lon);
+      if (how == Geo::kCells || how == Geo::kNewest) {
+        sql += " AND created_at >= ?";
+        st.window_param = params.size();
+        params.emplace_back(std::numeric_limits<std::int64_t>::min());
+      }
+    }
+    if (q.before_id) {
+      sql += " AND id < ?";
+      params.emplace_back(*q.before_id);
+    }
+    if (q.after && q.sort != Sort::kNewest) {
+      sql += q.sort == Sort::kDueDate ? " AND (" GUICHET_DUE_KEY ", id) > (?, ?)"
+                                      : " AND (updated_at, id) < (?, ?)";
+      params.emplace_back(q.after->first);
+      params.emplace_back(q.after->second);
+    }
+    // A box lists the newest requests by creation time (the order its time
+    // windows follow); other lists by the sort asked, then id, as cursors follow.
+    sql += q.bbox                          ? " ORDER BY created_at DESC, id DESC LIMIT ?"
+           : q.sort == Sort::kDueDate      ? " ORDER BY " GUICHET_DUE_KEY ", id LIMIT ?"
+           : q.sort == Sort::kLastActivity ? " ORDER BY updated_at DESC, id DESC LIMIT ?"
+                                           : " ORDER BY id DESC LIMIT ?";
+    params.emplace_back(std::int64_t{limit + 1});
+    if (q.offset > 0) {
+      sql += " OFFSET ?";
+      params.emplace_back(std::int64_t{q.offset});
+    }
+    return st;
+  };
   return Read<domain::RequestPage>([&](sql::Connection& c) {
+    if (geo == Geo::kNewest && !rows_of_cells.empty()) {
+      const Value p[] = {rows_of_cells.dump(), std::int64_t{kSparseBox}};
+      const auto entries =
+          sql::QueryInt(c, std::string("SELECT COUNT(*) FROM (") + kInRowsOfCells + " LIMIT ?)", p);
+      if (entries.value_or(kSparseBox) < kSparseBox) geo = Geo::kFewInRows;
+    }
+    Statement st = build(geo);
     domain::RequestPage page;
     const auto run = [&] {
       page.items.clear();
-      auto rows = c.Query(sql, params);
+      auto rows = c.Query(st.sql, st.params);
       while (rows->Next()) page.items.push_back(RequestFromRow(*rows));
     };
-    if (!windowed) {
+    if (geo != Geo::kCells && geo != Geo::kNewest) {
       run();
     } else {
       // Newest first: the box over the last days, widened fourfold until the
@@ -997,7 +1036,8 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
               : sql::QueryInt(c, "SELECT COALESCE(MIN(created_at), 0) FROM requests").value();
       for (Timestamp span = kFirstGeoWindow;; span *= 4) {
         const Timestamp from = newest - span;
-        params[window_param] = from > oldest ? from : std::numeric_limits<std::int64_t>::min();
+        st.params[st.window_param] =
+            from > oldest ? from : std::numeric_limits<std::int64_t>::min();
         run();
         const bool full = static_cast<int>(page.items.size()) > limit;
         if (from <= oldest || (full && page.items.back().created_at >= from)) break;
