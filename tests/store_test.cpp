@@ -765,6 +765,53 @@ TEST_P(StoreTest, BoundingBoxSearchIsExactAcrossTimeWindows) {
   }
 }
 
+// The search index follows the writes of a group commit: what a batch wrote
+// is found as soon as it is committed, and a text it replaced is not —
+// whether the first text was written in the same batch or an earlier one.
+TEST_P(StoreTest, SearchFindsWhatABatchWroteAndNotWhatItReplaced) {
+  const auto refs = [&](const std::string& text) {
+    std::vector<std::string> out;
+    domain::AccessScope all;
+    all.all = true;
+    auto hits = store_->Search(text, all, 10);
+    EXPECT_TRUE(IsOk(hits));
+    if (hits.ok()) {
+      for (const auto& h : *hits) out.push_back(h.request.reference);
+    }
+    return out;
+  };
+  const std::vector<std::string> none, one{"GU-2026-FTS001"};
+  Request r = NewRequest("GU-2026-FTS001");
+  r.description = "Un lampadaire clignote rue Pasteur.";
+  ASSERT_TRUE(IsOk(store_->WriteSync([&](WriteTx& tx) -> Status {
+    auto id = tx.InsertRequest(r);
+    if (!id.ok()) return id.error();
+    r.id = *id;
+    r.version = 1;
+    r.description = "Un banc est cassé place de la Mairie.";
+    GUICHET_TRY(tx.UpdateRequest(r, r.version));
+    ++r.version;
+    Event note;
+    note.request_id = r.id;
+    note.kind = EventKind::kNote;
+    note.author = "agent:1";
+    note.body = "Un arbre est tombé à côté.";
+    note.created_at = kT0;
+    auto event = tx.AppendEvent(note);
+    if (!event.ok()) return event.error();
+    return Status::Ok();
+  })));
+  EXPECT_EQ(refs("banc"), one);
+  EXPECT_EQ(refs("arbre"), one);
+  EXPECT_EQ(refs("lampadaire"), none);
+
+  r.description = "La fontaine fuit.";
+  ASSERT_TRUE(IsOk(store_->WriteSync([&](WriteTx& tx) { return tx.UpdateRequest(r, r.version); })));
+  EXPECT_EQ(refs("fontaine"), one);
+  EXPECT_EQ(refs("banc"), none);
+  EXPECT_EQ(refs("arbre"), one);
+}
+
 TEST_P(StoreTest, EventsAreListedInTheOrderTheyWereAppended) {
   const Request a = MustInsert(NewRequest("GU-2026-EVT001"));
   const Request b = MustInsert(NewRequest("GU-2026-EVT002"));
