@@ -1417,9 +1417,11 @@ TEST(SqliteStore, TheLogStartsOverWhileReadersRead) {
   for (auto& t : readers) t.join();
   EXPECT_GT(reads.load(), kWrites);
   // The WAL file keeps the size it reached: a few restarts' worth (4,096
-  // frames of 4 KB each), not the 80 MB written.
+  // frames of 4 KB each; a restart that waited in vain for a reader, on a
+  // loaded machine, is tried again 4,096 frames later), not the 80 MB
+  // written (121 MB without the restarts).
   const auto wal = std::filesystem::file_size(db.dir() + "/guichet.db-wal");
-  EXPECT_LT(wal, 32u * 1024 * 1024) << wal;
+  EXPECT_LT(wal, 64u * 1024 * 1024) << wal;
 }
 
 TEST(Migrations, BothDatabasesHaveTheSameMigrations) {

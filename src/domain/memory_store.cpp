@@ -904,6 +904,11 @@ Result<std::vector<OutboxMessage>> MemoryStore::ListLetters(bool printed,
     if (m.printed_at.has_value() != printed) continue;
     if (before_id && m.id >= *before_id) continue;
     out.push_back(m);
+    const auto r = m.request_id ? state_.requests.find(*m.request_id) : state_.requests.end();
+    if (r != state_.requests.end() && r->second.citizen_id) {
+      const auto c = state_.citizens.find(*r->second.citizen_id);
+      if (c != state_.citizens.end()) out.back().postal_address = c->second.postal_address;
+    }
     if (static_cast<int>(out.size()) >= limit) break;
   }
   return out;

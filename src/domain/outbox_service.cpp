@@ -219,17 +219,8 @@ void OutboxService::SmsReceipt(const std::string& sid, bool delivered, std::stri
 Result<std::vector<OutboxMessage>> OutboxService::Letters(const AccessScope& scope, bool printed,
                                                           std::optional<std::int64_t> before_id,
                                                           int limit) const {
-  auto letters = Visible(scope, store_.ListLetters(printed, before_id, limit));
-  if (!letters.ok()) return letters;
-  // Where each goes: the citizen's postal address (what the PDF holds).
-  for (auto& m : *letters) {
-    if (!m.request_id) continue;
-    auto r = store_.GetRequest(*m.request_id);
-    if (!r.ok() || !r->citizen_id) continue;
-    auto citizen = store_.GetCitizen(*r->citizen_id);
-    if (citizen.ok()) m.postal_address = citizen->postal_address;
-  }
-  return letters;
+  // Each with its citizen's postal address (what the PDF holds).
+  return Visible(scope, store_.ListLetters(printed, before_id, limit));
 }
 
 void OutboxService::MarkPrinted(std::int64_t id, Actor actor, Done<OutboxMessage> done) {

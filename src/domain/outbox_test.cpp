@@ -226,7 +226,9 @@ TEST_F(OutboxTest, ALetterWaitsForPrintingUntilMarkedPrinted) {
   ASSERT_EQ(claimed.size(), 1u);
   ASSERT_TRUE(Complete(claimed[0], Delivery::Sent("courrier-1.pdf")).ok());
   const AccessScope all{true, {}};
-  ASSERT_EQ(outbox_.Letters(all, false, std::nullopt, 10)->size(), 1u);
+  auto queue = outbox_.Letters(all, false, std::nullopt, 10);
+  ASSERT_EQ(queue->size(), 1u);
+  EXPECT_EQ(queue->front().postal_address, "12 rue de la République, 69002 Lyon");
   const Actor agent(Actor::Kind::kApi);
   auto printed = Sync<OutboxMessage>(
       [&](auto done) { outbox_.MarkPrinted(claimed[0].id, agent, std::move(done)); });

@@ -407,7 +407,8 @@ class Store {
   // Every stored template override, by id.
   virtual Result<std::vector<TemplateOverride>> ListTemplateOverrides() = 0;
   // Sent letters (postal rows in state sent), newest first: printed ones or
-  // the ones still to print; ids below `before_id` when set.
+  // the ones still to print; ids below `before_id` when set. Each carries
+  // the postal address of its request's citizen (where the PDF sends it).
   virtual Result<std::vector<OutboxMessage>> ListLetters(bool printed,
                                                          std::optional<std::int64_t> before_id,
                                                          int limit) = 0;

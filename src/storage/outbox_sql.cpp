@@ -1,5 +1,9 @@
 #include "storage/outbox_sql.hpp"
 
+#include <map>
+#include <string>
+#include <vector>
+
 namespace guichet::storage::outbox_sql {
 namespace {
 
@@ -236,7 +240,26 @@ std::vector<OutboxMessage> ListLetters(sql::Connection& c, bool printed,
   }
   where += " ORDER BY id DESC LIMIT ?";
   p.emplace_back(std::int64_t{limit});
-  return Select(c, where, p);
+  auto letters = Select(c, where, p);
+  // The addresses of the page, in one query.
+  std::string sql =
+      "SELECT r.id, c.postal_address FROM requests r JOIN citizens c ON c.id = r.citizen_id "
+      "WHERE r.id IN (";
+  std::vector<Value> ids;
+  for (const auto& m : letters) {
+    if (!m.request_id) continue;
+    sql += ids.empty() ? "?" : ", ?";
+    ids.emplace_back(*m.request_id);
+  }
+  if (ids.empty()) return letters;
+  std::map<std::int64_t, std::string> addresses;
+  auto rows = c.Query(sql + ")", ids);
+  while (rows->Next()) addresses[rows->Int(0)] = rows->Text(1);
+  for (auto& m : letters) {
+    const auto a = m.request_id ? addresses.find(*m.request_id) : addresses.end();
+    if (a != addresses.end()) m.postal_address = a->second;
+  }
+  return letters;
 }
 
 bool IsOptedOut(sql::Connection& c, const std::string& phone) {
