@@ -450,6 +450,11 @@ TEST_P(Open311Test, RequestSearchesFollowTheSpec) {
   auto far = Get("/requests.json?lat=45.80&long=4.8357&radius=100");
   EXPECT_EQ(far.Json().size(), 0u) << far.body;
   XmlErrors(Get("/requests.xml?bbox=1,2,3"), 400);
+  // The whole world, and a box past its edges, find what is in it.
+  auto world = Get("/requests.json?bbox=-180,-90,180,90");
+  EXPECT_GE(world.Json().size(), 2u) << world.body;
+  auto beyond = Get("/requests.json?bbox=-1e300,-1e300,1e300,1e300");
+  EXPECT_GE(beyond.Json().size(), 2u) << beyond.body;
   // Unknown formats are unknown resources.
   EXPECT_EQ(Get("/services/" + std::string(kService) + ".html").status, 404);
 }

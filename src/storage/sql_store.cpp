@@ -53,10 +53,14 @@ constexpr const char* kInsertEvent =
 // the cells of the points inside it.
 constexpr double kGeoCellsPerDegree = 100;
 constexpr std::int64_t kGeoCellsPerRow = 36001;
+// A box's edges are first brought onto the globe (stored positions are
+// validated): no cast of an infinite or undefined value.
 std::int64_t GeoRow(double lat) {
+  lat = lat >= -90 ? (lat <= 90 ? lat : 90) : -90;  // NaN too
   return static_cast<std::int64_t>((lat + 90) * kGeoCellsPerDegree);
 }
 std::int64_t GeoColumn(double lon) {
+  lon = lon >= -180 ? (lon <= 180 ? lon : 180) : -180;
   return static_cast<std::int64_t>((lon + 180) * kGeoCellsPerDegree);
 }
 // Past this many cells (a box of about 0.3° × 0.3°, larger than a town) a
