@@ -93,7 +93,7 @@ SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
   // on it: under a steady load of writes and reads that moment never came
   // (measured: 430 MB of WAL after 40 s of creates, and SQLite's
   // autocheckpoint then ran after every commit, a tenth of the writer's
-  // CPU). The write queue's AfterCommit() makes that moment (below).
+  // CPU). The write queue makes that moment (RestartLog, below).
   if (!read_only) {
     ExecScript("PRAGMA journal_mode=WAL");
     sqlite3_wal_hook(db_, &SqliteConnection::OnWalCommit, this);

@@ -46,8 +46,8 @@ class SqliteConnection final : public sql::Connection {
   static constexpr int kBusyTimeoutMs = 5000;
   static constexpr int kWalRestartWaitMs = 20;
   // Past this many frames a commit checkpoints itself (PASSIVE), as SQLite's
-  // own autocheckpoint does: the safety net of connections nobody calls
-  // AfterCommit() on (migrations, tools) and of a WAL a long read holds.
+  // own autocheckpoint does: the safety net of connections no write queue
+  // restarts (migrations, tools) and of a WAL a long read holds.
   static constexpr int kWalAutoCheckpointFrames = 16384;
   sqlite3* handle() { return db_; }
 
