@@ -744,6 +744,13 @@ TEST_P(StoreTest, BoundingBoxSearchIsExactAcrossTimeWindows) {
     }
   }
 
+  // An inverted box holds nothing.
+  RequestQuery inverted;
+  inverted.bbox = RequestQuery::BoundingBox{46.2, 4.3, 45.2, 5.3};
+  auto nothing = store_->ListRequests(inverted);
+  ASSERT_TRUE(IsOk(nothing));
+  EXPECT_TRUE(nothing->items.empty());
+
   // Moving a request moves it in the index; a status change leaves it there.
   auto moved = store_->GetRequest(old_box.front());
   ASSERT_TRUE(IsOk(moved));

@@ -928,18 +928,22 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
   // until the page is full. Then the exact box. PostgreSQL: the B-tree on
   // (lat, lon).
   enum class Geo { kNone, kCells, kFewInRows, kNewest };
-  const bool windowed = q.bbox && dialect_ == sql::Dialect::kSqlite;
-  Geo geo = windowed ? Geo::kNewest : Geo::kNone;
+  // An inverted box holds nothing (Open311 refuses one; other callers get
+  // an empty page rather than a walk through the whole table).
+  if (q.bbox && (q.bbox->min_lat > q.bbox->max_lat || q.bbox->min_lon > q.bbox->max_lon)) {
+    return domain::RequestPage{};
+  }
+  Geo geo = q.bbox && dialect_ == sql::Dialect::kSqlite ? Geo::kNewest : Geo::kNone;
   nlohmann::json cells = nlohmann::json::array(), rows_of_cells = nlohmann::json::array();
-  if (windowed) {
+  if (geo == Geo::kNewest) {
     const auto [row0, row1] = std::pair{GeoRow(q.bbox->min_lat), GeoRow(q.bbox->max_lat)};
     const auto [col0, col1] = std::pair{GeoColumn(q.bbox->min_lon), GeoColumn(q.bbox->max_lon)};
-    if (row1 >= row0 && col1 >= col0 && (row1 - row0 + 1) * (col1 - col0 + 1) <= kMaxGeoCells) {
+    if ((row1 - row0 + 1) * (col1 - col0 + 1) <= kMaxGeoCells) {
       geo = Geo::kCells;
       for (auto row = row0; row <= row1; ++row) {
         for (auto col = col0; col <= col1; ++col) cells.push_back(row * kGeoCellsPerRow + col);
       }
-    } else if (row1 >= row0 && col1 >= col0) {
+    } else {
       for (auto row = row0; row <= row1; ++row) {
         rows_of_cells.push_back({row * kGeoCellsPerRow + col0, row * kGeoCellsPerRow + col1});
       }
@@ -1011,7 +1015,7 @@ Result<domain::RequestPage> SqlStore::ListRequests(const domain::RequestQuery& q
     return st;
   };
   return Read<domain::RequestPage>([&](sql::Connection& c) {
-    if (geo == Geo::kNewest && !rows_of_cells.empty()) {
+    if (geo == Geo::kNewest) {
       const Value p[] = {rows_of_cells.dump(), std::int64_t{kSparseBox}};
       const auto entries =
           sql::QueryInt(c, std::string("SELECT COUNT(*) FROM (") + kInRowsOfCells + " LIMIT ?)", p);
