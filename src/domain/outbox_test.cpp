@@ -27,19 +27,30 @@ class OutboxTest : public ::testing::Test {
     ASSERT_TRUE(cases_.LoadCatalogue().ok());
   }
 
-  Request NewCase(Contact contact, std::optional<std::int64_t> citizen = std::nullopt,
-                  std::string address = "") {
+  Request NewCase(Contact contact, std::optional<std::int64_t> citizen = std::nullopt) {
     NewRequest in;
     in.service_id = "question-generale";
     in.description = "Une question";
     in.contact = std::move(contact);
     in.citizen_id = citizen;
-    if (!address.empty()) in.location = Location{45.76, 4.83, address};
     auto c = Sync<Created>([&](auto done) {
       cases_.Create(std::move(in), Actor(Actor::Kind::kApi), std::nullopt, std::move(done));
     });
     EXPECT_TRUE(c.ok());
     return c->request;
+  }
+
+  std::int64_t NewCitizen(const Citizen& c) {
+    std::int64_t id = 0;
+    EXPECT_TRUE(store_
+                    .WriteSync([&](WriteTx& tx) -> Status {
+                      auto inserted = tx.InsertCitizen(c);
+                      if (!inserted.ok()) return inserted.error();
+                      id = *inserted;
+                      return Status::Ok();
+                    })
+                    .ok());
+    return id;
   }
 
   Result<EventAdded> Reply(const Request& r, std::optional<Channel> channel) {
@@ -123,20 +134,12 @@ TEST_F(OutboxTest, AnOpFailingAfterTheAppendLeavesNoRow) {
 }
 
 TEST_F(OutboxTest, AReplyWithoutChannelUsesTheCitizensPreference) {
-  std::int64_t citizen = 0;
-  ASSERT_TRUE(store_
-                  .WriteSync([&](WriteTx& tx) -> Status {
-                    Citizen c;
-                    c.name = "Jeanne";
-                    c.email = "jeanne@example.org";
-                    c.phone = "+33612345678";
-                    c.preferred_channel = Channel::kSms;
-                    auto id = tx.InsertCitizen(c);
-                    if (!id.ok()) return id.error();
-                    citizen = *id;
-                    return Status::Ok();
-                  })
-                  .ok());
+  Citizen c;
+  c.name = "Jeanne";
+  c.email = "jeanne@example.org";
+  c.phone = "+33612345678";
+  c.preferred_channel = Channel::kSms;
+  const std::int64_t citizen = NewCitizen(c);
   const Request r = NewCase({"Jeanne", "jeanne@example.org", "+33612345678"}, citizen);
   auto added = Reply(r, std::nullopt);
   ASSERT_TRUE(added.ok()) << added.error().message();
@@ -207,19 +210,11 @@ TEST_F(OutboxTest, AFailedReceiptIsAFailedDelivery) {
 }
 
 TEST_F(OutboxTest, ALetterWaitsForPrintingUntilMarkedPrinted) {
-  std::int64_t citizen = 0;
-  ASSERT_TRUE(store_
-                  .WriteSync([&](WriteTx& tx) -> Status {
-                    Citizen c;
-                    c.name = "Jeanne Dupont";
-                    c.postal_address = "12 rue de la République, 69002 Lyon";
-                    c.preferred_channel = Channel::kPostal;
-                    auto id = tx.InsertCitizen(c);
-                    if (!id.ok()) return id.error();
-                    citizen = *id;
-                    return Status::Ok();
-                  })
-                  .ok());
+  Citizen c;
+  c.name = "Jeanne Dupont";
+  c.postal_address = "12 rue de la République, 69002 Lyon";
+  c.preferred_channel = Channel::kPostal;
+  const std::int64_t citizen = NewCitizen(c);
   const Request r = NewCase({"Jeanne Dupont", "", ""}, citizen);
   ASSERT_TRUE(Reply(r, Channel::kPostal).ok());
   auto claimed = Claim();
