@@ -34,9 +34,11 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-// Runs `guichet mailgate` with `raw` on stdin; returns the exit status.
+// Runs `guichet ARGS` (`mailgate` unless told) with `raw` on stdin; returns
+// the exit status.
 int Mailgate(const std::string& database, const std::string& raw, std::string& output,
-             std::map<std::string, std::string> env = {}) {
+             std::map<std::string, std::string> env = {},
+             const std::vector<std::string>& args = {"mailgate"}) {
   TempDir dir;
   const std::string in = dir.path() + "/in.eml", out = dir.path() + "/out";
   std::ofstream(in, std::ios::binary) << raw;
@@ -52,7 +54,10 @@ int Mailgate(const std::string& database, const std::string& raw, std::string& o
     dup2(out_fd, STDERR_FILENO);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     const std::string bin = GuichetBinary();
-    execl(bin.c_str(), bin.c_str(), "mailgate", static_cast<char*>(nullptr));
+    std::vector<char*> argv{const_cast<char*>(bin.c_str())};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
     _exit(127);
   }
   int status = 0;
@@ -364,6 +369,40 @@ TEST_P(MailgateServerTest, AServerThatCannotStoreTheMailMakesTheMtaRetry) {
   std::string out;
   EXPECT_EQ(Mailgate(db_->url(), Message(1), out, GateEnv(server.port())), 75) << out;
   EXPECT_NE(out.find("503"), std::string::npos) << out;
+}
+
+// As an MTA runs it: `guichet --config FILE mailgate`, with no environment.
+TEST_P(MailgateServerTest, TheConfigurationFileNamesTheServerAndTheSecret) {
+  ServerProcess server(db_->url(), {{"GUICHET_MAIL_INGEST_SECRET", kIngestSecret}});
+  server.Start();
+  TempDir dir;
+  const std::string config = dir.path() + "/guichet.toml";
+  const std::string down = Unreachable(GetParam(), db_->dir());
+  std::ofstream(config) << "[server]\nlisten = \"127.0.0.1:" << server.port()
+                        << "\"  # the server\n[database]\nurl = \"" << down
+                        << "\"\n[mail]\ningest_secret = \"" << kIngestSecret
+                        << "\"\ningest_timeout_seconds = 30\n[mail.maildir]\npath = \"/nowhere\"\n";
+  std::string out;
+  // Stored by the server: mailgate itself could not reach the database.
+  ASSERT_EQ(Mailgate(down, Message(1), out, {}, {"--config", config, "mailgate"}), 0) << out;
+  EXPECT_EQ(out.rfind("request GU-", 0), 0u) << out;
+  // The same keys as an inline table: the front leaves such a file to the
+  // full program (toml++), which stores the message itself…
+  std::ofstream(config) << "[server]\nlisten = \"127.0.0.1:" << server.port()
+                        << "\"\n[database]\nurl = \"" << db_->url()
+                        << "\"\n[mail]\nmaildir = { path = \"/nowhere\" }\ningest_secret = \""
+                        << kIngestSecret << "\"\n";
+  ASSERT_EQ(Mailgate(db_->url(), Message(2), out, {}, {"-c", config, "mailgate"}), 0) << out;
+  const std::string direct_ref = ReferenceIn(out);
+  ASSERT_FALSE(direct_ref.empty()) << out;
+  EXPECT_EQ(Http(server.port(), "GET", "/api/v1/requests/" + direct_ref).status, 200);
+  // …and cannot when it has no database either: the MTA retries (had the
+  // front read the file, the server would have stored it).
+  std::ofstream(config) << "[server]\nlisten = \"127.0.0.1:" << server.port()
+                        << "\"\n[database]\nurl = \"" << down
+                        << "\"\n[mail]\nmaildir = { path = \"/nowhere\" }\ningest_secret = \""
+                        << kIngestSecret << "\"\n";
+  EXPECT_EQ(Mailgate(down, Message(3), out, {}, {"mailgate", "-c", config}), 75) << out;
 }
 
 TEST_P(MailgateServerTest, AServerThatDoesNotAnswerInTimeMakesTheMtaRetry) {
