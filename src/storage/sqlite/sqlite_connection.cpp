@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "storage/sqlite/french_tokenizer.hpp"
+#include "storage/sqlite/wal_write_vfs.hpp"
 
 namespace guichet::storage::sqlite {
 
@@ -71,7 +72,9 @@ SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
   const int flags =
       (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
       SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  // The WAL's writes gathered into one per commit (wal_write_vfs.hpp); it
+  // relies on synchronous=FULL, set below.
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, WalWriteVfs());
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
