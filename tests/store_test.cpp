@@ -285,6 +285,69 @@ const std::vector<std::pair<std::string_view, std::string_view>>& MigrationsOf(B
   return b == Backend::kSqlite ? embedded::SqliteMigrations() : embedded::PostgresMigrations();
 }
 
+// The outbox and the print queue of an agent: filtered in the query, so a
+// page holds `limit` rows of their teams' requests however many newer rows
+// belong to others.
+TEST_P(StoreTest, OutboxPagesHoldOnlyTheRowsOfRequestsTheScopeAllows) {
+  Request civil_in = NewRequest("GU-2026-CIVIL2");
+  civil_in.service_id = "acte-naissance";
+  civil_in.team_id = "etat-civil";
+  const Request civil = MustInsert(civil_in);
+  Request road_in = NewRequest("GU-2026-R0AD22");
+  road_in.citizen_id = citizen_id_;
+  const Request road = MustInsert(road_in);
+  auto queue = [&](std::optional<std::int64_t> request, domain::Channel channel,
+                   domain::OutboxState state) {
+    domain::OutboxMessage m;
+    m.request_id = request;
+    m.channel = channel;
+    m.recipient = "jeanne@example.org";
+    m.subject = "Votre demande";
+    m.body = "Bonjour.";
+    m.state = state;
+    m.created_at = m.updated_at = m.next_attempt_at = kT0;
+    if (state == domain::OutboxState::kSent) m.sent_at = kT0;
+    ASSERT_TRUE(IsOk(store_->WriteSync([&](WriteTx& tx) -> Status {
+      return tx.InsertOutbox(m).ok() ? Status::Ok() : Error::Internal("insert");
+    })));
+  };
+  using domain::OutboxState;
+  queue(civil.id, Channel::kPostal, OutboxState::kSent);  // a letter to print
+  queue(civil.id, Channel::kEmail, OutboxState::kPending);
+  for (int i = 0; i < 3; ++i) queue(road.id, Channel::kEmail, OutboxState::kPending);
+  queue(road.id, Channel::kPostal, OutboxState::kSent);
+  queue(std::nullopt, Channel::kEmail, OutboxState::kPending);  // an account mail
+  const domain::AccessScope civil_team{false, {"etat-civil"}, std::nullopt};
+  const domain::AccessScope road_team{false, {"voirie"}, std::nullopt};
+  const domain::AccessScope citizen{false, {}, citizen_id_};
+  const domain::AccessScope nothing{false, {}, std::nullopt};
+  auto list = [&](const std::optional<domain::AccessScope>& scope, int limit) {
+    auto rows = store_->ListOutbox(std::nullopt, std::nullopt, std::nullopt, limit, scope);
+    EXPECT_TRUE(IsOk(rows));
+    std::vector<std::optional<std::int64_t>> requests;
+    for (const auto& m : *rows) requests.push_back(m.request_id);
+    return requests;
+  };
+  EXPECT_EQ(list(std::nullopt, 50).size(), 7u);
+  EXPECT_EQ(list(domain::AccessScope{true, {}, std::nullopt}, 50).size(), 7u);
+  using Ids = std::vector<std::optional<std::int64_t>>;
+  EXPECT_EQ(list(civil_team, 2), (Ids{civil.id, civil.id}));
+  EXPECT_EQ(list(road_team, 50), (Ids{road.id, road.id, road.id, road.id}));
+  EXPECT_EQ(list(citizen, 50).size(), 4u);
+  EXPECT_TRUE(list(nothing, 50).empty());
+  // The print queue, likewise.
+  auto letters = [&](const domain::AccessScope& scope) {
+    auto rows = store_->ListLetters(false, std::nullopt, 50, scope);
+    EXPECT_TRUE(IsOk(rows));
+    Ids requests;
+    for (const auto& m : *rows) requests.push_back(m.request_id);
+    return requests;
+  };
+  EXPECT_EQ(letters(civil_team), (Ids{civil.id}));
+  EXPECT_EQ(letters(road_team), (Ids{road.id}));
+  EXPECT_TRUE(letters(nothing).empty());
+}
+
 TEST_P(StoreTest, MigratingTwiceIsANoOp) {
   const auto& files = MigrationsOf(GetParam());
   ASSERT_FALSE(files.empty());

@@ -836,6 +836,12 @@ bool MemoryStore::OutboxDue(const OutboxMessage& m, Timestamp now) {
          (m.state == OutboxState::kSending && m.lease_until && *m.lease_until <= now);
 }
 
+bool MemoryStore::InScope(const OutboxMessage& m, const std::optional<AccessScope>& scope) const {
+  if (!scope || scope->all) return true;
+  const auto r = m.request_id ? state_.requests.find(*m.request_id) : state_.requests.end();
+  return r != state_.requests.end() && scope->Allows(r->second);
+}
+
 Result<std::vector<OutboxMessage>> MemoryStore::ListDueOutbox(Timestamp now, int limit) {
   std::lock_guard lock(mu_);
   std::vector<OutboxMessage> out;
@@ -849,10 +855,9 @@ Result<std::vector<OutboxMessage>> MemoryStore::ListDueOutbox(Timestamp now, int
   return out;
 }
 
-Result<std::vector<OutboxMessage>> MemoryStore::ListOutbox(std::optional<OutboxState> state,
-                                                           std::optional<std::int64_t> request_id,
-                                                           std::optional<std::int64_t> before_id,
-                                                           int limit) {
+Result<std::vector<OutboxMessage>> MemoryStore::ListOutbox(
+    std::optional<OutboxState> state, std::optional<std::int64_t> request_id,
+    std::optional<std::int64_t> before_id, int limit, const std::optional<AccessScope>& scope) {
   std::lock_guard lock(mu_);
   std::vector<OutboxMessage> out;
   for (auto it = state_.outbox.rbegin(); it != state_.outbox.rend(); ++it) {
@@ -860,6 +865,7 @@ Result<std::vector<OutboxMessage>> MemoryStore::ListOutbox(std::optional<OutboxS
     if (state && m.state != *state) continue;
     if (request_id && m.request_id != request_id) continue;
     if (before_id && m.id >= *before_id) continue;
+    if (!InScope(m, scope)) continue;
     out.push_back(m);
     if (static_cast<int>(out.size()) >= limit) break;
   }
@@ -893,9 +899,9 @@ Result<std::vector<TemplateOverride>> MemoryStore::ListTemplateOverrides() {
   return out;
 }
 
-Result<std::vector<OutboxMessage>> MemoryStore::ListLetters(bool printed,
-                                                            std::optional<std::int64_t> before_id,
-                                                            int limit) {
+Result<std::vector<OutboxMessage>> MemoryStore::ListLetters(
+    bool printed, std::optional<std::int64_t> before_id, int limit,
+    const std::optional<AccessScope>& scope) {
   std::lock_guard lock(mu_);
   std::vector<OutboxMessage> out;
   for (auto it = state_.outbox.rbegin(); it != state_.outbox.rend(); ++it) {
@@ -903,6 +909,7 @@ Result<std::vector<OutboxMessage>> MemoryStore::ListLetters(bool printed,
     if (m.channel != Channel::kPostal || m.state != OutboxState::kSent) continue;
     if (m.printed_at.has_value() != printed) continue;
     if (before_id && m.id >= *before_id) continue;
+    if (!InScope(m, scope)) continue;
     out.push_back(m);
     const auto r = m.request_id ? state_.requests.find(*m.request_id) : state_.requests.end();
     if (r != state_.requests.end() && r->second.citizen_id) {

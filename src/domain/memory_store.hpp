@@ -51,15 +51,15 @@ class MemoryStore final : public Store {
   Result<std::vector<OutboxMessage>> ListDueOutbox(Timestamp now, int limit) override;
   Result<std::vector<OutboxMessage>> ListOutbox(std::optional<OutboxState> state,
                                                 std::optional<std::int64_t> request_id,
-                                                std::optional<std::int64_t> before_id,
-                                                int limit) override;
+                                                std::optional<std::int64_t> before_id, int limit,
+                                                const std::optional<AccessScope>& scope) override;
   Result<OutboxMessage> GetOutbox(std::int64_t id) override;
   Result<bool> IsSmsOptedOut(const std::string& phone) override;
   Result<Request> FindOpenRequestByPhone(const std::string& phone) override;
   Result<std::vector<TemplateOverride>> ListTemplateOverrides() override;
   Result<std::vector<OutboxMessage>> ListLetters(bool printed,
-                                                 std::optional<std::int64_t> before_id,
-                                                 int limit) override;
+                                                 std::optional<std::int64_t> before_id, int limit,
+                                                 const std::optional<AccessScope>& scope) override;
   static bool OutboxDue(const OutboxMessage& m, Timestamp now);
   // --- end outbox ----------------------------------------------------------
   // --- counter (names are folded for ASCII only here: the SQL stores fold accents) ---
@@ -104,6 +104,9 @@ class MemoryStore final : public Store {
   };
 
  private:
+  // Whether `scope` (none: everything) allows the request of `m`; mu_ held.
+  bool InScope(const OutboxMessage& m, const std::optional<AccessScope>& scope) const;
+
   std::mutex mu_;
   State state_;  // GUARDED_BY(mu_)
 };

@@ -146,19 +146,7 @@ Result<std::vector<OutboxMessage>> OutboxService::List(const AccessScope& scope,
                                                        std::optional<std::int64_t> request_id,
                                                        std::optional<std::int64_t> before_id,
                                                        int limit) const {
-  return Visible(scope, store_.ListOutbox(state, request_id, before_id, limit));
-}
-
-Result<std::vector<OutboxMessage>> OutboxService::Visible(
-    const AccessScope& scope, Result<std::vector<OutboxMessage>> rows) const {
-  if (!rows.ok() || scope.all) return rows;
-  std::vector<OutboxMessage> visible;
-  for (auto& m : *rows) {
-    if (!m.request_id) continue;
-    auto r = store_.GetRequest(*m.request_id);
-    if (r.ok() && scope.Allows(*r)) visible.push_back(std::move(m));
-  }
-  return visible;
+  return store_.ListOutbox(state, request_id, before_id, limit, scope);
 }
 
 Result<OutboxMessage> OutboxService::Get(const AccessScope& scope, std::int64_t id) const {
@@ -220,7 +208,7 @@ Result<std::vector<OutboxMessage>> OutboxService::Letters(const AccessScope& sco
                                                           std::optional<std::int64_t> before_id,
                                                           int limit) const {
   // Each with its citizen's postal address (what the PDF holds).
-  return Visible(scope, store_.ListLetters(printed, before_id, limit));
+  return store_.ListLetters(printed, before_id, limit, scope);
 }
 
 void OutboxService::MarkPrinted(std::int64_t id, Actor actor, Done<OutboxMessage> done) {

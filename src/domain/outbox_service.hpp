@@ -74,10 +74,6 @@ class OutboxService {
   const OutboxPolicy& policy() const { return policy_; }
 
  private:
-  // The rows of `rows` whose request `scope` allows (all of them for `scope.all`).
-  Result<std::vector<OutboxMessage>> Visible(const AccessScope& scope,
-                                             Result<std::vector<OutboxMessage>> rows) const;
-
   Store& store_;
   const Clock& clock_;
   const OutboxPolicy policy_;

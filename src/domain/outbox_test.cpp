@@ -95,7 +95,7 @@ TEST_F(OutboxTest, AReplyQueuesOneRowInItsTransaction) {
   const Request r = NewCase({"Jeanne", "jeanne@example.org", ""});
   auto added = Reply(r, Channel::kEmail);
   ASSERT_TRUE(added.ok());
-  auto rows = store_.ListOutbox(std::nullopt, r.id, std::nullopt, 10);
+  auto rows = store_.ListOutbox(std::nullopt, r.id, std::nullopt, 10, std::nullopt);
   ASSERT_EQ(rows->size(), 1u);
   const auto& m = rows->front();
   EXPECT_EQ(m.event_id, added->event.id);
@@ -115,7 +115,7 @@ TEST_F(OutboxTest, OnlyPendingMessagesAreQueued) {
                 cases_.AddEvent(r.id, note, Actor(Actor::Kind::kAgent, 3), std::nullopt,
                                 std::nullopt, std::move(done));
               }).ok());
-  EXPECT_TRUE(store_.ListOutbox(std::nullopt, r.id, std::nullopt, 10)->empty());
+  EXPECT_TRUE(store_.ListOutbox(std::nullopt, r.id, std::nullopt, 10, std::nullopt)->empty());
 }
 
 TEST_F(OutboxTest, AnOpFailingAfterTheAppendLeavesNoRow) {
@@ -130,7 +130,8 @@ TEST_F(OutboxTest, AnOpFailingAfterTheAppendLeavesNoRow) {
     return Error::Conflict("rolled back");
   });
   EXPECT_FALSE(s.ok());
-  EXPECT_TRUE(store_.ListOutbox(std::nullopt, std::nullopt, std::nullopt, 10)->empty());
+  EXPECT_TRUE(
+      store_.ListOutbox(std::nullopt, std::nullopt, std::nullopt, 10, std::nullopt)->empty());
 }
 
 TEST_F(OutboxTest, AReplyWithoutChannelUsesTheCitizensPreference) {
@@ -144,7 +145,7 @@ TEST_F(OutboxTest, AReplyWithoutChannelUsesTheCitizensPreference) {
   auto added = Reply(r, std::nullopt);
   ASSERT_TRUE(added.ok()) << added.error().message();
   EXPECT_EQ(added->event.channel, Channel::kSms);
-  auto rows = store_.ListOutbox(std::nullopt, r.id, std::nullopt, 10);
+  auto rows = store_.ListOutbox(std::nullopt, r.id, std::nullopt, 10, std::nullopt);
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ(rows->front().recipient, "+33612345678");
 }
@@ -287,7 +288,9 @@ TEST_F(OutboxTest, APermanentFailureWithNoOtherChannelIsADeadLetterAgentsRetry) 
   auto m = Complete(claimed[0], Delivery::Permanent("550 boîte inconnue"));
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->state, OutboxState::kDead);
-  EXPECT_EQ(store_.ListOutbox(OutboxState::kDead, std::nullopt, std::nullopt, 10)->size(), 1u);
+  EXPECT_EQ(
+      store_.ListOutbox(OutboxState::kDead, std::nullopt, std::nullopt, 10, std::nullopt)->size(),
+      1u);
   EXPECT_TRUE(DeliveryEvents(r.id).back()["dead"].get<bool>());
 
   auto retried = Sync<OutboxMessage>(
@@ -329,6 +332,30 @@ TEST_F(OutboxTest, AnAccountMailIsQueuedWithoutARequestAndClaimedLikeAnyOther) {
   auto done = Complete(claimed[0], Delivery::Sent("x"));
   ASSERT_TRUE(done.ok());
   EXPECT_EQ(done->state, OutboxState::kSent);
+}
+
+TEST_F(OutboxTest, AnAgentsPageHoldsTheRowsOfTheirTeamsRequestsOnly) {
+  const Request r = NewCase({"Jeanne", "jeanne@example.org", ""});
+  ASSERT_TRUE(Reply(r, Channel::kEmail).ok());
+  // The newest row is an account mail, tied to no request.
+  OutboxAccountMailer mailer(store_, clock_);
+  ASSERT_TRUE(mailer.Send("agent@ville.example", "Votre compte", "Bienvenue.").ok());
+  const AccessScope all{true, {}, std::nullopt};
+  const AccessScope accueil{false, {"accueil"}, std::nullopt};
+  const AccessScope voirie{false, {"voirie"}, std::nullopt};
+  const auto every = outbox_.List(all, std::nullopt, std::nullopt, std::nullopt, 50);
+  ASSERT_TRUE(every.ok());
+  ASSERT_GE(every->size(), 2u);
+  EXPECT_FALSE(every->front().request_id);
+  // A page of one for the team: its newest row, not an empty page because
+  // the newest row of all is not theirs.
+  const auto page = outbox_.List(accueil, std::nullopt, std::nullopt, std::nullopt, 1);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ(page->front().request_id, r.id);
+  EXPECT_EQ(outbox_.List(accueil, std::nullopt, std::nullopt, std::nullopt, 50)->size(),
+            every->size() - 1);
+  EXPECT_TRUE(outbox_.List(voirie, std::nullopt, std::nullopt, std::nullopt, 50)->empty());
 }
 
 TEST(NextRoute, SkipsTriedChannelsAndChannelsWithoutAddress) {

@@ -394,11 +394,12 @@ class Store {
   // Rows a worker may claim at `now` (see WriteTx::ClaimOutbox), oldest due first.
   virtual Result<std::vector<OutboxMessage>> ListDueOutbox(Timestamp now, int limit) = 0;
   // Newest first; rows of `state` when set, of `request_id` when set, with
-  // ids below `before_id` when set.
-  virtual Result<std::vector<OutboxMessage>> ListOutbox(std::optional<OutboxState> state,
-                                                        std::optional<std::int64_t> request_id,
-                                                        std::optional<std::int64_t> before_id,
-                                                        int limit) = 0;
+  // ids below `before_id` when set, of requests `scope` allows when set (a
+  // row tied to no request then never).
+  virtual Result<std::vector<OutboxMessage>> ListOutbox(
+      std::optional<OutboxState> state, std::optional<std::int64_t> request_id,
+      std::optional<std::int64_t> before_id, int limit,
+      const std::optional<AccessScope>& scope) = 0;
   virtual Result<OutboxMessage> GetOutbox(std::int64_t id) = 0;
   virtual Result<bool> IsSmsOptedOut(const std::string& phone) = 0;
   // The newest request not finished (resolved, rejected, closed) whose
@@ -407,11 +408,12 @@ class Store {
   // Every stored template override, by id.
   virtual Result<std::vector<TemplateOverride>> ListTemplateOverrides() = 0;
   // Sent letters (postal rows in state sent), newest first: printed ones or
-  // the ones still to print; ids below `before_id` when set. Each carries
-  // the postal address of its request's citizen (where the PDF sends it).
-  virtual Result<std::vector<OutboxMessage>> ListLetters(bool printed,
-                                                         std::optional<std::int64_t> before_id,
-                                                         int limit) = 0;
+  // the ones still to print; ids below `before_id` when set, of requests
+  // `scope` allows when set. Each carries the postal address of its
+  // request's citizen (where the PDF sends it).
+  virtual Result<std::vector<OutboxMessage>> ListLetters(
+      bool printed, std::optional<std::int64_t> before_id, int limit,
+      const std::optional<AccessScope>& scope) = 0;
   // --- end outbox ----------------------------------------------------------
   // --- counter, phone and postal intake (domain/counter.hpp) ---------------
   // Citizens matching an agent's lookup, at most q.limit: by email (without

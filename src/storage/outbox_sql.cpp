@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/sql_scope.hpp"
+
 namespace guichet::storage::outbox_sql {
 namespace {
 
@@ -152,6 +154,20 @@ std::optional<domain::Citizen> FindCitizen(sql::Connection& c, std::int64_t id) 
   return out;
 }
 
+namespace {
+
+// Rows whose request `scope` allows (a row of no request: only for no scope
+// or `all`), checked in the query so that a page holds `limit` of them.
+void AppendRequestScope(std::string& where, std::vector<Value>& p,
+                        const std::optional<domain::AccessScope>& scope) {
+  if (!scope || scope->all) return;
+  where += " AND EXISTS (SELECT 1 FROM requests r WHERE r.id = outbox.request_id";
+  AppendScope(where, p, scope, "r.");
+  where += ")";
+}
+
+}  // namespace
+
 std::vector<OutboxMessage> ListDue(sql::Connection& c, Timestamp now, int limit) {
   const Value p[] = {now, now, std::int64_t{limit}};
   return Select(c, std::string("WHERE ") + kDue, p);
@@ -159,7 +175,8 @@ std::vector<OutboxMessage> ListDue(sql::Connection& c, Timestamp now, int limit)
 
 std::vector<OutboxMessage> List(sql::Connection& c, std::optional<OutboxState> state,
                                 std::optional<std::int64_t> request_id,
-                                std::optional<std::int64_t> before_id, int limit) {
+                                std::optional<std::int64_t> before_id, int limit,
+                                const std::optional<domain::AccessScope>& scope) {
   std::string where = "WHERE 1 = 1";
   std::vector<Value> p;
   if (state) {
@@ -174,6 +191,7 @@ std::vector<OutboxMessage> List(sql::Connection& c, std::optional<OutboxState> s
     where += " AND id < ?";
     p.emplace_back(*before_id);
   }
+  AppendRequestScope(where, p, scope);
   where += " ORDER BY id DESC LIMIT ?";
   p.emplace_back(std::int64_t{limit});
   return Select(c, where, p);
@@ -230,7 +248,8 @@ std::optional<std::int64_t> FindByProvider(sql::Connection& c, domain::Channel c
 }
 
 std::vector<OutboxMessage> ListLetters(sql::Connection& c, bool printed,
-                                       std::optional<std::int64_t> before_id, int limit) {
+                                       std::optional<std::int64_t> before_id, int limit,
+                                       const std::optional<domain::AccessScope>& scope) {
   std::string where = "WHERE channel = 'postal' AND state = 'sent' AND printed_at IS ";
   where += printed ? "NOT NULL" : "NULL";
   std::vector<Value> p;
@@ -238,6 +257,7 @@ std::vector<OutboxMessage> ListLetters(sql::Connection& c, bool printed,
     where += " AND id < ?";
     p.emplace_back(*before_id);
   }
+  AppendRequestScope(where, p, scope);
   where += " ORDER BY id DESC LIMIT ?";
   p.emplace_back(std::int64_t{limit});
   auto letters = Select(c, where, p);

@@ -22,10 +22,12 @@ void AddOptOut(sql::Connection& c, const std::string& phone, Timestamp now);
 std::optional<domain::Citizen> FindCitizen(sql::Connection& c, std::int64_t id);
 
 std::vector<domain::OutboxMessage> ListDue(sql::Connection& c, Timestamp now, int limit);
+// Of requests `scope` allows when set (Store::ListOutbox).
 std::vector<domain::OutboxMessage> List(sql::Connection& c,
                                         std::optional<domain::OutboxState> state,
                                         std::optional<std::int64_t> request_id,
-                                        std::optional<std::int64_t> before_id, int limit);
+                                        std::optional<std::int64_t> before_id, int limit,
+                                        const std::optional<domain::AccessScope>& scope);
 bool IsOptedOut(sql::Connection& c, const std::string& phone);
 Status SaveTemplate(sql::Connection& c, const domain::TemplateOverride& t);
 Status DeleteTemplate(sql::Connection& c, const std::string& id);
@@ -35,7 +37,8 @@ bool SetReceipt(sql::Connection& c, std::int64_t id, const std::string& receipt)
 std::optional<std::int64_t> FindByProvider(sql::Connection& c, domain::Channel channel,
                                            const std::string& provider_id);
 std::vector<domain::OutboxMessage> ListLetters(sql::Connection& c, bool printed,
-                                               std::optional<std::int64_t> before_id, int limit);
+                                               std::optional<std::int64_t> before_id, int limit,
+                                               const std::optional<domain::AccessScope>& scope);
 // The id of the newest open request with this contact phone.
 std::optional<std::int64_t> OpenRequestByPhone(sql::Connection& c, const std::string& phone);
 

@@ -13,6 +13,7 @@
 #include "core/thread_name.hpp"
 #include "storage/sql_counter.hpp"
 #include "storage/sql_mail.hpp"
+#include "storage/sql_scope.hpp"
 #include "storage/sql_web.hpp"
 
 namespace guichet::storage {
@@ -221,31 +222,6 @@ void AppendIn(std::string& sql, std::vector<Value>& params, const char* column,
 // --- Back-office (issue 4) ---
 // The inbox's deadline sort key: requests without a deadline come last.
 #define GUICHET_DUE_KEY "COALESCE(due_at, 9223372036854775807)"
-
-// " AND (<p>team_id IN (…) OR <p>citizen_id = ?)": what `scope` lets through.
-void AppendScope(std::string& sql, std::vector<Value>& params,
-                 const std::optional<domain::AccessScope>& scope, const char* prefix = "") {
-  if (!scope || scope->all) return;
-  if (scope->Nothing()) {
-    sql += " AND 1 = 0";
-    return;
-  }
-  const std::string p = prefix;
-  sql += " AND (1 = 0";
-  if (!scope->team_ids.empty()) {
-    sql += " OR " + p + "team_id IN (";
-    for (size_t i = 0; i < scope->team_ids.size(); ++i) {
-      sql += i ? ", ?" : "?";
-      params.emplace_back(scope->team_ids[i]);
-    }
-    sql += ")";
-  }
-  if (scope->citizen_id) {
-    sql += " OR " + p + "citizen_id = ?";
-    params.emplace_back(*scope->citizen_id);
-  }
-  sql += ")";
-}
 
 constexpr const char* kAuditColumns =
     "id, at, actor_kind, actor_id, actor_label, action, record_type, record_id, request_id, "
@@ -1550,9 +1526,11 @@ Result<std::vector<domain::OutboxMessage>> SqlStore::ListDueOutbox(Timestamp now
 
 Result<std::vector<domain::OutboxMessage>> SqlStore::ListOutbox(
     std::optional<domain::OutboxState> state, std::optional<std::int64_t> request_id,
-    std::optional<std::int64_t> before_id, int limit) {
-  return Read<std::vector<domain::OutboxMessage>>(
-      [&](sql::Connection& c) { return outbox_sql::List(c, state, request_id, before_id, limit); });
+    std::optional<std::int64_t> before_id, int limit,
+    const std::optional<domain::AccessScope>& scope) {
+  return Read<std::vector<domain::OutboxMessage>>([&](sql::Connection& c) {
+    return outbox_sql::List(c, state, request_id, before_id, limit, scope);
+  });
 }
 
 Result<domain::OutboxMessage> SqlStore::GetOutbox(std::int64_t id) {
@@ -1577,9 +1555,11 @@ Result<std::vector<domain::TemplateOverride>> SqlStore::ListTemplateOverrides() 
 }
 
 Result<std::vector<domain::OutboxMessage>> SqlStore::ListLetters(
-    bool printed, std::optional<std::int64_t> before_id, int limit) {
-  return Read<std::vector<domain::OutboxMessage>>(
-      [&](sql::Connection& c) { return outbox_sql::ListLetters(c, printed, before_id, limit); });
+    bool printed, std::optional<std::int64_t> before_id, int limit,
+    const std::optional<domain::AccessScope>& scope) {
+  return Read<std::vector<domain::OutboxMessage>>([&](sql::Connection& c) {
+    return outbox_sql::ListLetters(c, printed, before_id, limit, scope);
+  });
 }
 // --- end outbox --------------------------------------------------------------
 

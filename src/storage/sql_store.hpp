@@ -61,17 +61,17 @@ class SqlStore final : public domain::Store {
   // --- end web ---
   // --- outbox (issue #5) ---------------------------------------------------
   Result<std::vector<domain::OutboxMessage>> ListDueOutbox(Timestamp now, int limit) override;
-  Result<std::vector<domain::OutboxMessage>> ListOutbox(std::optional<domain::OutboxState> state,
-                                                        std::optional<std::int64_t> request_id,
-                                                        std::optional<std::int64_t> before_id,
-                                                        int limit) override;
+  Result<std::vector<domain::OutboxMessage>> ListOutbox(
+      std::optional<domain::OutboxState> state, std::optional<std::int64_t> request_id,
+      std::optional<std::int64_t> before_id, int limit,
+      const std::optional<domain::AccessScope>& scope) override;
   Result<domain::OutboxMessage> GetOutbox(std::int64_t id) override;
   Result<bool> IsSmsOptedOut(const std::string& phone) override;
   Result<domain::Request> FindOpenRequestByPhone(const std::string& phone) override;
   Result<std::vector<domain::TemplateOverride>> ListTemplateOverrides() override;
-  Result<std::vector<domain::OutboxMessage>> ListLetters(bool printed,
-                                                         std::optional<std::int64_t> before_id,
-                                                         int limit) override;
+  Result<std::vector<domain::OutboxMessage>> ListLetters(
+      bool printed, std::optional<std::int64_t> before_id, int limit,
+      const std::optional<domain::AccessScope>& scope) override;
   // --- end outbox ----------------------------------------------------------
   void Write(WriteOp op, WriteDone done) override;
   void WriteDeferrable(WriteOp op, WriteDone done) override;

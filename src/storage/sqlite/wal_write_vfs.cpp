@@ -79,8 +79,7 @@ int Read(sqlite3_file* file, void* out, int amount, sqlite3_int64 at) {
 int Write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 at) {
   File* f = Of(file);
   if (!f->wal) return Real(f)->xWrite(f->real, data, amount, at);
-  if (!f->gathered.empty() &&
-      at != f->offset + static_cast<sqlite3_int64>(f->gathered.size())) {
+  if (!f->gathered.empty() && at != f->offset + static_cast<sqlite3_int64>(f->gathered.size())) {
     if (const int rc = Flush(f); rc != SQLITE_OK) return rc;
   }
   try {
@@ -167,9 +166,24 @@ int Unfetch(sqlite3_file* f, sqlite3_int64 at, void* p) {
 
 // The default VFS's files (unix) implement version 3 (shared memory, mmap).
 const sqlite3_io_methods kMethods = {
-    3,         Close,     Read,      Write,    Truncate,   Sync,    FileSize,
-    Lock,      Unlock,    CheckReservedLock,   FileControl,         SectorSize,
-    DeviceCharacteristics, ShmMap, ShmLock,    ShmBarrier, ShmUnmap, Fetch,
+    3,
+    Close,
+    Read,
+    Write,
+    Truncate,
+    Sync,
+    FileSize,
+    Lock,
+    Unlock,
+    CheckReservedLock,
+    FileControl,
+    SectorSize,
+    DeviceCharacteristics,
+    ShmMap,
+    ShmLock,
+    ShmBarrier,
+    ShmUnmap,
+    Fetch,
     Unfetch,
 };
 
