@@ -201,7 +201,7 @@ int Serve(const app::Config& c) {
   const auto identity_options = IdentityOptionsOf(c);
   domain::IdentityService identity(identities, *store, *mailer, clock, identity_options);
   identity.UseTemplates(&templates);
-  http::BlockingPool identity_pool(static_cast<size_t>(c.hash_threads),
+  http::BlockingPool identity_pool("identity", static_cast<size_t>(c.hash_threads),
                                    static_cast<size_t>(c.hash_queue));
   http::IdentityApi identity_api(identity, *store, identity_pool,
                                  identity_options.session_absolute);
@@ -212,7 +212,7 @@ int Serve(const app::Config& c) {
     oidc = std::make_unique<channels::oidc::Client>(channels::oidc::Options{
         c.oidc_issuer, c.oidc_client_id, c.oidc_client_secret, c.oidc_redirect_uri});
   }
-  http::BlockingPool oidc_pool(kOidcThreads, kOidcQueue);
+  http::BlockingPool oidc_pool("oidc", kOidcThreads, kOidcQueue);
   app::RegisterOidcRoutes(router, oidc.get(), identity, oidc_pool,
                           {c.oidc_after_login, identity_options.session_absolute});
   http::Authenticator authenticator(identity, api_keys);
@@ -263,7 +263,8 @@ int Serve(const app::Config& c) {
     return Status::Ok();
   };
   channels::mail::MailIntake mail_intake(cases, *store, *sniffer, clock, std::move(mail_options));
-  http::BlockingPool mail_pool(std::max(1u, std::thread::hardware_concurrency()), kMailQueue);
+  http::BlockingPool mail_pool("mail-parse", std::max(1u, std::thread::hardware_concurrency()),
+                               kMailQueue);
   app::RegisterMailInbound(router, mail_intake, mail_pool, c.mail_ingest_secret);
   // Phone calls, counter visits and postal mail; the OCR of scanned letters.
   domain::CounterService counter(*store, cases, clock);

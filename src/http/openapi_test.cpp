@@ -82,7 +82,7 @@ std::set<Operation> RegisteredRoutes() {
   domain::MemoryIdentityStore identities;
   domain::MemoryMailer mailer;
   domain::IdentityService identity(identities, store, mailer, clock, {});
-  BlockingPool pool(1, 1);
+  BlockingPool pool("test", 1, 1);
   IdentityApi identity_api(identity, store, pool, 0);
   identity_api.Register(router);
   std::set<Operation> out;
