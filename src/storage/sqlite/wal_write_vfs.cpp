@@ -90,10 +90,14 @@ int Write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 at) {
     }
     f->gathered.append(static_cast<const char*>(data), static_cast<std::size_t>(amount));
   } catch (const std::bad_alloc&) {
-    f->gathered.clear();
-    std::lock_guard lock(g_gathering_mutex);
-    std::erase(g_gathering, f);
-    return SQLITE_IOERR_NOMEM;
+    // No memory to gather into: what was gathered, then this, to the file
+    // now (gathered bytes are writes SQLite was told had succeeded).
+    const int rc = Flush(f);
+    {
+      std::lock_guard lock(g_gathering_mutex);
+      std::erase(g_gathering, f);  // registered with nothing gathered yet
+    }
+    return rc != SQLITE_OK ? rc : Real(f)->xWrite(f->real, data, amount, at);
   }
   return f->gathered.size() >= kMaxGathered ? Flush(f) : SQLITE_OK;
 }
