@@ -73,15 +73,37 @@ std::string FormatIso8601(Timestamp t, bool micros) {
   rem %= 60 * kMicrosPerSecond;
   const int ss = static_cast<int>(rem / kMicrosPerSecond);
   const int us = static_cast<int>(rem % kMicrosPerSecond);
-  char buf[40];
-  if (micros) {
+  if (d.year < 0 || d.year > 9999) {
+    char buf[48];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", d.year, d.month, d.day,
                   hh, mm, ss, us);
-  } else {
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", d.year, d.month, d.day, hh, mm,
-                  ss);
+    std::string out = buf;
+    if (!micros) out.erase(out.size() - 8, 7);  // ".uuuuuu"
+    return out;
   }
-  return buf;
+  // Digit by digit rather than snprintf: a page of 50 requests formats 200
+  // timestamps, and snprintf was an eighth of a list request's CPU (perf).
+  std::string out(micros ? 27 : 20, 'Z');
+  char* p = out.data();
+  auto put = [](char* at, int width, int value) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
+  };
+  put(p, 4, d.year);
+  p[4] = '-';
+  put(p + 5, 2, d.month);
+  p[7] = '-';
+  put(p + 8, 2, d.day);
+  p[10] = 'T';
+  put(p + 11, 2, hh);
+  p[13] = ':';
+  put(p + 14, 2, mm);
+  p[16] = ':';
+  put(p + 17, 2, ss);
+  if (micros) {
+    p[19] = '.';
+    put(p + 20, 6, us);
+  }
+  return out;  // ends with the 'Z' it was filled with
 }
 
 namespace {

@@ -18,6 +18,20 @@ TEST(Time, FormatsAndParsesIso8601) {
   EXPECT_EQ(ParseIso8601("2026-11-28"), StartOfDay({2026, 11, 28}));
 }
 
+TEST(Time, FormatsEveryFieldWithItsZeros) {
+  EXPECT_EQ(FormatIso8601(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatIso8601(0, true), "1970-01-01T00:00:00.000000Z");
+  const Timestamp last = StartOfDay({2000, 1, 1}) - 1;
+  EXPECT_EQ(FormatIso8601(last), "1999-12-31T23:59:59Z");
+  EXPECT_EQ(FormatIso8601(last, true), "1999-12-31T23:59:59.999999Z");
+  EXPECT_EQ(FormatIso8601(StartOfDay({2026, 3, 4}) + 7 * kMicrosPerSecond + 8, true),
+            "2026-03-04T00:00:07.000008Z");
+  EXPECT_EQ(FormatIso8601(StartOfDay({9999, 12, 31})), "9999-12-31T00:00:00Z");
+  // Past four digits of year, as before (snprintf).
+  EXPECT_EQ(FormatIso8601(StartOfDay({10000, 1, 1})), "10000-01-01T00:00:00Z");
+  EXPECT_EQ(FormatIso8601(StartOfDay({10000, 1, 1}), true), "10000-01-01T00:00:00.000000Z");
+}
+
 TEST(Time, RefusesAmbiguousOrInvalidDates) {
   for (const char* bad : {"2026-11-28T09:05:03", "2026-02-30", "2026-13-01T00:00Z", "hier", "",
                           "2026-11-28T25:00:00Z"}) {
