@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -424,6 +425,34 @@ TEST_P(MailgateServerTest, AServerThatDoesNotAnswerInTimeMakesTheMtaRetry) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   EXPECT_NE(out.find("pas de réponse"), std::string::npos) << out;
   ::close(fd);
+}
+
+// Without a server, deliveries share SQLite's write lock: one that finds it
+// held waits for it (an MTA waits far longer than the store's 5 s) rather
+// than sending the message back to the MTA.
+TEST(MailgateDirect, WaitsForAnotherWritersLockRatherThanMakingTheMtaRetry) {
+  TestDatabase db(false);
+  ServerProcess server(db.url(), {});
+  server.Start();  // migrates and installs the catalogue
+  ASSERT_EQ(server.Stop(SIGTERM), 0);
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(db.url().substr(std::string("sqlite:").size()).c_str(), &other),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  std::thread release([other] {
+    std::this_thread::sleep_for(std::chrono::seconds(7));
+    sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+  });
+  std::string out;
+  const auto start = std::chrono::steady_clock::now();
+  const std::string raw = "X-Test: lock\r\n" + ReadFile(kCorpus + "/plain.eml");
+  const int status = Mailgate(db.url(), raw, out);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  release.join();
+  sqlite3_close(other);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_EQ(out.rfind("request GU-", 0), 0u) << out;
+  EXPECT_GE(waited, std::chrono::seconds(6));  // it did wait, past the old 5 s
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, MailgateServerTest, ::testing::Values(false, true),

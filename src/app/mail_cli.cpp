@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -81,11 +82,18 @@ struct MailContext {
 
 // Throws on what the MTA should retry later (database, catalogue, libmagic).
 // `readers`: the read connections, one per thread calling Ingest.
+// Without the server, each mailgate (and the Maildir reader) writes to the
+// database itself, and an MTA runs several at once: a process waits this
+// long for another's write lock before the message goes back to the MTA
+// (75). The server's 5 s ran out once with 16 deliveries on a loaded
+// machine; an MTA gives a delivery agent far longer (Postfix: 1,000 s).
+constexpr std::chrono::seconds kDirectWriteLockWait{120};
+
 std::unique_ptr<MailContext> OpenMail(const Config& c, std::size_t readers = 1) {
   auto url = storage::ParseDatabaseUrl(c.database);
   if (!url.ok()) throw std::runtime_error(url.error().message());
   auto ctx = std::make_unique<MailContext>();
-  ctx->store = storage::OpenStore(*url, readers);
+  ctx->store = storage::OpenStore(*url, readers, kDirectWriteLockWait);
   ctx->cases = std::make_unique<domain::CaseService>(*ctx->store, ctx->clock);
   channels::mail::IntakeOptions options = MailIntakeOptionsOf(c);
   // The server installed the catalogue; a mail command only reads it, and

@@ -47,7 +47,8 @@ std::vector<std::string> MigrateDatabase(const DatabaseUrl& url) {
   return Migrate(*conn, MigrationList(files.begin(), files.end()));
 }
 
-std::unique_ptr<SqlStore> OpenStore(const DatabaseUrl& url, size_t read_pool_size) {
+std::unique_ptr<SqlStore> OpenStore(const DatabaseUrl& url, size_t read_pool_size,
+                                    std::chrono::milliseconds write_lock_wait) {
   auto readers = [url] { return Connect(url); };
   // In a group commit, each statement first copies the pages an earlier one
   // had changed (SQLite's statement journal, to undo itself alone). Past
@@ -57,9 +58,14 @@ std::unique_ptr<SqlStore> OpenStore(const DatabaseUrl& url, size_t read_pool_siz
   // end of each statement, batches run without savepoints (write_queue.cpp),
   // so it stays as small as the largest statement. Migrations and readers
   // keep the default: a migration's statement may rewrite a whole table.
-  auto writer = [url] {
+  auto writer = [url, write_lock_wait] {
     auto c = Connect(url);
-    if (url.dialect == sql::Dialect::kSqlite) c->ExecScript("PRAGMA temp_store=MEMORY");
+    if (url.dialect == sql::Dialect::kSqlite) {
+      c->ExecScript("PRAGMA temp_store=MEMORY");
+      if (write_lock_wait.count() > 0) {
+        c->ExecScript("PRAGMA busy_timeout=" + std::to_string(write_lock_wait.count()));
+      }
+    }
     return c;
   };
   return std::make_unique<SqlStore>(url.dialect, readers, read_pool_size, writer);

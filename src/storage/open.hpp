@@ -3,6 +3,8 @@
 //   postgresql://user@host:port/db?…  (also postgres://)
 #pragma once
 
+#include <chrono>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +29,9 @@ std::unique_ptr<sql::Connection> Connect(const DatabaseUrl& url);
 std::vector<std::string> MigrateDatabase(const DatabaseUrl& url);
 
 // Opens a store on a migrated database. Throws sql::DbError.
-std::unique_ptr<SqlStore> OpenStore(const DatabaseUrl& url, size_t read_pool_size = 8);
+// `write_lock_wait` (SQLite): how long the writer waits for another
+// process's write lock before failing (the default, 5 s, when zero).
+std::unique_ptr<SqlStore> OpenStore(const DatabaseUrl& url, size_t read_pool_size = 8,
+                                    std::chrono::milliseconds write_lock_wait = {});
 
 }  // namespace guichet::storage
