@@ -16,7 +16,6 @@
  * read, they read alike. */
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
-#include <limits.h>
 #include <string.h>
 
 #include "front/front.h"
