@@ -93,6 +93,8 @@ class ServerProcess {
   unsigned short port() const { return port_; }
   pid_t pid() const { return pid_; }
   const std::string& log_path() const { return log_; }
+  // What the server printed so far.
+  std::string ReadLog() const;
   // The "admin" API key created for the tests (valid once Start() ran).
   const std::string& api_key() const { return api_key_; }
   // Where the account mails (.eml) are dropped.
