@@ -1,8 +1,11 @@
 #include "support/test_support.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,7 +97,47 @@ TestDatabase::~TestDatabase() {
   }
 }
 
+namespace {
+
+// The first port the kernel hands out to outgoing connections (32768 unless
+// the machine says otherwise).
+unsigned short FirstEphemeralPort() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned first = 0;
+  if (in >> first && first > 0 && first <= 65535) return static_cast<unsigned short>(first);
+  return 32768;
+}
+
+bool CanBind(unsigned short port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
 unsigned short FreePort() {
+  // Below the ephemeral range: a port the kernel picked (bind to port 0) is
+  // one it may give to any test's next outgoing connection — the PostgreSQL
+  // tests open hundreds — before our server binds it (seen in CI: "bind:
+  // Address already in use"), and a client polling a port of that range
+  // before the server listens can even connect to itself.
+  constexpr unsigned kLowest = 16384;
+  const unsigned end = FirstEphemeralPort();
+  if (end > kLowest + 1024) {
+    thread_local std::mt19937 gen{std::random_device{}() ^ static_cast<unsigned>(getpid())};
+    std::uniform_int_distribution<unsigned> pick(kLowest, end - 1);
+    for (int i = 0; i < 64; ++i) {
+      const auto port = static_cast<unsigned short>(pick(gen));
+      if (CanBind(port)) return port;
+    }
+  }
   asio::io_context ioc;
   asio::ip::tcp::acceptor a(ioc, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   return a.local_endpoint().port();
@@ -268,7 +311,23 @@ ServerProcess::~ServerProcess() {
 }
 
 void ServerProcess::Start() {
-  port_ = FreePort();
+  // Another process may take the port between FreePort() and the server's
+  // bind: then another port.
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    const std::size_t log_before = ReadLog().size();
+    try {
+      StartOn(FreePort());
+      return;
+    } catch (const std::runtime_error&) {
+      const bool taken = ReadLog().find("Address already in use", log_before) != std::string::npos;
+      if (!taken || attempt == kAttempts) throw;
+    }
+  }
+}
+
+void ServerProcess::StartOn(unsigned short port) {
+  port_ = port;
   auto env = env_;
   env["GUICHET_DATABASE"] = database_url_;
   env.emplace("GUICHET_MAIL_DROP_DIR", dir_.path() + "/mail");
@@ -307,6 +366,7 @@ void ServerProcess::Start() {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
+      SetDefaultAuthorization(port_, "");
       throw std::runtime_error("guichet serve exited early: " + ReadLog());
     }
     try {

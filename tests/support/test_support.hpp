@@ -86,7 +86,8 @@ class ServerProcess {
   ServerProcess(std::string database_url, std::map<std::string, std::string> env = {});
   ~ServerProcess();  // SIGTERM then wait
 
-  // Starts `guichet serve` and waits until /readyz answers 200 (10 s max).
+  // Starts `guichet serve` and waits until /readyz answers 200 (60 s max); on
+  // another port when the one picked was taken before the server bound it.
   void Start();
   // Sends `sig` and waits for the exit; returns the exit status (or 128+signal).
   int Stop(int sig);
@@ -101,6 +102,8 @@ class ServerProcess {
   const std::string& mail_dir() const { return mail_dir_; }
 
  private:
+  void StartOn(unsigned short port);
+
   std::string database_url_;
   std::map<std::string, std::string> env_;
   TempDir dir_;
