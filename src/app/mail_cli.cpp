@@ -1,7 +1,5 @@
 #include "app/mail_cli.hpp"
 
-#include <malloc.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -187,10 +185,6 @@ int RunMaildir(const Config& c, const std::string& dir_arg, bool watch, int inte
     std::fprintf(stderr, "guichet maildir: aucun Maildir ([mail.maildir] path ou argument)\n");
     return kExitTempFail;
   }
-  // As `serve`: keep freed memory rather than hand it back to the kernel
-  // after every message (madvise/munmap were a tenth of the time).
-  mallopt(M_TRIM_THRESHOLD, 128 << 20);
-  mallopt(M_MMAP_THRESHOLD, 4 << 20);
   const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
   std::unique_ptr<MailContext> ctx;
   try {

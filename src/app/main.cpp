@@ -1,5 +1,4 @@
 // guichet: serve, migrate, seed-demo, check-config, version.
-#include <malloc.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -62,10 +61,6 @@ constexpr int kExitCatalogue = 4;
 // threads suffice, and a full queue answers 503 rather than piling up logins.
 constexpr size_t kOidcThreads = 4;
 constexpr size_t kOidcQueue = 256;
-// Free memory above this is returned to the kernel; allocations above the
-// mmap threshold get their own mapping (large list pages, uploads).
-constexpr int kMallocTrimThreshold = 128 << 20;
-constexpr int kMallocMmapThreshold = 4 << 20;
 // Messages posted by mailgate waiting for a parser thread; past this the
 // server answers 503 and the MTA retries (each message holds up to 32 MB).
 constexpr std::size_t kMailQueue = 256;
@@ -127,11 +122,9 @@ int Migrate(const app::Config& c, bool quiet) {
 }
 
 int Serve(const app::Config& c) {
-  // Each request allocates and frees a few kilobytes on its I/O thread's
-  // arena; glibc's default trimming returned that memory to the kernel and
-  // took it back (madvise, mprotect) around every request. Keep it instead.
-  mallopt(M_TRIM_THRESHOLD, kMallocTrimThreshold);
-  mallopt(M_MMAP_THRESHOLD, kMallocMmapThreshold);
+  // Memory comes from jemalloc (CMakeLists.txt): glibc's malloc returned
+  // each request's few kilobytes to the kernel and took them back (madvise,
+  // mprotect) until tuned with mallopt, and cost more per call even then.
   http::InitLogging(spdlog::level::from_str(c.log_level));
   if (int rc = Migrate(c, true)) return rc;
   std::unique_ptr<storage::SqlStore> store;
