@@ -86,21 +86,35 @@ void OutboxWorker::Render(domain::OutboxMessage& m, const domain::Request& r,
   m.body = rendered.body;
 }
 
-bool OutboxWorker::Bounced(const domain::OutboxMessage& m) {
+namespace {
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+}  // namespace
+
+std::set<std::string> OutboxWorker::Bounced(const std::vector<domain::OutboxMessage>& batch) {
   // The mail side records bounces of our mail; sending there again would
   // only bounce again, so the fallback chain takes over at once.
-  if (m.channel != domain::Channel::kEmail) return false;
-  std::string address = m.recipient;  // the mail side records addresses in lower case
-  std::transform(address.begin(), address.end(), address.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::set<std::string> addresses;  // the mail side records them in lower case
+  for (const auto& m : batch) {
+    if (m.channel == domain::Channel::kEmail) addresses.insert(Lower(m.recipient));
+  }
+  std::set<std::string> failing;
+  if (addresses.empty()) return failing;
   // The store reads failing addresses in a transaction only (the mail side
-  // writes them there); one short transaction per email sent.
-  bool failing = false;
-  const Status s = store_.WriteSync([&address, &failing](domain::WriteTx& tx) -> Status {
-    failing = tx.FindFailingAddress(address).has_value();
+  // writes them there): one for the batch, not one per email — each was a
+  // round trip through the writer's queue and a commit of its own.
+  const Status s = store_.WriteSync([&addresses, &failing](domain::WriteTx& tx) -> Status {
+    failing.clear();  // an op may run twice (Store::Write)
+    for (const auto& a : addresses) {
+      if (tx.FindFailingAddress(a)) failing.insert(a);
+    }
     return Status::Ok();
   });
-  return s.ok() && failing;
+  if (!s.ok()) failing.clear();
+  return failing;
 }
 
 Result<int> OutboxWorker::RunOnce() {
@@ -110,6 +124,7 @@ Result<int> OutboxWorker::RunOnce() {
   auto claimed = claimed_f.get();
   if (!claimed.ok()) return claimed.error();
   int sent = 0;
+  const std::set<std::string> bounced = Bounced(*claimed);
   std::vector<std::future<Result<domain::OutboxMessage>>> marks;
   for (const auto& claimed_row : *claimed) {
     domain::OutboxMessage m = claimed_row;
@@ -130,7 +145,7 @@ Result<int> OutboxWorker::RunOnce() {
     domain::Delivery d =
         it == senders_.end() ? domain::Delivery::Permanent("canal sans moyen d’envoi : " +
                                                            std::string(ToString(m.channel)))
-        : Bounced(m)
+        : m.channel == domain::Channel::kEmail && bounced.contains(Lower(m.recipient))
             ? domain::Delivery::Permanent("adresse en échec (rebonds reçus) : " + m.recipient)
             : it->second->Send(m, request ? &*request : nullptr);
     if (d.outcome == domain::Delivery::Outcome::kSent) ++sent;

@@ -12,7 +12,10 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "domain/outbox_service.hpp"
 #include "domain/templates.hpp"
@@ -45,8 +48,9 @@ class OutboxWorker {
   std::optional<domain::Event> EventOf(const domain::OutboxMessage& m);
   // Subject and text of `m` from the template of its event and channel.
   void Render(domain::OutboxMessage& m, const domain::Request& r, const domain::Event& e);
-  // Whether the mail side recorded bounces for this email address.
-  bool Bounced(const domain::OutboxMessage& m);
+  // The email addresses among `batch` for which the mail side recorded
+  // bounces, in lower case: one transaction for the whole batch.
+  std::set<std::string> Bounced(const std::vector<domain::OutboxMessage>& batch);
 
   domain::OutboxService& outbox_;
   domain::Store& store_;
