@@ -6,7 +6,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BUILD=${BUILD_DIR:-build}
-PG_PORT=${GUICHET_TEST_PG_PORT:-55432}
+# Below the ephemeral range (32768-60999): no outgoing connection can hold it
+# when the cluster starts.
+PG_PORT=${GUICHET_TEST_PG_PORT:-25432}
 
 scripts/install-deps || exit 1
 scripts/build.sh "$BUILD" || exit 1

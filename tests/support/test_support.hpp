@@ -26,7 +26,7 @@ class TempDir {
 };
 
 // The PostgreSQL server URL the test script started (GUICHET_TEST_PG_URL),
-// e.g. "postgresql://postgres@127.0.0.1:55432/postgres". Empty when unset.
+// e.g. "postgresql://postgres@127.0.0.1:25432/postgres". Empty when unset.
 std::string PostgresServerUrl();
 
 // A database for one test: a SQLite file in a temp dir, or a fresh
