@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
 #include "core/time.hpp"
 #include "domain/enum_table.hpp"
 #include "domain/validation.hpp"
@@ -63,14 +64,6 @@ std::string_view Trim(std::string_view s) {
   const std::size_t b = s.find_first_not_of(kSpace);
   if (b == std::string_view::npos) return {};
   return s.substr(b, s.find_last_not_of(kSpace) - b + 1);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 std::string Upper(std::string_view s) {
@@ -220,9 +213,9 @@ bool IsVisible(const Field& f, const Scope& scope, int depth) {
 // "image/*" accepts every image; parameters (";charset=…") are ignored.
 bool AcceptsType(const std::vector<std::string>& accept, std::string_view content_type) {
   if (accept.empty()) return true;
-  const std::string type = Lower(Trim(content_type.substr(0, content_type.find(';'))));
+  const std::string type = AsciiLower(Trim(content_type.substr(0, content_type.find(';'))));
   for (const std::string& a : accept) {
-    const std::string pattern = Lower(Trim(a));
+    const std::string pattern = AsciiLower(Trim(a));
     if (pattern == "*/*" || pattern == type) return true;
     if (pattern.ends_with("/*") && type.size() > pattern.size() - 1 &&
         type.starts_with(std::string_view(pattern).substr(0, pattern.size() - 1))) {
@@ -383,7 +376,7 @@ class Checker {
     }
     // The local part may be case-sensitive; the domain never is.
     const std::size_t at = s->find('@');
-    return s->substr(0, at + 1) + Lower(std::string_view(*s).substr(at + 1));
+    return s->substr(0, at + 1) + AsciiLower(std::string_view(*s).substr(at + 1));
   }
 
   std::optional<json> Phone(const json& v, const std::string& path) {

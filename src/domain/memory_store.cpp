@@ -1,4 +1,5 @@
 #include "domain/memory_store.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -6,11 +7,6 @@
 
 namespace guichet::domain {
 namespace {
-
-std::string LowerAscii(std::string s) {
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
 
 class MemoryTx final : public WriteTx {
  public:
@@ -329,7 +325,7 @@ class MemoryTx final : public WriteTx {
   std::optional<Citizen> FindCitizenByContact(const std::string& email,
                                               const std::string& phone) override {
     for (const auto& [id, c] : s_.citizens) {
-      if ((!email.empty() && LowerAscii(c.email) == LowerAscii(email)) ||
+      if ((!email.empty() && AsciiLower(c.email) == AsciiLower(email)) ||
           (!phone.empty() && c.phone == phone)) {
         return c;
       }
@@ -761,7 +757,7 @@ Result<std::vector<Citizen>> MemoryStore::FindCitizens(const CitizenLookup& q) {
   for (size_t i = 0; i < q.value.size();) {
     size_t j = q.value.find(' ', i);
     if (j == std::string::npos) j = q.value.size();
-    if (j > i) words.push_back(LowerAscii(q.value.substr(i, j - i)));
+    if (j > i) words.push_back(AsciiLower(q.value.substr(i, j - i)));
     i = j + 1;
   }
   std::vector<Citizen> out;
@@ -769,13 +765,13 @@ Result<std::vector<Citizen>> MemoryStore::FindCitizens(const CitizenLookup& q) {
     bool match = false;
     switch (q.by) {
       case CitizenLookup::By::kEmail:
-        match = !c.email.empty() && LowerAscii(c.email) == LowerAscii(q.value);
+        match = !c.email.empty() && AsciiLower(c.email) == AsciiLower(q.value);
         break;
       case CitizenLookup::By::kPhone:
         match = !c.phone.empty() && c.phone == q.value;
         break;
       case CitizenLookup::By::kName: {
-        const std::string name = " " + LowerAscii(c.name);
+        const std::string name = " " + AsciiLower(c.name);
         match = !words.empty();
         for (const auto& w : words) match = match && name.find(" " + w) != std::string::npos;
         break;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/reference.hpp"
+#include "core/text.hpp"
 #include "domain/validation.hpp"
 
 namespace guichet::domain {
@@ -14,11 +15,6 @@ namespace {
 
 constexpr const char* kNoMatch =
     "Aucune demande ne correspond à cette référence et à ces coordonnées.";
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string Trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r\n");
@@ -55,7 +51,7 @@ Result<Request> TrackingService::Prove(const TrackProof& proof) const {
     return r;
   }
   const bool by_email = contact.find('@') != std::string::npos && !r->contact.email.empty() &&
-                        Lower(contact) == Lower(r->contact.email);
+                        AsciiLower(contact) == AsciiLower(r->contact.email);
   const auto phone = by_email ? std::nullopt : NormalizePhone(contact);
   const bool by_phone = phone && !r->contact.phone.empty() && *phone == r->contact.phone;
   if (!by_email && !by_phone) return Error::NotFound(kNoMatch);

@@ -1,4 +1,5 @@
 #include "workers/outbox_worker.hpp"
+#include "core/text.hpp"
 #include "core/thread_name.hpp"
 
 #include <algorithm>
@@ -86,20 +87,12 @@ void OutboxWorker::Render(domain::OutboxMessage& m, const domain::Request& r,
   m.body = rendered.body;
 }
 
-namespace {
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-}  // namespace
-
 std::set<std::string> OutboxWorker::Bounced(const std::vector<domain::OutboxMessage>& batch) {
   // The mail side records bounces of our mail; sending there again would
   // only bounce again, so the fallback chain takes over at once.
   std::set<std::string> addresses;  // the mail side records them in lower case
   for (const auto& m : batch) {
-    if (m.channel == domain::Channel::kEmail) addresses.insert(Lower(m.recipient));
+    if (m.channel == domain::Channel::kEmail) addresses.insert(AsciiLower(m.recipient));
   }
   std::set<std::string> failing;
   if (addresses.empty()) return failing;
@@ -145,7 +138,7 @@ Result<int> OutboxWorker::RunOnce() {
     domain::Delivery d =
         it == senders_.end() ? domain::Delivery::Permanent("canal sans moyen d’envoi : " +
                                                            std::string(ToString(m.channel)))
-        : m.channel == domain::Channel::kEmail && bounced.contains(Lower(m.recipient))
+        : m.channel == domain::Channel::kEmail && bounced.contains(AsciiLower(m.recipient))
             ? domain::Delivery::Permanent("adresse en échec (rebonds reçus) : " + m.recipient)
             : it->second->Send(m, request ? &*request : nullptr);
     if (d.outcome == domain::Delivery::Outcome::kSent) ++sent;

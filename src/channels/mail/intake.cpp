@@ -6,6 +6,7 @@
 
 #include "core/digest.hpp"
 #include "core/reference.hpp"
+#include "core/text.hpp"
 #include "domain/outbox.hpp"
 #include "domain/validation.hpp"
 
@@ -27,11 +28,6 @@ std::string TruncateUtf8(const std::string& s, std::size_t max) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && count++ == max) return s.substr(0, i);
   }
-  return s;
-}
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -179,7 +175,7 @@ domain::Done<T> Once(std::shared_ptr<std::promise<Result<T>>> promise) {
 MailIntake::MailIntake(domain::CaseService& cases, domain::Store& store,
                        domain::ContentSniffer& sniffer, const Clock& clock, IntakeOptions options)
     : cases_(cases), store_(store), sniffer_(sniffer), clock_(clock), options_(std::move(options)) {
-  for (auto& a : options_.own_addresses) a = Lower(a);
+  for (auto& a : options_.own_addresses) a = AsciiLower(a);
 }
 
 bool MailIntake::IsOwnAddress(const std::string& address) const {

@@ -8,6 +8,8 @@
 #include <memory>
 #include <mutex>
 
+#include "core/text.hpp"
+
 namespace guichet::channels::mail {
 namespace {
 
@@ -30,11 +32,6 @@ void InitOnce() {
   });
 }
 
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string Trim(std::string_view s) {
   const auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string_view::npos) return "";
@@ -47,10 +44,10 @@ std::string Trim(std::string_view s) {
 // still does not convert keeps its valid UTF-8 and loses the rest.
 std::string ConvertToUtf8(const std::string& bytes, std::string charset) {
   if (g_utf8_validate(bytes.data(), static_cast<gssize>(bytes.size()), nullptr) &&
-      (charset.empty() || Lower(charset) == "utf-8" || Lower(charset) == "us-ascii")) {
+      (charset.empty() || AsciiLower(charset) == "utf-8" || AsciiLower(charset) == "us-ascii")) {
     return bytes;
   }
-  charset = Lower(charset);
+  charset = AsciiLower(charset);
   if (charset.empty() || charset == "utf-8" || charset == "us-ascii" || charset == "iso-8859-1" ||
       charset == "latin1" || charset == "iso_8859-1") {
     charset = "windows-1252";
@@ -119,7 +116,7 @@ void AddAddresses(InternetAddressList* list, std::vector<std::string>& out) {
     InternetAddress* ia = internet_address_list_get_address(list, i);
     if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
       const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-      if (addr && *addr) out.push_back(Lower(addr));
+      if (addr && *addr) out.push_back(AsciiLower(addr));
     } else if (INTERNET_ADDRESS_IS_GROUP(ia)) {
       AddAddresses(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)), out);
     }
@@ -147,15 +144,15 @@ void ParseDeliveryStatus(const std::string& body, ParsedMail& out) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     auto colon = line.find(':');
     if (colon == std::string::npos || line[0] == ' ' || line[0] == '\t') continue;
-    const std::string name = Lower(Trim(line.substr(0, colon)));
+    const std::string name = AsciiLower(Trim(line.substr(0, colon)));
     const std::string value = Trim(line.substr(colon + 1));
     if (name == "final-recipient" || (name == "original-recipient" && current.recipient.empty())) {
       if (name == "final-recipient" && !current.recipient.empty() && !current.action.empty()) {
         flush();
       }
-      current.recipient = Lower(AfterType(value));
+      current.recipient = AsciiLower(AfterType(value));
     } else if (name == "action") {
-      current.action = Lower(value);
+      current.action = AsciiLower(value);
     } else if (name == "status") {
       current.status = value;
     } else if (name == "diagnostic-code") {
@@ -172,7 +169,7 @@ void ParseOriginalHeaders(const std::string& headers, ParsedMail& out) {
     auto nl = rest.find('\n');
     std::string line(rest.substr(0, nl));
     rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-    if (Lower(line.substr(0, 11)) == "message-id:") {
+    if (AsciiLower(line.substr(0, 11)) == "message-id:") {
       for (auto& id : MessageIdsIn(line.substr(11))) out.original_message_ids.push_back(id);
     }
   }
@@ -192,9 +189,10 @@ void VisitPart(GMimePart* part, Walk& w, bool in_report) {
   GMimeContentDisposition* disp = g_mime_object_get_content_disposition(obj);
   const bool attachment = disp && g_mime_content_disposition_is_attachment(disp);
   const char* filename = g_mime_part_get_filename(part);
-  const std::string mime_type = ct ? Lower(std::string(g_mime_content_type_get_media_type(ct)) +
-                                           "/" + g_mime_content_type_get_media_subtype(ct))
-                                   : "text/plain";
+  const std::string mime_type =
+      ct ? AsciiLower(std::string(g_mime_content_type_get_media_type(ct)) + "/" +
+                      g_mime_content_type_get_media_subtype(ct))
+         : "text/plain";
   const char* charset = g_mime_object_get_content_type_parameter(obj, "charset");
   if (in_report && mime_type == "message/delivery-status") {
     ParseDeliveryStatus(DecodedContent(part), w.out);
@@ -228,10 +226,10 @@ void Visit(GMimeObject* obj, Walk& w, int depth, bool in_report) {
   if (GMIME_IS_MULTIPART(obj)) {
     GMimeMultipart* mp = GMIME_MULTIPART(obj);
     GMimeContentType* ct = g_mime_object_get_content_type(obj);
-    const std::string subtype = ct ? Lower(g_mime_content_type_get_media_subtype(ct)) : "";
+    const std::string subtype = ct ? AsciiLower(g_mime_content_type_get_media_subtype(ct)) : "";
     const char* report_type = g_mime_object_get_content_type_parameter(obj, "report-type");
     const bool report =
-        subtype == "report" && report_type && Lower(report_type) == "delivery-status";
+        subtype == "report" && report_type && AsciiLower(report_type) == "delivery-status";
     if (report) w.out.is_dsn = true;
     const int n = g_mime_multipart_get_count(mp);
     if (subtype == "alternative") {
@@ -324,7 +322,7 @@ void HtmlWalk(xmlNode* node, std::string& out, int depth) {
       continue;
     }
     if (n->type != XML_ELEMENT_NODE) continue;
-    const std::string name = Lower(reinterpret_cast<const char*>(n->name));
+    const std::string name = AsciiLower(reinterpret_cast<const char*>(n->name));
     if (name == "script" || name == "style" || name == "head" || name == "title") continue;
     const bool block = IsBlock(name);
     if (block) NewLine(out);
@@ -362,7 +360,7 @@ bool IsAttribution(std::string_view line, std::string_view next) {
 }
 
 bool IsOriginalMarker(std::string_view line) {
-  const std::string l = Lower(Trim(line));
+  const std::string l = AsciiLower(Trim(line));
   return StartsWith(l, "-----original message-----") ||
          StartsWith(l, "-----message d'origine-----") ||
          StartsWith(l, "-------- message d'origine --------") ||
@@ -408,7 +406,7 @@ ParsedMail ParseMail(std::string_view raw) {
   AddAddresses(g_mime_message_get_addresses(msg.get(), GMIME_ADDRESS_TYPE_TO), out.recipients);
   AddAddresses(g_mime_message_get_addresses(msg.get(), GMIME_ADDRESS_TYPE_CC), out.recipients);
   for (const char* h : {"Delivered-To", "X-Original-To"}) {
-    const std::string v = Lower(HeaderOf(root, h));
+    const std::string v = AsciiLower(HeaderOf(root, h));
     if (!v.empty()) out.recipients.push_back(v);
   }
   if (const char* subject = g_mime_message_get_subject(msg.get())) {
@@ -421,8 +419,8 @@ ParsedMail ParseMail(std::string_view raw) {
     const std::string rp = HeaderOf(root, "Return-Path");
     out.null_return_path = rp == "<>" || rp.empty() || rp == "< >";
   }
-  out.auto_submitted = Lower(HeaderOf(root, "Auto-Submitted"));
-  out.precedence = Lower(HeaderOf(root, "Precedence"));
+  out.auto_submitted = AsciiLower(HeaderOf(root, "Auto-Submitted"));
+  out.precedence = AsciiLower(HeaderOf(root, "Precedence"));
   out.has_list_id = g_mime_header_list_contains(headers, "List-Id");
 
   Walk w{out, {}, {}};
