@@ -960,8 +960,8 @@ TEST_P(ProceduresTest, CatalogueReloadKeepsTheLastGoodOne) {
   ReplaceInFile(file, kFirstFieldType, "type = \"banane\"");
   ASSERT_EQ(kill(server_->pid(), SIGHUP), 0);
   EXPECT_TRUE(poll([&] {
-    return ReadFile(server_->log_path()).find("catalogue non rechargé") != std::string::npos;
-  })) << ReadFile(server_->log_path());
+    return server_->ReadLog().find("catalogue non rechargé") != std::string::npos;
+  })) << server_->ReadLog();
   EXPECT_EQ(Get(target)["title"], "Poser une question à la mairie (v2)");
   WriteFile(file, original);
   ReplaceInFile(file, kQuestionTitle, "title = \"Poser une question à la mairie (v3)\"");

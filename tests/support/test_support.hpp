@@ -93,7 +93,6 @@ class ServerProcess {
   int Stop(int sig);
   unsigned short port() const { return port_; }
   pid_t pid() const { return pid_; }
-  const std::string& log_path() const { return log_; }
   // What the server printed so far.
   std::string ReadLog() const;
   // The "admin" API key created for the tests (valid once Start() ran).
