@@ -5,8 +5,10 @@
 
 namespace guichet::storage::sql {
 
-WriteQueue::WriteQueue(Factory factory, std::function<void()> on_commit)
-    : factory_(std::move(factory)), on_commit_(std::move(on_commit)) {
+WriteQueue::WriteQueue(Factory factory, std::function<void()> on_commit, Hook before_commit)
+    : factory_(std::move(factory)),
+      on_commit_(std::move(on_commit)),
+      before_commit_(std::move(before_commit)) {
   conn_ = factory_();
   thread_ = std::thread([this] {
     NameThisThread("sql-writer");
@@ -104,8 +106,13 @@ bool WriteQueue::RunBatchOptimistically(std::deque<Item>& batch, std::vector<Sta
       return false;
     }
   }
-  conn_->Execute("COMMIT");
+  Commit();
   return true;
+}
+
+void WriteQueue::Commit() {
+  if (before_commit_) before_commit_(*conn_);
+  conn_->Execute("COMMIT");
 }
 
 void WriteQueue::RunBatch(std::deque<Item>& batch) {
@@ -157,7 +164,7 @@ void WriteQueue::RunBatchWithSavepoints(std::deque<Item>& batch, std::vector<Sta
       conn_->Execute("RELEASE op");
       results[i] = std::move(s);
     }
-    conn_->Execute("COMMIT");
+    Commit();
     committed = true;
     commits_.fetch_add(1, std::memory_order_release);
   } catch (const std::exception& e) {

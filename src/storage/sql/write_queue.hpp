@@ -37,9 +37,15 @@ class WriteQueue {
   // Most ops waiting: past it, writes are refused (503) rather than queued forever.
   static constexpr size_t kQueueLimit = 100'000;
 
+  using Hook = std::function<void(Connection&)>;
+
   // `on_commit` runs on the writer thread after each commit, before the
-  // ops' `done` callbacks.
-  explicit WriteQueue(Factory factory, std::function<void()> on_commit = {});
+  // ops' `done` callbacks. `before_commit` runs in each batch's transaction
+  // after its ops, just before COMMIT: work done once per batch rather than
+  // once per op (what SQLite's full-text index costs). If it throws, the
+  // whole batch fails and is rolled back.
+  explicit WriteQueue(Factory factory, std::function<void()> on_commit = {},
+                      Hook before_commit = {});
   ~WriteQueue();  // Stop()
 
   // A write nobody waits for (the audit record of a read already answered)
@@ -84,9 +90,11 @@ class WriteQueue {
   // Counts the batch, runs on_commit, then every op's `done`.
   void Finish(std::deque<Item>& batch, std::vector<Status>& results, bool committed,
               const std::string& failure);
+  void Commit();
 
   Factory factory_;
   std::function<void()> on_commit_;
+  Hook before_commit_;
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<bool> draining_{false};
   std::unique_ptr<Connection> conn_;  // writer thread only
