@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "domain/backoffice.hpp"
 #include "storage/migrate.hpp"
 #include "storage/open.hpp"
 #include "storage/postgres/pg_connection.hpp"
@@ -880,6 +881,69 @@ TEST_P(StoreTest, SearchFindsWhatABatchWroteAndNotWhatItReplaced) {
   EXPECT_EQ(refs("fontaine"), one);
   EXPECT_EQ(refs("banc"), none);
   EXPECT_EQ(refs("arbre"), one);
+}
+
+// The audit records of answered calls share write ops (BackofficeService::
+// AuditAfterResponse): sent at once from several threads, each is stored
+// once, in one intact chain, and its caller hears back once. Once the
+// writer has stopped, a record fails and says so; it is not kept waiting.
+TEST_P(StoreTest, AuditRecordsOfAnsweredCallsShareWritesAndKeepOneChain) {
+  SystemClock clock;
+  domain::CaseService cases(*store_, clock);
+  domain::BackofficeService backoffice(*store_, cases, clock);
+  const auto ops = [&] {
+    for (const auto& [name, value] : store_->Stats()) {
+      if (name == "guichet_db_write_ops_total") return value;
+    }
+    return -1.0;
+  };
+  const double ops_before = ops();
+  constexpr size_t kThreads = 4, kEach = 50, kRecords = kThreads * kEach;
+  Completions done(kRecords);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = 0; i < kEach; ++i) {
+        domain::AuditEntry e;
+        e.actor_kind = "api";
+        e.actor_id = static_cast<std::int64_t>(t);
+        e.actor_label = "api-key:" + std::to_string(t);
+        e.action = "read";
+        e.record_type = "/api/v1/requests/{id}";
+        e.record_id = std::to_string(t * kEach + i);
+        e.request_id = static_cast<std::int64_t>(t * kEach + i);
+        e.ip = "192.0.2.1";
+        backoffice.AuditAfterResponse(std::move(e), done.For(t * kEach + i));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(done.Wait());
+  for (size_t i = 0; i < kRecords; ++i) EXPECT_TRUE(IsOk(done[i])) << i;
+  EXPECT_LT(ops() - ops_before, static_cast<double>(kRecords));
+
+  auto chain = store_->ListAuditChain(0, 1000);
+  ASSERT_TRUE(IsOk(chain));
+  ASSERT_EQ(chain->size(), kRecords);
+  const auto verified = domain::VerifyAuditRun(*chain, "");
+  EXPECT_EQ(verified.checked, static_cast<std::int64_t>(kRecords));
+  EXPECT_FALSE(verified.broken_at.has_value());
+  std::set<std::string> ids;
+  for (const auto& e : *chain) ids.insert(e.record_id);
+  EXPECT_EQ(ids.size(), kRecords);
+
+  store_->Close();
+  Completions refused(2);
+  for (size_t i = 0; i < 2; ++i) {
+    domain::AuditEntry e;
+    e.actor_kind = "api";
+    e.action = "read";
+    e.record_type = "/api/v1/requests/{id}";
+    backoffice.AuditAfterResponse(std::move(e), refused.For(i));
+  }
+  ASSERT_TRUE(refused.Wait());
+  EXPECT_FALSE(refused[0].ok());
+  EXPECT_FALSE(refused[1].ok());
 }
 
 TEST_P(StoreTest, EventsAreListedInTheOrderTheyWereAppended) {

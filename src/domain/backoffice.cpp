@@ -1,6 +1,7 @@
 #include "domain/backoffice.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "domain/validation.hpp"
@@ -59,8 +60,20 @@ bool MayManageCannedResponses(const Actor& a) {
   return false;
 }
 
+// Records of answered calls waiting for the writer. The first one queues a
+// deferrable op; when the writer runs it, the op takes every record queued
+// by then, so that a read costs one insert rather than a write op of its own.
+struct BackofficeService::PendingAudits {
+  struct Record {
+    AuditEntry entry;
+    std::function<void(Status)> done;
+  };
+  std::mutex mu;
+  std::vector<Record> records;  // GUARDED_BY(mu)
+};
+
 BackofficeService::BackofficeService(Store& store, CaseService& cases, const Clock& clock)
-    : store_(store), cases_(cases), clock_(clock) {}
+    : store_(store), cases_(cases), clock_(clock), pending_(std::make_shared<PendingAudits>()) {}
 
 Result<std::string> BackofficeService::RenderCanned(std::int64_t canned_id,
                                                     const Request& r) const {
@@ -281,34 +294,62 @@ void BackofficeService::Link(std::int64_t from_id, std::int64_t to_id, Actor act
       Deliver(out, std::move(done)));
 }
 
-void BackofficeService::Audit(AuditEntry e, std::function<void(Status)> done) {
-  Append(std::move(e), std::move(done), false);
-}
-
-void BackofficeService::AuditAfterResponse(AuditEntry e, std::function<void(Status)> done) {
-  Append(std::move(e), std::move(done), true);
-}
-
-void BackofficeService::Append(AuditEntry e, std::function<void(Status)> done, bool deferrable) {
+void BackofficeService::Prepare(AuditEntry& e) const {
   if (e.at == 0) e.at = clock_.Now();
   if (e.purpose.size() > kMaxPurposeLength) {
     size_t n = kMaxPurposeLength;
     while (n > 0 && (static_cast<unsigned char>(e.purpose[n]) & 0xC0) == 0x80) --n;
     e.purpose.resize(n);  // on a code point boundary
   }
-  Store::WriteOp op = [e](WriteTx& tx) -> Status {
-    auto id = tx.AppendAudit(e);
-    if (!id.ok()) return id.error();
-    return Status::Ok();
-  };
-  Store::WriteDone then = [done = std::move(done)](Status s) {
-    if (done) done(std::move(s));
-  };
-  if (deferrable) {
-    store_.WriteDeferrable(std::move(op), std::move(then));
-  } else {
-    store_.Write(std::move(op), std::move(then));
+}
+
+void BackofficeService::Audit(AuditEntry e, std::function<void(Status)> done) {
+  Prepare(e);
+  store_.Write(
+      [e = std::move(e)](WriteTx& tx) {
+        return tx.AppendAudit({&e, 1});
+      },
+      [done = std::move(done)](Status s) {
+        if (done) done(std::move(s));
+      });
+}
+
+void BackofficeService::AuditAfterResponse(AuditEntry e, std::function<void(Status)> done) {
+  Prepare(e);
+  {
+    std::lock_guard lock(pending_->mu);
+    pending_->records.push_back({std::move(e), std::move(done)});
+    if (pending_->records.size() > 1) return;  // an op is queued and will take it
   }
+  // What the op took; it is taken once: the write queue may run an op again
+  // (with savepoints) after another op of its batch failed.
+  struct Batch {
+    bool taken = false;
+    std::vector<PendingAudits::Record> records;
+    std::vector<AuditEntry> entries;
+  };
+  auto batch = std::make_shared<Batch>();
+  const auto take = [pending = pending_, batch] {
+    if (batch->taken) return;
+    batch->taken = true;
+    {
+      std::lock_guard lock(pending->mu);
+      batch->records.swap(pending->records);
+    }
+    batch->entries.reserve(batch->records.size());
+    for (auto& r : batch->records) batch->entries.push_back(std::move(r.entry));
+  };
+  store_.WriteDeferrable(
+      [batch, take](WriteTx& tx) {
+        take();
+        return tx.AppendAudit(batch->entries);
+      },
+      [batch, take](Status s) {
+        take();  // if the op never ran (the queue refused it), its records fail
+        for (auto& r : batch->records) {
+          if (r.done) r.done(s);
+        }
+      });
 }
 
 }  // namespace guichet::domain

@@ -5,6 +5,7 @@
 // on the store's writer thread, when the change is durable.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -63,14 +64,17 @@ class BackofficeService {
   void Audit(AuditEntry e, std::function<void(Status)> done = {});
   // The same for a call already answered, which nobody waits for: the
   // record may wait a few milliseconds to share a commit (Store::WriteDeferrable).
+  // The records that arrive meanwhile go in the same write op, in order.
   void AuditAfterResponse(AuditEntry e, std::function<void(Status)> done);
 
  private:
-  void Append(AuditEntry e, std::function<void(Status)> done, bool deferrable);
+  struct PendingAudits;
+  void Prepare(AuditEntry& e) const;
 
   Store& store_;
   CaseService& cases_;
   const Clock& clock_;
+  std::shared_ptr<PendingAudits> pending_;
 };
 
 // May manage canned responses: supervisors, administrators, platform

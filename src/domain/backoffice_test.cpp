@@ -29,8 +29,8 @@ std::vector<AuditEntry> Chain(MemoryStore& store) {
   for (int i = 1; i <= 3; ++i) {
     EXPECT_TRUE(store
                     .WriteSync([&](WriteTx& tx) -> Status {
-                      auto id = tx.AppendAudit(Entry(i == 2 ? "POST" : "read", i));
-                      return id.ok() ? Status::Ok() : Status(id.error());
+                      const AuditEntry e = Entry(i == 2 ? "POST" : "read", i);
+                      return tx.AppendAudit({&e, 1});
                     })
                     .ok());
   }

@@ -153,13 +153,15 @@ class MemoryTx final : public WriteTx {
   }
 
   // --- Back-office (issue 4) ---
-  Result<std::int64_t> AppendAudit(const AuditEntry& e) override {
-    AuditEntry copy = e;
-    copy.id = s_.next_id++;
-    copy.prev_hash = s_.audit.empty() ? "" : s_.audit.rbegin()->second.hash;
-    copy.hash = AuditDigest(copy, copy.prev_hash);
-    s_.audit[copy.id] = copy;
-    return copy.id;
+  Status AppendAudit(std::span<const AuditEntry> entries) override {
+    for (const auto& e : entries) {
+      AuditEntry copy = e;
+      copy.id = s_.next_id++;
+      copy.prev_hash = s_.audit.empty() ? "" : s_.audit.rbegin()->second.hash;
+      copy.hash = AuditDigest(copy, copy.prev_hash);
+      s_.audit[copy.id] = copy;
+    }
+    return Status::Ok();
   }
   Result<std::int64_t> SaveCannedResponse(const CannedResponse& c) override {
     CannedResponse copy = c;

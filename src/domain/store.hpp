@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -249,9 +250,10 @@ class WriteTx {
   virtual Status RevokeApiKey(std::int64_t id, Timestamp now) = 0;
 
   // --- Back-office (issue 4) ---
-  // Appends to the audit log, chaining the entry to the last one (sets
-  // prev_hash and hash); serialised against other writers of the log.
-  virtual Result<std::int64_t> AppendAudit(const AuditEntry& e) = 0;
+  // Appends `entries` to the audit log in their order, chaining each to the
+  // one before (prev_hash and hash are computed here); serialised against
+  // other writers of the log.
+  virtual Status AppendAudit(std::span<const AuditEntry> entries) = 0;
   // Inserts (id 0) or replaces a canned response; kNotFound for an unknown id.
   virtual Result<std::int64_t> SaveCannedResponse(const CannedResponse& c) = 0;
   virtual Status DeleteCannedResponse(std::int64_t id) = 0;

@@ -549,37 +549,41 @@ class SqlWriteTx final : public domain::WriteTx {
   }
 
   // --- Back-office (issue 4) ---
-  Result<std::int64_t> AppendAudit(const domain::AuditEntry& in) override {
+  Status AppendAudit(std::span<const domain::AuditEntry> entries) override {
+    if (entries.empty()) return Status::Ok();
     if (c_.dialect() == sql::Dialect::kPostgres) {
       const Value k[] = {kAuditChainLock};
       c_.Query("SELECT pg_advisory_xact_lock(?)", k)->Next();
     }
-    domain::AuditEntry e = in;
+    std::string prev_hash;
     {
       auto rows = c_.Query("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1");
-      e.prev_hash = rows->Next() ? rows->Text(0) : "";
+      if (rows->Next()) prev_hash = rows->Text(0);
     }
-    e.hash = domain::AuditDigest(e, e.prev_hash);
-    const Value p[] = {e.at,
-                       e.actor_kind,
-                       e.actor_id,
-                       e.actor_label,
-                       e.action,
-                       e.record_type,
-                       e.record_id,
-                       sql::Opt(e.request_id),
-                       sql::Opt(e.citizen_id),
-                       e.purpose,
-                       e.ip,
-                       e.user_agent,
-                       e.prev_hash,
-                       e.hash};
-    return *sql::QueryInt(c_,
-                          "INSERT INTO audit_log (at, actor_kind, actor_id, actor_label, action, "
-                          "record_type, record_id, request_id, citizen_id, purpose, ip, "
-                          "user_agent, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                          "?, ?, ?) RETURNING id",
-                          p);
+    for (const auto& e : entries) {
+      std::string hash = domain::AuditDigest(e, prev_hash);
+      const Value p[] = {e.at,
+                         e.actor_kind,
+                         e.actor_id,
+                         e.actor_label,
+                         e.action,
+                         e.record_type,
+                         e.record_id,
+                         sql::Opt(e.request_id),
+                         sql::Opt(e.citizen_id),
+                         e.purpose,
+                         e.ip,
+                         e.user_agent,
+                         std::move(prev_hash),
+                         hash};
+      c_.Execute(
+          "INSERT INTO audit_log (at, actor_kind, actor_id, actor_label, action, record_type, "
+          "record_id, request_id, citizen_id, purpose, ip, user_agent, prev_hash, hash) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          p);
+      prev_hash = std::move(hash);
+    }
+    return Status::Ok();
   }
 
   Result<std::int64_t> SaveCannedResponse(const domain::CannedResponse& cr) override {
