@@ -229,8 +229,10 @@ void SqliteConnection::EndRead() {
   if (!reading_) return;
   reading_ = false;
   // COMMIT ends a read transaction; if SQLite already ended it (an error
-  // rolls it back), there is nothing left to end.
-  if (!sqlite3_get_autocommit(db_)) ExecScript("COMMIT");
+  // rolls it back), there is nothing left to end. A cached statement: every
+  // API call ends one snapshot (SqlStore::FindApiKey), and sqlite3_exec
+  // compiled the COMMIT each time.
+  if (!sqlite3_get_autocommit(db_)) Execute("COMMIT", {});
 }
 
 bool SqliteConnection::Healthy() {
