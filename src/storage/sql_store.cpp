@@ -34,12 +34,14 @@ constexpr const char* kSelectRequestById =
     "SELECT " GUICHET_REQUEST_COLUMNS " FROM requests WHERE id = ?";
 constexpr const char* kSelectRequestByReference =
     "SELECT " GUICHET_REQUEST_COLUMNS " FROM requests WHERE reference = ?";
-constexpr const char* kInsertRequest =
-    "INSERT INTO requests (reference, service_id, title, description, citizen_id, contact_name, "
-    "contact_email, contact_phone, channel, status, category, priority, lat, lon, address, data, "
-    "created_at, updated_at, due_at, closed_at, team_id, agent_id, version) VALUES (?, ?, ?, ?, ?, "
-    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (reference) DO NOTHING "
-    "RETURNING id";
+// ON CONFLICT DO NOTHING: a reference already taken inserts nothing.
+#define GUICHET_INSERT_REQUEST                                                                   \
+  "INSERT INTO requests (reference, service_id, title, description, citizen_id, contact_name, "  \
+  "contact_email, contact_phone, channel, status, category, priority, lat, lon, address, data, " \
+  "created_at, updated_at, due_at, closed_at, team_id, agent_id, version) VALUES (?, ?, ?, ?, "  \
+  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (reference) DO NOTHING"
+constexpr const char* kInsertRequest = GUICHET_INSERT_REQUEST " RETURNING id";
+constexpr const char* kInsertRequestSqlite = GUICHET_INSERT_REQUEST;
 constexpr const char* kUpdateRequest =
     "UPDATE requests SET title = ?, description = ?, citizen_id = ?, contact_name = ?, "
     "contact_email = ?, contact_phone = ?, status = ?, category = ?, priority = ?, lat = ?, lon = "
@@ -312,11 +314,33 @@ class SqlWriteTx final : public domain::WriteTx {
                        sql::Opt(r.closed_at),
                        r.team_id,
                        sql::Opt(r.agent_id)};
+    if (c_.dialect() == sql::Dialect::kSqlite) return InsertSqliteRequest(r, p);
     // ON CONFLICT rather than catching the violation: on PostgreSQL a failed
     // statement would abort the whole batch's transaction.
     auto id = sql::QueryInt(c_, kInsertRequest, p);
     if (!id) return Error::Conflict("Cette référence existe déjà.");
     return *id;
+  }
+
+  // SQLite: the insert has neither triggers nor RETURNING, so it needs no
+  // statement journal (020_request_insert_without_triggers.sql); what the
+  // triggers did follows, with the same values: the full-text document is
+  // staged (019) and the inbox counters count the request (017).
+  Result<std::int64_t> InsertSqliteRequest(const Request& r, std::span<const Value> p) {
+    if (c_.Execute(kInsertRequestSqlite, p) == 0) {
+      return Error::Conflict("Cette référence existe déjà.");
+    }
+    const std::int64_t id = *sql::QueryInt(c_, "SELECT last_insert_rowid()");
+    const Value doc[] = {-id, id, r.reference + ' ' + r.title + ' ' + r.description};
+    c_.Execute("INSERT OR REPLACE INTO search_pending (id, request_id, body) VALUES (?, ?, ?)",
+               doc);
+    const Value counted[] = {r.team_id, r.service_id, Str(ToString(r.channel)),
+                             Str(ToString(r.category)), r.agent_id.value_or(0)};
+    c_.Execute(
+        "INSERT INTO inbox_counters (team_id, service_id, channel, category, agent_id, n) "
+        "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT DO UPDATE SET n = n + 1",
+        counted);
+    return id;
   }
 
   Status UpdateRequest(const Request& r, std::int64_t expected_version) override {
