@@ -18,7 +18,7 @@ namespace guichet::domain {
 struct AuditEntry {
   std::int64_t id = 0;
   Timestamp at = 0;
-  std::string actor_kind;  // "agent", "api", "citizen", "system"
+  std::string actor_kind;  // "agent", "api", "citizen", "system", "anonymous"
   std::int64_t actor_id = 0;
   std::string actor_label;  // Actor::Label()
   std::string action;       // "read", "create", "update", "search", "list", "audit.read"…

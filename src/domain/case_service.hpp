@@ -79,7 +79,7 @@ struct NewEvent {
   std::string data_json = "{}";
   // A channel's own writes in the same transaction, once the event is
   // appended (see NewRequest::in_same_tx).
-  std::function<Status(WriteTx&, const Request&, const Event&)> in_same_tx;
+  std::function<Status(WriteTx&, const Request&, const Event&)> in_same_tx{};
 };
 
 struct EventAdded {

@@ -106,7 +106,9 @@ TEST_F(IdentityServiceTest, SessionsExpireWhenIdleAndAtTheirAbsoluteLimit) {
   ASSERT_TRUE(busy.ok());
   for (int i = 0; i < 12 * 3; ++i) {  // active every 20 minutes for 12 hours
     clock_.Advance(20 * kMinute);
-    if (i < 12 * 3 - 1) EXPECT_TRUE(service_.Resolve(busy->token).ok()) << i;
+    if (i < 12 * 3 - 1) {
+      EXPECT_TRUE(service_.Resolve(busy->token).ok()) << i;
+    }
   }
   EXPECT_FALSE(service_.Resolve(busy->token).ok());
 }

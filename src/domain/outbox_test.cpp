@@ -221,7 +221,8 @@ TEST_F(OutboxTest, ALetterWaitsForPrintingUntilMarkedPrinted) {
   auto claimed = Claim();
   ASSERT_EQ(claimed.size(), 1u);
   ASSERT_TRUE(Complete(claimed[0], Delivery::Sent("courrier-1.pdf")).ok());
-  const AccessScope all{true, {}};
+  AccessScope all;
+  all.all = true;
   auto queue = outbox_.Letters(all, false, std::nullopt, 10);
   ASSERT_EQ(queue->size(), 1u);
   EXPECT_EQ(queue->front().postal_address, "12 rue de la République, 69002 Lyon");

@@ -693,6 +693,9 @@ domain::AuditEntry AuditEntryOf(const Context& ctx, Timestamp now) {
     case domain::Actor::Kind::kSystem:
       e.actor_kind = "system";
       break;
+    case domain::Actor::Kind::kAnonymous:  // a form filed without an account
+      e.actor_kind = "anonymous";
+      break;
   }
   e.actor_id = caller.id;
   e.actor_label = caller.Label();

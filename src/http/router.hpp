@@ -47,18 +47,18 @@ std::optional<Access> DeclaredAccess(bhttp::verb method, std::string_view patter
 // What a handler sees of one HTTP request.
 struct Context {
   const Request& req;
-  std::string path;   // decoded, without the query string
-  std::string route;  // the matched pattern, for metrics and logs
-  std::unordered_map<std::string, std::string> params;
-  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
-  std::string request_id;
-  std::string remote;
+  std::string path{};   // decoded, without the query string
+  std::string route{};  // the matched pattern, for metrics and logs
+  std::unordered_map<std::string, std::string> params{};
+  std::vector<std::pair<std::string, std::string>> query{};  // decoded, in order
+  std::string request_id{};
+  std::string remote{};
   // The caller, set by the router's guard before the handler runs.
   domain::Actor actor{domain::Actor::Kind::kAnonymous};
-  std::vector<domain::Membership> memberships;  // an agent's role per team
-  std::string session_hash;                     // set for a cookie session
-  std::string csrf_token;                       // the cookie session's CSRF token
-  std::string api_scope;                        // set for an API key
+  std::vector<domain::Membership> memberships{};  // an agent's role per team
+  std::string session_hash{};                     // set for a cookie session
+  std::string csrf_token{};                       // the cookie session's CSRF token
+  std::string api_scope{};                        // set for an API key
   // The last request VisibleRequest resolved for this call, so the audit hook
   // records it without reading it again. Mutable: helpers get a const Context.
   struct Subject {
@@ -66,10 +66,10 @@ struct Context {
     std::optional<std::int64_t> citizen_id;
     std::string reference;
   };
-  mutable std::optional<Subject> subject;
+  mutable std::optional<Subject> subject{};
   // Set only when a fallback answers a method the path does not allow: the
   // methods it does (for the 405 and its Allow header).
-  std::vector<bhttp::verb> allowed_methods;
+  std::vector<bhttp::verb> allowed_methods{};
 
   // The first value of a query parameter.
   std::optional<std::string> Query(std::string_view name) const;

@@ -2765,7 +2765,7 @@ export interface components {
             at: string;
             actor: {
                 /** @enum {string} */
-                kind: "agent" | "api" | "citizen" | "system";
+                kind: "agent" | "api" | "citizen" | "system" | "anonymous";
                 id: number;
                 label: string;
             };
