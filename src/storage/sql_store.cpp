@@ -749,19 +749,11 @@ class SqlWriteTx final : public domain::WriteTx {
 
 namespace {
 
-// SQLite: what the triggers staged for the full-text index this batch goes
+// SQLite: what this batch staged for the full-text index (019, 020) goes
 // into search_fts in one statement, so that FTS5 writes one segment per
-// commit instead of one per create (019_search_staging.sql). Whatever an
-// earlier writer left staged goes with it. Before 019 there is no staging;
-// once seen, the table stays.
-void IndexStagedSearch(sql::Connection& c, bool& staging) {
-  if (!staging) {
-    staging = sql::QueryInt(c,
-                            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                            "name = 'search_pending'")
-                  .value_or(0) > 0;
-    if (!staging) return;
-  }
+// commit instead of one per create. Whatever an earlier writer left staged
+// goes with it. A store opens a migrated database only.
+void IndexStagedSearch(sql::Connection& c) {
   c.Execute(
       "INSERT INTO search_fts (rowid, request_id, body) "
       "SELECT id, request_id, body FROM search_pending");
@@ -787,11 +779,8 @@ SqlStore::SqlStore(sql::Dialect dialect, sql::ConnectionPool::Factory readers,
               }
             });
           },
-          dialect == sql::Dialect::kSqlite
-              ? sql::WriteQueue::Hook([staging = false](sql::Connection& c) mutable {
-                  IndexStagedSearch(c, staging);
-                })
-              : sql::WriteQueue::Hook()) {
+          dialect == sql::Dialect::kSqlite ? sql::WriteQueue::Hook(IndexStagedSearch)
+                                           : sql::WriteQueue::Hook()) {
   if (dialect_ == sql::Dialect::kSqlite) {
     checkpointer_ = std::thread([this, writer] {
       NameThisThread("sql-checkpoint");
