@@ -64,12 +64,9 @@ bool MayManageCannedResponses(const Actor& a) {
 // deferrable op; when the writer runs it, the op takes every record queued
 // by then, so that a read costs one insert rather than a write op of its own.
 struct BackofficeService::PendingAudits {
-  struct Record {
-    AuditEntry entry;
-    std::function<void(Status)> done;
-  };
   std::mutex mu;
-  std::vector<Record> records;  // GUARDED_BY(mu)
+  std::vector<AuditEntry> entries;                 // GUARDED_BY(mu)
+  std::vector<std::function<void(Status)>> dones;  // GUARDED_BY(mu), one per entry
 };
 
 BackofficeService::BackofficeService(Store& store, CaseService& cases, const Clock& clock)
@@ -318,26 +315,24 @@ void BackofficeService::AuditAfterResponse(AuditEntry e, std::function<void(Stat
   Prepare(e);
   {
     std::lock_guard lock(pending_->mu);
-    pending_->records.push_back({std::move(e), std::move(done)});
-    if (pending_->records.size() > 1) return;  // an op is queued and will take it
+    pending_->entries.push_back(std::move(e));
+    pending_->dones.push_back(std::move(done));
+    if (pending_->entries.size() > 1) return;  // an op is queued and will take it
   }
   // What the op took; it is taken once: the write queue may run an op again
   // (with savepoints) after another op of its batch failed.
   struct Batch {
     bool taken = false;
-    std::vector<PendingAudits::Record> records;
     std::vector<AuditEntry> entries;
+    std::vector<std::function<void(Status)>> dones;
   };
   auto batch = std::make_shared<Batch>();
   const auto take = [pending = pending_, batch] {
     if (batch->taken) return;
     batch->taken = true;
-    {
-      std::lock_guard lock(pending->mu);
-      batch->records.swap(pending->records);
-    }
-    batch->entries.reserve(batch->records.size());
-    for (auto& r : batch->records) batch->entries.push_back(std::move(r.entry));
+    std::lock_guard lock(pending->mu);
+    batch->entries.swap(pending->entries);
+    batch->dones.swap(pending->dones);
   };
   store_.WriteDeferrable(
       [batch, take](WriteTx& tx) {
@@ -346,8 +341,8 @@ void BackofficeService::AuditAfterResponse(AuditEntry e, std::function<void(Stat
       },
       [batch, take](Status s) {
         take();  // if the op never ran (the queue refused it), its records fail
-        for (auto& r : batch->records) {
-          if (r.done) r.done(s);
+        for (auto& done : batch->dones) {
+          if (done) done(s);
         }
       });
 }
