@@ -883,6 +883,43 @@ TEST_P(StoreTest, SearchFindsWhatABatchWroteAndNotWhatItReplaced) {
   EXPECT_EQ(refs("arbre"), one);
 }
 
+// What people wrote is searchable — a citizen's message, an agent's reply,
+// any note — and what Guichet sent by itself (its acknowledgements) is not
+// (016_search_what_people_wrote.sql; on SQLite the store stages it, 021).
+TEST_P(StoreTest, SearchFindsWhatPeopleWroteNotWhatGuichetSent) {
+  Request r = NewRequest("GU-2026-FTS002");
+  ASSERT_TRUE(IsOk(store_->WriteSync([&](WriteTx& tx) -> Status {
+    auto id = tx.InsertRequest(r);
+    if (!id.ok()) return id.error();
+    const std::pair<EventKind, std::string> written[] = {{EventKind::kMessageIn, "citizen:1"},
+                                                         {EventKind::kMessageOut, "agent:1"},
+                                                         {EventKind::kMessageOut, "system"},
+                                                         {EventKind::kNote, "system"}};
+    const char* bodies[] = {"Un albatros niche sur le toit.", "Nous passerons avec une girouette.",
+                            "Accusé de réception : zéphyr.", "Courrier lu : sémaphore."};
+    for (size_t i = 0; i < std::size(written); ++i) {
+      Event e;
+      e.request_id = *id;
+      e.kind = written[i].first;
+      e.channel = Channel::kEmail;
+      e.author = written[i].second;
+      e.body = bodies[i];
+      e.created_at = kT0;
+      auto event = tx.AppendEvent(e);
+      if (!event.ok()) return event.error();
+    }
+    return Status::Ok();
+  })));
+  domain::AccessScope all;
+  all.all = true;
+  for (const auto& [word, found] :
+       {std::pair{"albatros", true}, {"girouette", true}, {"zéphyr", false}, {"sémaphore", true}}) {
+    auto hits = store_->Search(word, all, 10);
+    ASSERT_TRUE(IsOk(hits));
+    EXPECT_EQ(hits->size(), found ? 1U : 0U) << word;
+  }
+}
+
 // The audit records of answered calls share write ops (BackofficeService::
 // AuditAfterResponse): sent at once from several threads, each is stored
 // once, in one intact chain, and its caller hears back once. Once the

@@ -92,7 +92,7 @@ std::int64_t Insert(sql::Connection& c, const OutboxMessage& m) {
                      m.created_at,
                      m.updated_at,
                      sql::Opt(m.sent_at)};
-  if (auto id = sql::QueryInt(c, kInsert, p)) return *id;
+  if (auto id = c.InsertId(kInsert, p)) return *id;
   const Value e[] = {sql::Opt(m.event_id)};
   return sql::QueryInt(c, "SELECT id FROM outbox WHERE event_id = ?", e).value_or(0);
 }

@@ -157,7 +157,7 @@ std::int64_t InsertScan(sql::Connection& c, const domain::PostalScan& s) {
                      s.error,
                      s.created_at,
                      s.updated_at};
-  return *sql::QueryInt(c, kInsertScan, p);
+  return *c.InsertId(kInsertScan, p);
 }
 
 bool ClaimScan(sql::Connection& c, std::int64_t id, Timestamp now, Timestamp lease_until) {

@@ -100,8 +100,7 @@ class SqlIdentityTx final : public domain::IdentityTx {
                        TextOrNull(a.password_hash),
                        sql::Opt(a.email_verified_at),
                        TextOrNull(a.oidc_subject)};
-    auto id = sql::QueryInt(
-        c_,
+    auto id = c_.InsertId(
         "INSERT INTO citizens (name, email, phone, preferred_channel, created_at, "
         "postal_address, given_name, family_name, birthdate, account_email, password_hash, "
         "email_verified_at, oidc_subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -145,12 +144,12 @@ class SqlIdentityTx final : public domain::IdentityTx {
                        TextOrNull(a.totp_secret),
                        TextOrNull(a.totp_pending),
                        a.totp_last_step};
-    auto id = sql::QueryInt(c_,
-                            "INSERT INTO agents (name, email, team_id, password_hash, "
-                            "platform_admin, active, totp_secret, totp_pending, totp_last_step) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING "
-                            "RETURNING id",
-                            p);
+    auto id = c_.InsertId(
+        "INSERT INTO agents (name, email, team_id, password_hash, "
+        "platform_admin, active, totp_secret, totp_pending, totp_last_step) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING "
+        "RETURNING id",
+        p);
     if (!id) return Error::Conflict("Un agent a déjà cette adresse électronique.");
     AgentAccount with_id = a;
     with_id.agent.id = *id;

@@ -35,18 +35,23 @@ constexpr const char* kSelectRequestById =
 constexpr const char* kSelectRequestByReference =
     "SELECT " GUICHET_REQUEST_COLUMNS " FROM requests WHERE reference = ?";
 // ON CONFLICT DO NOTHING: a reference already taken inserts nothing.
-#define GUICHET_INSERT_REQUEST                                                                   \
-  "INSERT INTO requests (reference, service_id, title, description, citizen_id, contact_name, "  \
-  "contact_email, contact_phone, channel, status, category, priority, lat, lon, address, data, " \
-  "created_at, updated_at, due_at, closed_at, team_id, agent_id, version) VALUES (?, ?, ?, ?, "  \
-  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (reference) DO NOTHING"
-constexpr const char* kInsertRequest = GUICHET_INSERT_REQUEST " RETURNING id";
-constexpr const char* kInsertRequestSqlite = GUICHET_INSERT_REQUEST;
+constexpr const char* kInsertRequest =
+    "INSERT INTO requests (reference, service_id, title, description, citizen_id, contact_name, "
+    "contact_email, contact_phone, channel, status, category, priority, lat, lon, address, data, "
+    "created_at, updated_at, due_at, closed_at, team_id, agent_id, version) VALUES (?, ?, ?, ?, "
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (reference) DO NOTHING "
+    "RETURNING id";
 constexpr const char* kUpdateRequest =
     "UPDATE requests SET title = ?, description = ?, citizen_id = ?, contact_name = ?, "
     "contact_email = ?, contact_phone = ?, status = ?, category = ?, priority = ?, lat = ?, lon = "
     "?, address = ?, data = ?, updated_at = ?, due_at = ?, closed_at = ?, team_id = ?, agent_id = "
     "?, version = version + 1 WHERE id = ? AND version = ?";
+// Staged documents reach search_fts at the batch's commit (IndexStagedSearch).
+constexpr const char* kStageSearch =
+    "INSERT OR REPLACE INTO search_pending (id, request_id, body) VALUES (?, ?, ?)";
+constexpr const char* kStageEventSearch =
+    "INSERT OR REPLACE INTO search_pending (id, request_id, body) SELECT ?, ?, ? WHERE ? IS NOT "
+    "(SELECT description FROM requests WHERE id = ?)";
 constexpr const char* kInsertEvent =
     "INSERT INTO events (request_id, kind, channel, author, body, data, created_at) VALUES (?, ?, "
     "?, ?, ?, ?, ?) RETURNING id";
@@ -314,33 +319,27 @@ class SqlWriteTx final : public domain::WriteTx {
                        sql::Opt(r.closed_at),
                        r.team_id,
                        sql::Opt(r.agent_id)};
-    if (c_.dialect() == sql::Dialect::kSqlite) return InsertSqliteRequest(r, p);
     // ON CONFLICT rather than catching the violation: on PostgreSQL a failed
     // statement would abort the whole batch's transaction.
-    auto id = sql::QueryInt(c_, kInsertRequest, p);
+    const auto id = c_.InsertId(kInsertRequest, p);
     if (!id) return Error::Conflict("Cette référence existe déjà.");
+    if (c_.dialect() == sql::Dialect::kSqlite) IndexAndCountSqliteRequest(r, *id);
     return *id;
   }
 
-  // SQLite: the insert has neither triggers nor RETURNING, so it needs no
-  // statement journal (020_request_insert_without_triggers.sql); what the
-  // triggers did follows, with the same values: the full-text document is
-  // staged (019) and the inbox counters count the request (017).
-  Result<std::int64_t> InsertSqliteRequest(const Request& r, std::span<const Value> p) {
-    if (c_.Execute(kInsertRequestSqlite, p) == 0) {
-      return Error::Conflict("Cette référence existe déjà.");
-    }
-    const std::int64_t id = *sql::QueryInt(c_, "SELECT last_insert_rowid()");
+  // SQLite: the insert has no triggers, so it needs no statement journal
+  // (020_request_insert_without_triggers.sql); what the triggers did
+  // follows, with the same values: the full-text document is staged (019)
+  // and the inbox counters count the request (017).
+  void IndexAndCountSqliteRequest(const Request& r, std::int64_t id) {
     const Value doc[] = {-id, id, r.reference + ' ' + r.title + ' ' + r.description};
-    c_.Execute("INSERT OR REPLACE INTO search_pending (id, request_id, body) VALUES (?, ?, ?)",
-               doc);
+    c_.Execute(kStageSearch, doc);
     const Value counted[] = {r.team_id, r.service_id, Str(ToString(r.channel)),
                              Str(ToString(r.category)), r.agent_id.value_or(0)};
     c_.Execute(
         "INSERT INTO inbox_counters (team_id, service_id, channel, category, agent_id, n) "
         "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT DO UPDATE SET n = n + 1",
         counted);
-    return id;
   }
 
   Status UpdateRequest(const Request& r, std::int64_t expected_version) override {
@@ -389,13 +388,31 @@ class SqlWriteTx final : public domain::WriteTx {
                        e.body,
                        e.data_json,
                        e.created_at};
-    const std::int64_t id = *sql::QueryInt(c_, kInsertEvent, p);
+    const std::int64_t id = *c_.InsertId(kInsertEvent, p);
+    if (c_.dialect() == sql::Dialect::kSqlite && Searchable(e)) {
+      // What the trigger of 016 did (dropped in 021, as those of requests in
+      // 020): what people wrote is searchable, unless it repeats the
+      // request's description, already indexed with the request.
+      const Value doc[] = {id, e.request_id, e.body, e.body, e.request_id};
+      c_.Execute(kStageEventSearch, doc);
+    }
     // The outbox rule (domain/outbox.hpp): a message to send is queued in
     // the transaction that records it.
     Event stored = e;
     stored.id = id;
     if (auto m = domain::OutboxFor(stored)) outbox_sql::Insert(c_, *m);
     return id;
+  }
+
+  // The condition of 016_search_what_people_wrote.sql, but for the body
+  // repeating the description (kStageEventSearch).
+  static bool Searchable(const Event& e) {
+    using domain::EventKind;
+    if (e.kind != EventKind::kMessageIn && e.kind != EventKind::kMessageOut &&
+        e.kind != EventKind::kNote) {
+      return false;
+    }
+    return !e.body.empty() && !(e.kind == EventKind::kMessageOut && e.author == "system");
   }
 
   std::optional<domain::IdempotencyRecord> FindIdempotency(const std::string& scope,
@@ -446,8 +463,8 @@ class SqlWriteTx final : public domain::WriteTx {
 
   Result<std::int64_t> InsertAgent(const domain::Agent& a) override {
     const Value p[] = {a.name, a.email, a.team_id};
-    const std::int64_t id = *sql::QueryInt(
-        c_, "INSERT INTO agents (name, email, team_id) VALUES (?, ?, ?) RETURNING id", p);
+    const std::int64_t id =
+        *c_.InsertId("INSERT INTO agents (name, email, team_id) VALUES (?, ?, ?) RETURNING id", p);
     // Identity reads an agent's teams from agent_teams (migration 005).
     const Value m[] = {id, a.team_id};
     c_.Execute("INSERT INTO agent_teams (agent_id, team_id, role) VALUES (?, ?, 'agent')", m);
@@ -462,10 +479,10 @@ class SqlWriteTx final : public domain::WriteTx {
   Result<std::int64_t> InsertCitizen(const domain::Citizen& c) override {
     const Value p[] = {c.name,       c.email,         c.phone, Str(ToString(c.preferred_channel)),
                        c.created_at, c.postal_address};
-    return *sql::QueryInt(c_,
-                          "INSERT INTO citizens (name, email, phone, preferred_channel, "
-                          "created_at, postal_address) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                          p);
+    return *c_.InsertId(
+        "INSERT INTO citizens (name, email, phone, preferred_channel, "
+        "created_at, postal_address) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        p);
   }
 
   std::optional<std::int64_t> FindAgentByEmail(const std::string& email) override {
@@ -488,11 +505,11 @@ class SqlWriteTx final : public domain::WriteTx {
                        sql::Opt(t.remaining),
                        t.created_at,
                        sql::Opt(t.fired_at)};
-    return *sql::QueryInt(c_,
-                          "INSERT INTO timers (request_id, kind, name, status, state, due_at, "
-                          "remaining, created_at, fired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                          "RETURNING id",
-                          p);
+    return *c_.InsertId(
+        "INSERT INTO timers (request_id, kind, name, status, state, due_at, "
+        "remaining, created_at, fired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING id",
+        p);
   }
 
   Status UpdateTimer(const domain::Timer& t) override {
@@ -558,7 +575,7 @@ class SqlWriteTx final : public domain::WriteTx {
   Result<std::int64_t> InsertApiKey(const domain::ApiKey& k) override {
     const Value p[] = {k.name, k.scope, k.hash, k.created_at,
                        k.team_id.empty() ? sql::Null() : Value(k.team_id)};
-    auto id = sql::QueryInt(c_, kInsertApiKey, p);
+    auto id = c_.InsertId(kInsertApiKey, p);
     if (!id) return Error::Conflict("Cette clé existe déjà.");
     return *id;
   }
@@ -613,10 +630,10 @@ class SqlWriteTx final : public domain::WriteTx {
   Result<std::int64_t> SaveCannedResponse(const domain::CannedResponse& cr) override {
     if (cr.id == 0) {
       const Value p[] = {cr.title, cr.body, cr.team_id, cr.created_at, cr.updated_at};
-      return *sql::QueryInt(c_,
-                            "INSERT INTO canned_responses (title, body, team_id, created_at, "
-                            "updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-                            p);
+      return *c_.InsertId(
+          "INSERT INTO canned_responses (title, body, team_id, created_at, "
+          "updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+          p);
     }
     const Value p[] = {cr.title, cr.body, cr.team_id, cr.updated_at, cr.id};
     if (c_.Execute("UPDATE canned_responses SET title = ?, body = ?, team_id = ?, updated_at = ? "

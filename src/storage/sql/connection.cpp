@@ -9,4 +9,9 @@ std::optional<std::int64_t> QueryInt(Connection& c, std::string_view sql,
   return rows->Int(0);
 }
 
+std::optional<std::int64_t> Connection::InsertId(std::string_view sql,
+                                                 std::span<const Value> params) {
+  return QueryInt(*this, sql, params);
+}
+
 }  // namespace guichet::storage::sql

@@ -61,6 +61,13 @@ class Connection {
   virtual std::unique_ptr<Rows> Query(std::string_view sql, std::span<const Value> params = {}) = 0;
   // Returns the number of rows changed.
   virtual std::int64_t Execute(std::string_view sql, std::span<const Value> params = {}) = 0;
+  // An INSERT written with a trailing "RETURNING id" (and at most ON
+  // CONFLICT … DO NOTHING, never DO UPDATE): the new row's id, or nullopt
+  // when the conflict clause inserted nothing. SQLite runs it without the
+  // RETURNING clause and reads the last rowid: RETURNING made it build an
+  // ephemeral table and keep a statement journal for one integer, which in a
+  // group commit copies every page an earlier write of the batch changed.
+  virtual std::optional<std::int64_t> InsertId(std::string_view sql, std::span<const Value> params);
   // Several statements without parameters (migrations, BEGIN/COMMIT).
   virtual void ExecScript(std::string_view sql) = 0;
   // Opens a write transaction: SQLite takes the write lock at once.

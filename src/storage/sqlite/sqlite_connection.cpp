@@ -176,6 +176,17 @@ std::int64_t SqliteConnection::Execute(std::string_view sql, std::span<const sql
   return sqlite3_changes64(db_);
 }
 
+std::optional<std::int64_t> SqliteConnection::InsertId(std::string_view sql,
+                                                       std::span<const sql::Value> params) {
+  constexpr std::string_view kReturning = " RETURNING id";
+  if (!sql.ends_with(kReturning) || sql.find("DO UPDATE") != std::string_view::npos) {
+    throw sql::DbError("InsertId: an INSERT … RETURNING id without DO UPDATE");
+  }
+  sql.remove_suffix(kReturning.size());
+  if (Execute(sql, params) == 0) return std::nullopt;
+  return sqlite3_last_insert_rowid(db_);
+}
+
 void SqliteConnection::ExecScript(std::string_view sql) {
   char* err = nullptr;
   const std::string text(sql);

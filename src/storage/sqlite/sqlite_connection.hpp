@@ -27,6 +27,8 @@ class SqliteConnection final : public sql::Connection {
   std::unique_ptr<sql::Rows> Query(std::string_view sql,
                                    std::span<const sql::Value> params) override;
   std::int64_t Execute(std::string_view sql, std::span<const sql::Value> params) override;
+  std::optional<std::int64_t> InsertId(std::string_view sql,
+                                       std::span<const sql::Value> params) override;
   void ExecScript(std::string_view sql) override;
   void Begin() override { ExecScript("BEGIN IMMEDIATE"); }
   bool Healthy() override;
