@@ -113,7 +113,7 @@ class SqlStore final : public domain::Store {
 
   // SQLite: copies the WAL back into the database file on a thread of its
   // own, so that the writer seldom does: it only copies what is left when it
-  // starts the WAL over, every 16 MB, after answering (RestartLog).
+  // starts the WAL over, every 48 MB, after answering (RestartLog).
   void RunCheckpoints(sql::WriteQueue::Factory factory);
 
   sql::Dialect dialect_;
