@@ -163,7 +163,9 @@ class AccessMatrixTest : public ::testing::TestWithParam<bool> {
     server_->Start();
   }
   void TearDown() override {
-    if (server_) EXPECT_EQ(server_->Stop(SIGTERM), 0);
+    if (server_) {
+      EXPECT_EQ(server_->Stop(SIGTERM), 0);
+    }
   }
   unsigned short port() const { return server_->port(); }
 

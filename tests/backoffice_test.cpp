@@ -28,7 +28,9 @@ class BackofficeTest : public ::testing::TestWithParam<bool> {
     server_->Start();
   }
   void TearDown() override {
-    if (server_) EXPECT_EQ(server_->Stop(SIGTERM), 0);
+    if (server_) {
+      EXPECT_EQ(server_->Stop(SIGTERM), 0);
+    }
     server_.reset();
     db_.reset();
   }
@@ -389,8 +391,12 @@ TEST_P(BackofficeTest, TeamsCreatedByTheAdministrationApiAreListedAndAssignable)
       EXPECT_EQ(t["name"], "Mairies de quartier");
       EXPECT_EQ(t["round_robin"], true);
     }
-    if (t["id"] == "proprete") EXPECT_EQ(t["round_robin"], true);
-    if (t["id"] == "voirie") EXPECT_EQ(t["round_robin"], false);
+    if (t["id"] == "proprete") {
+      EXPECT_EQ(t["round_robin"], true);
+    }
+    if (t["id"] == "voirie") {
+      EXPECT_EQ(t["round_robin"], false);
+    }
   }
   EXPECT_TRUE(found) << teams.dump();
   const json r = Create("signalement-voirie", "Trottoir", "Abîmé.");

@@ -24,7 +24,9 @@ class HttpApiTest : public ::testing::TestWithParam<bool> {
     server_->Start();
   }
   void TearDown() override {
-    if (server_) EXPECT_EQ(server_->Stop(SIGTERM), 0);
+    if (server_) {
+      EXPECT_EQ(server_->Stop(SIGTERM), 0);
+    }
     server_.reset();
     db_.reset();
   }
@@ -79,7 +81,7 @@ TEST_P(HttpApiTest, CreatedRequestIsReadableByIdAndReference) {
   EXPECT_DOUBLE_EQ(r["location"]["lat"].get<double>(), 45.764);
   EXPECT_FALSE(r["due_at"].is_null());
 
-  for (const std::string key :
+  for (const std::string& key :
        {std::to_string(r["id"].get<int64_t>()), r["reference"].get<std::string>()}) {
     auto got = Http(port(), "GET", "/api/v1/requests/" + key);
     ASSERT_EQ(got.status, 200) << key;

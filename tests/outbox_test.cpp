@@ -47,7 +47,9 @@ class OutboxE2eTest : public ::testing::TestWithParam<bool> {
     server_->Start();
   }
   void TearDown() override {
-    if (server_) EXPECT_EQ(server_->Stop(SIGTERM), 0);
+    if (server_) {
+      EXPECT_EQ(server_->Stop(SIGTERM), 0);
+    }
     server_.reset();
     smtp_.reset();
     gateway_.reset();

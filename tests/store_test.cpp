@@ -230,8 +230,13 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
       auto agent = tx.InsertAgent({0, "Camille Martin", "camille.martin@mairie.example", "voirie"});
       if (!agent.ok()) return agent.error();
       agent_id_ = *agent;
-      auto citizen = tx.InsertCitizen(
-          {0, "Jeanne Dupont", "jeanne@example.org", "+33612345678", Channel::kSms, kT0});
+      domain::Citizen jeanne;
+      jeanne.name = "Jeanne Dupont";
+      jeanne.email = "jeanne@example.org";
+      jeanne.phone = "+33612345678";
+      jeanne.preferred_channel = Channel::kSms;
+      jeanne.created_at = kT0;
+      auto citizen = tx.InsertCitizen(jeanne);
       if (!citizen.ok()) return citizen.error();
       citizen_id_ = *citizen;
       return Status::Ok();

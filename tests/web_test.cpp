@@ -52,7 +52,9 @@ class WebTest : public ::testing::TestWithParam<bool> {
     server_->Start();
   }
   void TearDown() override {
-    if (server_) EXPECT_EQ(server_->Stop(SIGTERM), 0);
+    if (server_) {
+      EXPECT_EQ(server_->Stop(SIGTERM), 0);
+    }
     server_.reset();
     db_.reset();
   }
