@@ -797,7 +797,8 @@ SqlStore::SqlStore(sql::Dialect dialect, sql::ConnectionPool::Factory readers,
             });
           },
           dialect == sql::Dialect::kSqlite ? sql::WriteQueue::Hook(IndexStagedSearch)
-                                           : sql::WriteQueue::Hook()) {
+                                           : sql::WriteQueue::Hook(),
+          [this] { return dialect_ != sql::Dialect::kSqlite || LogCopiedForRestart(); }) {
   if (dialect_ == sql::Dialect::kSqlite) {
     checkpointer_ = std::thread([this, writer] {
       NameThisThread("sql-checkpoint");
@@ -818,13 +819,30 @@ void SqlStore::Close() {
   if (checkpointer_.joinable()) checkpointer_.join();
 }
 
+bool SqlStore::LogCopiedForRestart() {
+  std::lock_guard lock(checkpoint_mu_);
+  if (!restart_after_) {
+    restart_after_ = passes_begun_ + 1;  // a pass begun from now on
+    checkpoint_now_ = true;
+    checkpoint_cv_.notify_all();
+    return false;
+  }
+  if (passes_done_ < *restart_after_) return false;
+  restart_after_.reset();
+  return true;
+}
+
 void SqlStore::RunCheckpoints(sql::WriteQueue::Factory factory) {
-  // Often enough that the WAL stays a few megabytes under a full write load.
+  // Often enough that the WAL stays a few megabytes under a full write load;
+  // at once when the writer is about to start the WAL over.
   constexpr auto kInterval = std::chrono::milliseconds(250);
   std::unique_ptr<sql::Connection> conn;
   std::unique_lock lock(checkpoint_mu_);
   while (!checkpoint_stop_) {
-    checkpoint_cv_.wait_for(lock, kInterval, [this] { return checkpoint_stop_; });
+    checkpoint_cv_.wait_for(lock, kInterval,
+                            [this] { return checkpoint_stop_ || checkpoint_now_; });
+    checkpoint_now_ = false;
+    ++passes_begun_;
     lock.unlock();
     try {
       if (!conn) conn = factory();
@@ -834,6 +852,7 @@ void SqlStore::RunCheckpoints(sql::WriteQueue::Factory factory) {
       conn.reset();  // retried at the next pass
     }
     lock.lock();
+    ++passes_done_;
   }
   lock.unlock();
   // One last pass: the WAL left behind is short.

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -115,13 +116,24 @@ class SqlStore final : public domain::Store {
   // own, so that the writer seldom does: it only copies what is left when it
   // starts the WAL over, every 48 MB, after answering (RestartLog).
   void RunCheckpoints(sql::WriteQueue::Factory factory);
+  // The writer's gate before it starts the WAL over: the first call asks
+  // the checkpointer for a pass at once, and the answer is yes once that
+  // pass is over. The writer's RESTART then copies only what was committed
+  // during the pass, instead of up to a whole interval's worth on its own
+  // thread (the copy and the database's fsync were 8 % of its time).
+  bool LogCopiedForRestart();
 
   sql::Dialect dialect_;
-  sql::ConnectionPool readers_;
-  sql::WriteQueue writer_;
+  // Declared before the writer, whose thread uses them.
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
-  bool checkpoint_stop_ = false;  // GUARDED_BY(checkpoint_mu_)
+  bool checkpoint_stop_ = false;                // GUARDED_BY(checkpoint_mu_)
+  bool checkpoint_now_ = false;                 // GUARDED_BY(checkpoint_mu_)
+  std::uint64_t passes_begun_ = 0;              // GUARDED_BY(checkpoint_mu_)
+  std::uint64_t passes_done_ = 0;               // GUARDED_BY(checkpoint_mu_)
+  std::optional<std::uint64_t> restart_after_;  // GUARDED_BY(checkpoint_mu_)
+  sql::ConnectionPool readers_;
+  sql::WriteQueue writer_;
   std::thread checkpointer_;
 };
 

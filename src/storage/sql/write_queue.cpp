@@ -5,10 +5,12 @@
 
 namespace guichet::storage::sql {
 
-WriteQueue::WriteQueue(Factory factory, std::function<void()> on_commit, Hook before_commit)
+WriteQueue::WriteQueue(Factory factory, std::function<void()> on_commit, Hook before_commit,
+                       std::function<bool()> restart_ready)
     : factory_(std::move(factory)),
       on_commit_(std::move(on_commit)),
-      before_commit_(std::move(before_commit)) {
+      before_commit_(std::move(before_commit)),
+      restart_ready_(std::move(restart_ready)) {
   conn_ = factory_();
   thread_ = std::thread([this] {
     NameThisThread("sql-writer");
@@ -141,7 +143,7 @@ void WriteQueue::RunBatch(std::deque<Item>& batch) {
     }
   }
   Finish(batch, results, committed, failure);
-  if (committed && conn_ && conn_->LogWantsRestart()) {
+  if (committed && conn_ && conn_->LogWantsRestart() && (!restart_ready_ || restart_ready_())) {
     // Readers keep their snapshot from one read to the next while nothing
     // is committed; a snapshot on the log keeps it from starting over.
     // Draining, they let go of it after each read, and the idle ones let go

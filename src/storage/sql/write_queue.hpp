@@ -43,9 +43,12 @@ class WriteQueue {
   // ops' `done` callbacks. `before_commit` runs in each batch's transaction
   // after its ops, just before COMMIT: work done once per batch rather than
   // once per op (what SQLite's full-text index costs). If it throws, the
-  // whole batch fails and is rolled back.
+  // whole batch fails and is rolled back. When the connection's log wants
+  // starting over, `restart_ready` says whether it may be now; asked again
+  // after each commit until it says yes (SQLite: once the checkpointer
+  // thread has copied the log back, SqlStore::LogCopiedForRestart).
   explicit WriteQueue(Factory factory, std::function<void()> on_commit = {},
-                      Hook before_commit = {});
+                      Hook before_commit = {}, std::function<bool()> restart_ready = {});
   ~WriteQueue();  // Stop()
 
   // A write nobody waits for (the audit record of a read already answered)
@@ -95,6 +98,7 @@ class WriteQueue {
   Factory factory_;
   std::function<void()> on_commit_;
   Hook before_commit_;
+  std::function<bool()> restart_ready_;
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<bool> draining_{false};
   std::unique_ptr<Connection> conn_;  // writer thread only
