@@ -157,8 +157,7 @@ class AccessMatrixTest : public ::testing::TestWithParam<bool> {
                          {{"GUICHET_DATABASE", db_->url()}}, out),
               0)
         << out;
-    api_key_ = out.substr(out.rfind("gk_"));
-    api_key_ = api_key_.substr(0, api_key_.find_first_of("\r\n"));
+    api_key_ = ApiKeyPrinted(out);
     server_ = std::make_unique<ServerProcess>(db_->url());
     server_->Start();
   }

@@ -147,9 +147,7 @@ class Open311Test : public ::testing::TestWithParam<bool> {
                          {{"GUICHET_DATABASE", db_->url()}}, out),
               0)
         << out;
-    const auto nl = out.find_last_not_of('\n');
-    const auto start = out.rfind('\n', nl);
-    return out.substr(start + 1, nl - start);
+    return ApiKeyPrinted(out);
   }
 
   HttpResponse Get(const std::string& path) { return Http(server_->port(), "GET", kPrefix + path); }

@@ -338,9 +338,7 @@ void ServerProcess::StartOn(unsigned short port) {
     if (RunGuichet({"api-key", "create", "--name", "tests", "--scope", "admin"}, env, out) != 0) {
       throw std::runtime_error("guichet api-key create failed: " + out);
     }
-    const size_t at = out.rfind("gk_");
-    if (at == std::string::npos) throw std::runtime_error("no key in: " + out);
-    api_key_ = out.substr(at, out.find_first_of("\r\n", at) - at);
+    api_key_ = ApiKeyPrinted(out);
   }
   SetDefaultAuthorization(port_, "Bearer " + api_key_);
   env["GUICHET_LISTEN"] = "127.0.0.1:" + std::to_string(port_);
@@ -381,6 +379,14 @@ void ServerProcess::StartOn(unsigned short port) {
   throw std::runtime_error("guichet serve did not become ready in " +
                            std::to_string(kReadyTimeout.count()) + " s; last /readyz: " + last +
                            "; its output:\n" + ReadLog());
+}
+
+std::string ApiKeyPrinted(const std::string& output) {
+  const size_t end = output.find_last_not_of("\r\n");
+  const size_t begin = end == std::string::npos ? 0 : output.find_last_of('\n', end) + 1;
+  const std::string line = end == std::string::npos ? "" : output.substr(begin, end + 1 - begin);
+  if (!line.starts_with("gk_")) throw std::runtime_error("no key in: " + output);
+  return line;
 }
 
 std::string ServerProcess::ReadLog() const {

@@ -120,6 +120,12 @@ int RunGuichet(const std::vector<std::string>& args, const std::map<std::string,
 
 std::string GuichetBinary();
 
+// The secret `guichet api-key create` printed: its output's last line. Not
+// the last "gk_" of the output: the secret's random part may contain one
+// (about once in 6,500 keys), which left a test with a truncated key that
+// the server refused for a minute.
+std::string ApiKeyPrinted(const std::string& output);
+
 // Starts `argv` (argv[0] an absolute path or looked up in PATH) in `cwd`
 // with its stdout piped, and reads its first line (a helper server's
 // "ready"); what the child prints afterwards is copied to the test's stderr
