@@ -798,7 +798,9 @@ SqlStore::SqlStore(sql::Dialect dialect, sql::ConnectionPool::Factory readers,
           },
           dialect == sql::Dialect::kSqlite ? sql::WriteQueue::Hook(IndexStagedSearch)
                                            : sql::WriteQueue::Hook(),
-          [this] { return dialect_ != sql::Dialect::kSqlite || LogCopiedForRestart(); }) {
+          dialect == sql::Dialect::kSqlite
+              ? std::function<bool()>([this] { return LogCopiedForRestart(); })
+              : std::function<bool()>()) {
   if (dialect_ == sql::Dialect::kSqlite) {
     checkpointer_ = std::thread([this, writer] {
       NameThisThread("sql-checkpoint");
