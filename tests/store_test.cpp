@@ -1604,6 +1604,28 @@ TEST(SqliteStore, TheLogStartsOverWhileReadersRead) {
   EXPECT_LT(wal, 5 * kRestart / 2 * kFrameBytes) << wal;
 }
 
+// FTS5 merges a level of its index whole, in one transaction, once it holds
+// 'crisismerge' segments; from 'automerge' segments on it merges a slice per
+// transaction instead. With the two equal (16, 015's automerge and FTS5's
+// default crisismerge) every merge was whole: over a million requests one
+// commit of the writer rewrote the largest segments, hundreds of megabytes,
+// and creates waited 1.6 s (docs/performance.md). Migration 022.
+TEST(SqliteStore, TheSearchIndexMergesASlicePerCommit) {
+  testing::TestDatabase db(false);
+  const auto url = Url(db.url());
+  storage::MigrateDatabase(url);
+  storage::sqlite::SqliteConnection c(url.target);
+  auto setting = [&](const char* key) {
+    const storage::sql::Value p[] = {std::string(key)};
+    auto rows = c.Query("SELECT v FROM search_fts_config WHERE k = ?", p);
+    return rows->Next() ? rows->Int(0) : std::int64_t{0};
+  };
+  const auto automerge = setting("automerge");
+  const auto crisismerge = setting("crisismerge");
+  EXPECT_EQ(automerge, 16);
+  EXPECT_GE(crisismerge, 4 * automerge) << "a level would be merged whole before any slice";
+}
+
 TEST(Migrations, BothDatabasesHaveTheSameMigrations) {
   auto names = [](const auto& files) {
     std::vector<std::string> out;
