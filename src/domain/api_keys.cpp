@@ -63,20 +63,51 @@ Result<std::vector<ApiKey>> ApiKeyService::List() const { return store_.ListApiK
 
 Status ApiKeyService::Revoke(std::int64_t id) {
   const Timestamp now = clock_.Now();
-  return store_.WriteSync([&](WriteTx& tx) { return tx.RevokeApiKey(id, now); });
+  GUICHET_TRY(store_.WriteSync([&](WriteTx& tx) { return tx.RevokeApiKey(id, now); }));
+  std::lock_guard lock(mu_);
+  std::erase_if(remembered_, [&](const auto& entry) { return entry.second.key.id == id; });
+  return Status::Ok();
+}
+
+std::optional<ApiKey> ApiKeyService::Recall(const std::string& hash, Timestamp now) const {
+  std::lock_guard lock(mu_);
+  auto it = remembered_.find(hash);
+  if (it == remembered_.end()) return std::nullopt;
+  // A clock set back counts as time passed: read the key again.
+  const Timestamp age = now - it->second.read_at;
+  if (age < 0 || age >= kApiKeyRecheckDelay) return std::nullopt;
+  return it->second.key;
+}
+
+void ApiKeyService::Remember(const ApiKey& key, Timestamp now) const {
+  std::lock_guard lock(mu_);
+  if (remembered_.size() >= kMaxRememberedApiKeys && !remembered_.contains(key.hash)) {
+    std::erase_if(remembered_, [&](const auto& entry) {
+      return now - entry.second.read_at >= kApiKeyRecheckDelay || now < entry.second.read_at;
+    });
+    if (remembered_.size() >= kMaxRememberedApiKeys) remembered_.clear();
+  }
+  remembered_.insert_or_assign(key.hash, Remembered{key, now});
 }
 
 Result<ApiKey> ApiKeyService::Authenticate(std::string_view secret) const {
   if (secret.empty()) {
     return Error(ErrorCode::kUnauthenticated, "Une clé d’API (api_key) est requise.");
   }
-  auto key = store_.FindApiKey(HashOf(secret));
-  if (!key.ok()) {
-    if (key.error().code() != ErrorCode::kNotFound) return key.error();
-    return Error(ErrorCode::kUnauthenticated, "Cette clé d’API n’est pas valide.");
+  const std::string hash = HashOf(secret);
+  const Timestamp now = clock_.Now();
+  auto key = Recall(hash, now);
+  if (!key) {
+    auto found = store_.FindApiKey(hash);
+    if (!found.ok()) {
+      if (found.error().code() != ErrorCode::kNotFound) return found.error();
+      return Error(ErrorCode::kUnauthenticated, "Cette clé d’API n’est pas valide.");
+    }
+    key = std::move(*found);
+    Remember(*key, now);
   }
   if (key->revoked_at) return Error::Forbidden("Cette clé d’API a été révoquée.");
-  return key;
+  return *std::move(key);
 }
 
 Result<ApiKey> ApiKeyService::Verify(std::string_view secret, std::string_view scope) const {

@@ -6,8 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/result.hpp"
@@ -26,6 +29,13 @@ inline constexpr std::string_view kApiKeyPrefix = "gk_";
 // 256 bits of randomness per key.
 inline constexpr std::size_t kApiKeyRandomBytes = 32;
 inline constexpr std::size_t kMaxApiKeyNameLength = 200;
+// How long a server trusts what it last read of a known key: a key revoked by
+// `guichet api-key revoke` (another process) is refused within this delay; by
+// this service itself, at once. Reading the key anew on every request cost a
+// tenth of the server's time on a GET by id (docs/performance.md).
+inline constexpr Timestamp kApiKeyRecheckDelay = kMicrosPerSecond;
+// Keys remembered at most; more (many partners at once) and the oldest go.
+inline constexpr std::size_t kMaxRememberedApiKeys = 1024;
 
 struct NewApiKey {
   ApiKey key;          // as stored (hash only)
@@ -48,14 +58,25 @@ class ApiKeyService {
   // or of another scope.
   Result<ApiKey> Verify(std::string_view secret, std::string_view scope) const;
   // The key of an `Authorization: Bearer` header, whatever its scope:
-  // kUnauthenticated when unknown, kForbidden when revoked.
+  // kUnauthenticated when unknown, kForbidden when revoked. A known key is
+  // read from the store again once kApiKeyRecheckDelay has passed; an unknown
+  // one every time (a key just created works at once).
   Result<ApiKey> Authenticate(std::string_view secret) const;
 
   static bool IsKnownScope(std::string_view scope);
 
  private:
+  struct Remembered {
+    ApiKey key;
+    Timestamp read_at = 0;
+  };
+  std::optional<ApiKey> Recall(const std::string& hash, Timestamp now) const;
+  void Remember(const ApiKey& key, Timestamp now) const;
+
   Store& store_;
   const Clock& clock_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, Remembered> remembered_;  // by hash
 };
 
 // The secret of an `Authorization: Bearer <secret>` header value; empty when

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "domain/memory_store.hpp"
 
 namespace guichet::domain {
@@ -34,6 +37,58 @@ TEST(ApiKeys, VerifyChecksExistenceRevocationAndScope) {
   ASSERT_TRUE(keys.Revoke(k->key.id).ok());
   EXPECT_EQ(keys.Verify(k->secret, "open311").error().code(), ErrorCode::kForbidden);
   EXPECT_EQ(keys.Revoke(42).error().code(), ErrorCode::kNotFound);
+}
+
+TEST(ApiKeys, AKeyRevokedByAnotherProcessIsRefusedWithinTheRecheckDelay) {
+  MemoryStore store;
+  ManualClock clock(1000);
+  ApiKeyService server(store, clock);
+  ApiKeyService command_line(store, clock);  // `guichet api-key revoke`, another process
+  auto k = command_line.Create("FixMyStreet", "api");
+  ASSERT_TRUE(k.ok());
+  ASSERT_TRUE(server.Authenticate(k->secret).ok()) << "a key just created works at once";
+  ASSERT_TRUE(command_line.Revoke(k->key.id).ok());
+  clock.Advance(kApiKeyRecheckDelay - 1);
+  EXPECT_TRUE(server.Authenticate(k->secret).ok()) << "what the server read a moment ago";
+  clock.Advance(1);
+  EXPECT_EQ(server.Authenticate(k->secret).error().code(), ErrorCode::kForbidden);
+}
+
+TEST(ApiKeys, AKeyRevokedByTheServerItselfIsRefusedAtOnce) {
+  MemoryStore store;
+  ManualClock clock(1000);
+  ApiKeyService keys(store, clock);
+  auto k = keys.Create("FixMyStreet", "api");
+  ASSERT_TRUE(keys.Authenticate(k->secret).ok());
+  ASSERT_TRUE(keys.Revoke(k->key.id).ok());
+  EXPECT_EQ(keys.Authenticate(k->secret).error().code(), ErrorCode::kForbidden);
+}
+
+TEST(ApiKeys, AClockSetBackMakesTheServerReadTheKeyAgain) {
+  MemoryStore store;
+  ManualClock clock(10 * kApiKeyRecheckDelay);
+  ApiKeyService server(store, clock);
+  ApiKeyService command_line(store, clock);
+  auto k = command_line.Create("FixMyStreet", "api");
+  ASSERT_TRUE(server.Authenticate(k->secret).ok());
+  ASSERT_TRUE(command_line.Revoke(k->key.id).ok());
+  clock.Set(5 * kApiKeyRecheckDelay);
+  EXPECT_EQ(server.Authenticate(k->secret).error().code(), ErrorCode::kForbidden);
+}
+
+TEST(ApiKeys, ManyKeysAtOnceAreAllStillRecognised) {
+  MemoryStore store;
+  ManualClock clock(1000);
+  ApiKeyService keys(store, clock);
+  std::vector<std::string> secrets;
+  for (std::size_t i = 0; i < kMaxRememberedApiKeys + 10; ++i) {
+    auto k = keys.Create("Partenaire " + std::to_string(i), "open311");
+    ASSERT_TRUE(k.ok());
+    secrets.push_back(k->secret);
+  }
+  for (const auto& s : secrets) EXPECT_TRUE(keys.Verify(s, "open311").ok());
+  for (const auto& s : secrets) EXPECT_TRUE(keys.Verify(s, "open311").ok());
+  EXPECT_EQ(keys.Verify("gk_inconnue", "open311").error().code(), ErrorCode::kUnauthenticated);
 }
 
 TEST(ApiKeys, CreateRefusesAnEmptyNameAndAnUnknownScope) {
