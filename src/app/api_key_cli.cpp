@@ -43,7 +43,8 @@ int RunApiKeyList(domain::ApiKeyService& keys) {
 
 int RunApiKeyRevoke(domain::ApiKeyService& keys, std::int64_t id) {
   if (auto s = keys.Revoke(id); !s.ok()) return Fail(s.error());
-  std::printf("clé %lld révoquée\n", static_cast<long long>(id));
+  std::printf("clé %lld révoquée : un serveur en marche la refuse dans la seconde\n",
+              static_cast<long long>(id));
   return 0;
 }
 
