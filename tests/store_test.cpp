@@ -1626,6 +1626,41 @@ TEST(SqliteStore, TheSearchIndexMergesASlicePerCommit) {
   EXPECT_GE(crisismerge, 4 * automerge) << "a level would be merged whole before any slice";
 }
 
+// A bulk load (seed-demo --requests) leaves SQLite's full-text index in many
+// segments, which the first writes after it merge and every search reads:
+// CompactSearchIndex merges them into one (PostgreSQL has nothing to do), and
+// every document stays found.
+TEST_P(StoreTest, CompactingTheSearchIndexLeavesOneSegmentAndLosesNothing) {
+  const bool sqlite = GetParam() == Backend::kSqlite;
+  std::vector<std::string> refs;
+  for (int i = 0; i < 5; ++i) {  // five commits: five segments
+    refs.push_back("GU-2026-CMP00" + std::to_string(i));
+    Request r = NewRequest(refs.back());
+    r.description = "Lampadaire éteint numéro " + std::to_string(i);
+    ASSERT_TRUE(IsOk(store_->WriteSync([&](WriteTx& tx) -> Status {
+      auto id = tx.InsertRequest(r);
+      return id.ok() ? Status::Ok() : Status(id.error());
+    })));
+  }
+  auto segments = [&] {
+    return store_->WithReader([](storage::sql::Connection& c) {
+      auto rows = c.Query("SELECT count(DISTINCT segid) FROM search_fts_idx");
+      return rows->Next() ? rows->Int(0) : std::int64_t{-1};
+    });
+  };
+  if (sqlite) EXPECT_GE(segments(), 5);
+  ASSERT_TRUE(IsOk(store_->CompactSearchIndex()));
+  if (sqlite) EXPECT_EQ(segments(), 1);
+  domain::AccessScope all;
+  all.all = true;
+  auto hits = store_->Search("lampadaires eteints", all, 10);
+  ASSERT_TRUE(IsOk(hits));
+  std::vector<std::string> found;
+  for (const auto& h : *hits) found.push_back(h.request.reference);
+  std::sort(found.begin(), found.end());
+  EXPECT_EQ(found, refs);
+}
+
 TEST(Migrations, BothDatabasesHaveTheSameMigrations) {
   auto names = [](const auto& files) {
     std::vector<std::string> out;

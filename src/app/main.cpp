@@ -336,6 +336,11 @@ int Seed(const app::Config& c, std::int64_t bulk) {
                      s.error().cause().c_str());
         return kExitDatabase;
       }
+      if (auto s = store->CompactSearchIndex(); !s.ok()) {
+        std::fprintf(stderr, "guichet: index de recherche : %s (%s)\n", s.error().message().c_str(),
+                     s.error().cause().c_str());
+        return kExitDatabase;
+      }
     }
     auto n = store->CountRequests();
     std::printf("données de démonstration prêtes : %lld demandes\n",

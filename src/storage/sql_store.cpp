@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <future>
 #include <limits>
 #include <string>
 
@@ -1542,6 +1543,18 @@ void SqlStore::Write(WriteOp op, WriteDone done) {
 
 void SqlStore::WriteDeferrable(WriteOp op, WriteDone done) {
   writer_.SubmitDeferrable(OnConnection(std::move(op)), std::move(done));
+}
+
+Status SqlStore::CompactSearchIndex() {
+  if (dialect_ != sql::Dialect::kSqlite) return Status::Ok();
+  std::promise<Status> done;
+  WriteSql(
+      [](sql::Connection& c) -> Status {
+        c.Execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')");
+        return Status::Ok();
+      },
+      [&done](Status s) { done.set_value(std::move(s)); });
+  return done.get_future().get();
 }
 
 bool SqlStore::Ping() {

@@ -92,6 +92,12 @@ class SqlStore final : public domain::Store {
   }
   bool Ping() override;
   std::vector<std::pair<std::string, double>> Stats() override;
+  // After a bulk load (seed-demo --requests): merges the full-text index into
+  // one segment, so that the first writes after it do not pay for merging
+  // what the load left, and searches read one segment. SQLite only (FTS5's
+  // 'optimize', one transaction that rewrites the index); nothing to do on
+  // PostgreSQL, whose index is a GIN maintained by each write.
+  Status CompactSearchIndex();
 
   // Finishes queued writes and stops the writer (the destructor does too).
   void Close();
