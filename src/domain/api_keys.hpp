@@ -34,7 +34,8 @@ inline constexpr std::size_t kMaxApiKeyNameLength = 200;
 // this service itself, at once. Reading the key anew on every request cost a
 // tenth of the server's time on a GET by id (docs/performance.md).
 inline constexpr Timestamp kApiKeyRecheckDelay = kMicrosPerSecond;
-// Keys remembered at most; more (many partners at once) and the oldest go.
+// Keys remembered at most: past it, those read more than kApiKeyRecheckDelay
+// ago are forgotten, and all of them if none was (many partners at once).
 inline constexpr std::size_t kMaxRememberedApiKeys = 1024;
 
 struct NewApiKey {
