@@ -13,6 +13,13 @@ namespace {
 // away; a slow password hash would only slow down every request.
 std::string HashOf(std::string_view secret) { return Sha256Hex(secret); }
 
+// Whether what was read of a key at `read_at` may still be trusted at `now`.
+// A clock set back counts as time passed: the key is read again.
+bool StillFresh(Timestamp read_at, Timestamp now) {
+  const Timestamp age = now - read_at;
+  return age >= 0 && age < kApiKeyRecheckDelay;
+}
+
 }  // namespace
 
 ApiKeyService::ApiKeyService(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
@@ -72,19 +79,15 @@ Status ApiKeyService::Revoke(std::int64_t id) {
 std::optional<ApiKey> ApiKeyService::Recall(const std::string& hash, Timestamp now) const {
   std::lock_guard lock(mu_);
   auto it = remembered_.find(hash);
-  if (it == remembered_.end()) return std::nullopt;
-  // A clock set back counts as time passed: read the key again.
-  const Timestamp age = now - it->second.read_at;
-  if (age < 0 || age >= kApiKeyRecheckDelay) return std::nullopt;
+  if (it == remembered_.end() || !StillFresh(it->second.read_at, now)) return std::nullopt;
   return it->second.key;
 }
 
 void ApiKeyService::Remember(const ApiKey& key, Timestamp now) const {
   std::lock_guard lock(mu_);
   if (remembered_.size() >= kMaxRememberedApiKeys && !remembered_.contains(key.hash)) {
-    std::erase_if(remembered_, [&](const auto& entry) {
-      return now - entry.second.read_at >= kApiKeyRecheckDelay || now < entry.second.read_at;
-    });
+    std::erase_if(remembered_,
+                  [&](const auto& entry) { return !StillFresh(entry.second.read_at, now); });
     if (remembered_.size() >= kMaxRememberedApiKeys) remembered_.clear();
   }
   remembered_.insert_or_assign(key.hash, Remembered{key, now});
