@@ -744,7 +744,7 @@ void BackofficeApi::Audit(const Context& ctx, const Response& res) {
     }
   }
   if (!key.empty()) {
-    // The handler resolved it already (VisibleRequest), unless it was created.
+    // The handler named it already (NoteSubject); read it only otherwise.
     std::optional<Context::Subject> subject = ctx.subject;
     if (!subject || (key != std::to_string(subject->request_id) && key != subject->reference)) {
       subject.reset();

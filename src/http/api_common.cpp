@@ -78,8 +78,12 @@ Result<domain::Request> VisibleRequest(const Context& ctx, const domain::CaseSer
   if (!domain::ScopeOf(ctx.actor).Allows(*r)) {
     return Error::NotFound("Aucune demande ne correspond à « " + id_or_reference + " ».");
   }
-  ctx.subject = Context::Subject{r->id, r->citizen_id, r->reference};
+  NoteSubject(ctx, *r);
   return r;
+}
+
+void NoteSubject(const Context& ctx, const domain::Request& r) {
+  ctx.subject = Context::Subject{r.id, r.citizen_id, r.reference};
 }
 
 bool LimitToScope(const Context& ctx, domain::RequestQuery& q) {
@@ -139,6 +143,7 @@ Response UnsupportedMedia(const Context& ctx) {
 }
 
 Response WithRequest(const Context& ctx, bhttp::status st, const domain::Request& r) {
+  NoteSubject(ctx, r);
   Response res = ctx.Json(st, ToJsonText(r));
   res.set(bhttp::field::etag, ETagOf(r));
   return res;

@@ -50,7 +50,10 @@ bool ParseRequestFilter(const std::string& key, const std::string& value, domain
 // field error when it is of another type.
 std::string StringField(const nlohmann::json& j, const char* key, std::vector<FieldError>& errs);
 
-// The request as JSON with its ETag.
+// Names r as the request this call is about (Context::subject), for the
+// audit hook.
+void NoteSubject(const Context& ctx, const domain::Request& r);
+// The request as JSON with its ETag; notes it as the call's subject.
 Response WithRequest(const Context& ctx, bhttp::status st, const domain::Request& r);
 
 // The JSON object of the request body; kInvalidArgument (`what`, one error

@@ -88,6 +88,7 @@ std::optional<domain::Request> NamedRequest(const Context& ctx, const domain::Ca
 }
 
 Response Recorded(const Context& ctx, const domain::Recorded& r) {
+  NoteSubject(ctx, r.request);
   json out = {{"request", ToJson(r.request)},
               {"event", r.created ? json(nullptr) : ToJson(r.event)},
               {"created", r.created}};

@@ -59,8 +59,11 @@ struct Context {
   std::string session_hash{};                     // set for a cookie session
   std::string csrf_token{};                       // the cookie session's CSRF token
   std::string api_scope{};                        // set for an API key
-  // The last request VisibleRequest resolved for this call, so the audit hook
-  // records it without reading it again. Mutable: helpers get a const Context.
+  // The last request this call resolved or answered with (NoteSubject, in
+  // VisibleRequest and WithRequest), so the audit hook records it without
+  // reading it again: a create used to read its own request back by
+  // reference, a random page of that index per create. Mutable: helpers get
+  // a const Context.
   struct Subject {
     std::int64_t request_id = 0;
     std::optional<std::int64_t> citizen_id;
