@@ -165,6 +165,25 @@ class Open311Test : public ::testing::TestWithParam<bool> {
     return res.Json()[0]["service_request_id"].get<std::string>();
   }
 
+  // The audit log's line for a POST to `route` about a request (written after
+  // the answer: waits for it); an empty object when there is none.
+  json AuditOfPost(const std::string& reference, const std::string& route) {
+    auto r = Http(server_->port(), "GET", "/api/v1/requests/" + reference);
+    EXPECT_EQ(r.status, 200) << r.body;
+    const std::string id = std::to_string(r.Json()["id"].get<std::int64_t>());
+    json items;
+    for (int i = 0; i < 100; ++i) {
+      items = Http(server_->port(), "GET", "/api/v1/audit?request_id=" + id).Json()["items"];
+      for (const auto& line : items) {
+        if (line["action"] == "POST" && line["record"]["type"] == route) return line;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "no POST " << route << " in the audit of " << reference << ": "
+                  << items.dump();
+    return json::object();
+  }
+
   static void ExpectXml(const HttpResponse& res, const std::string& root) {
     EXPECT_EQ(res.Header("content-type"), "text/xml; charset=utf-8");
     EXPECT_EQ(res.body.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", 0), 0u) << res.body;
@@ -354,6 +373,12 @@ TEST_P(Open311Test, AReportReachesTheBackOfficeAndItsClosingIsPublished) {
   EXPECT_EQ(r["data"]["nature"], "nid_de_poule");
   EXPECT_EQ(r["data"]["danger"], true);
   EXPECT_FALSE(r["data"]["titre"].get<std::string>().empty());
+  // The audit log says which request the report created, under its reference.
+  const std::string post_route = std::string(kPrefix) + "/requests.json";
+  const json created = AuditOfPost(id, post_route);
+  ASSERT_FALSE(created.empty());
+  EXPECT_EQ(created["record"]["id"], id) << created.dump();
+  EXPECT_EQ(created["purpose"], "Traitement de la demande " + id);
 
   auto open = Get("/requests/" + id + ".xml");
   EXPECT_EQ(open.status, 200);
@@ -521,6 +546,11 @@ TEST_P(Open311Test, ACitizensFollowUpLandsOnTheTimeline) {
   ASSERT_EQ(updates.size(), 1u);
   const std::string update_id = Text(updates[0], "update_id");
   EXPECT_FALSE(update_id.empty());
+  // The audit log ties the follow-up to its request.
+  const std::string update_route = std::string(kPrefix) + "/servicerequestupdates.xml";
+  const json follow_up = AuditOfPost(id, update_route);
+  ASSERT_FALSE(follow_up.empty());
+  EXPECT_EQ(follow_up["record"]["id"], id) << follow_up.dump();
 
   // The back-office sees it: an incoming message from Open311, with its details.
   auto events = Http(server_->port(), "GET", "/api/v1/requests/" + id + "/events");

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "domain/api_keys.hpp"
+#include "http/api_common.hpp"
 #include "http/server.hpp"
 
 namespace guichet::app {
@@ -70,6 +71,7 @@ http::Handler FormPost(const o311::Endpoint* ep, o311::Format f, PostMember post
     const std::string bearer = domain::BearerToken(ctx.Header(http::bhttp::field::authorization));
     auto reply = co_await http::AwaitCallback<o311::Reply>(
         [&](auto done) { (ep->*post)(f, *form, bearer, std::move(done)); });
+    if (reply.request) http::NoteSubject(ctx, *reply.request);
     co_return Send(ctx, reply);
   };
 }

@@ -227,6 +227,8 @@ asio::awaitable<json> ForEachRequest(const Context& ctx, const json& ids, const 
     }
     items.push_back(std::move(item));
   }
+  // A call about several requests is about none of them in particular.
+  ctx.subject.reset();
   co_return items;
 }
 
@@ -735,13 +737,16 @@ void BackofficeApi::Audit(const Context& ctx, const Response& res) {
     key = e.record_id;
   } else if (!read) {
     // A write that made or touched a request says so in Location
-    // (POST /api/v1/requests, a call, a visit or a letter recorded).
+    // (POST /api/v1/requests, a call, a visit or a letter recorded), or
+    // named it (an Open311 report or update, whose answers have no Location).
     auto loc = res.find(bhttp::field::location);
     if (loc != res.end() && loc->value().starts_with("/api/v1/requests/")) {
       std::string_view l = loc->value();
       key = std::string(l.substr(l.rfind('/') + 1));
-      e.record_id = key;
+    } else if (ctx.subject) {
+      key = ctx.subject->reference;
     }
+    if (!key.empty()) e.record_id = key;
   }
   if (!key.empty()) {
     // The handler named it already (NoteSubject); read it only otherwise.

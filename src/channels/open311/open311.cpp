@@ -574,7 +574,9 @@ void Endpoint::PostRequest(Format f, const Params& form, const std::string& bear
                       {Node::Object("request", {Node::Scalar("service_request_id", req.reference),
                                                 Node::Scalar("service_notice", notice)})});
                   // 200 rather than 201: Open311 clients written against the spec expect it.
-                  done(Render(f, 200, root));
+                  Reply reply = Render(f, 200, root);
+                  reply.request = req;
+                  done(std::move(reply));
                 });
 }
 
@@ -934,7 +936,7 @@ void Endpoint::PostUpdate(Format f, const Params& form, const std::string& beare
   const domain::Actor actor{domain::Actor::Kind::kApi, key_id, {}};
   cases_.AddEvent(
       request->id, std::move(in), actor, std::nullopt, std::move(idem),
-      [f, done = std::move(done)](Result<domain::EventAdded> r) {
+      [f, req = *request, done = std::move(done)](Result<domain::EventAdded> r) {
         if (!r.ok()) {
           const Error& e = r.error();
           std::vector<std::string> out;
@@ -948,7 +950,9 @@ void Endpoint::PostUpdate(Format f, const Params& form, const std::string& beare
             Node::List("service_request_updates",
                        {Node::Object("request_update",
                                      {Node::Scalar("update_id", std::to_string(r->event.id))})});
-        done(Render(f, 200, root));
+        Reply reply = Render(f, 200, root);
+        reply.request = req;
+        done(std::move(reply));
       });
 }
 

@@ -38,6 +38,9 @@ struct Reply {
   int status = 200;
   Format format = Format::kXml;
   std::string body;
+  // The request a POST created or added to: not sent, it tells the server's
+  // audit log which request the call was about.
+  std::optional<domain::Request> request;
   // "text/xml; charset=utf-8" or "application/json; charset=utf-8".
   std::string ContentType() const;
 };
