@@ -102,7 +102,8 @@ SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
     sqlite3_wal_hook(db_, &SqliteConnection::OnWalCommit, this);
   }
   // No mmap: mapped pages of an 800 MB file count in the server's RSS once per
-  // connection. The store's writer keeps its statement journal in memory
+  // connection, and tried on the readers it made a GET by id four times
+  // slower, the kernel busy making and unmaking mappings (docs/performance.md). The store's writer keeps its statement journal in memory
   // (storage/open.cpp); when every op ran inside a savepoint that journal
   // lived as long as the transaction and large group commits became
   // quadratic, so it is not the default here.
