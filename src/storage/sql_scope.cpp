@@ -13,10 +13,7 @@ void AppendScope(std::string& sql, std::vector<sql::Value>& params,
   sql += " AND (1 = 0";
   if (!scope->team_ids.empty()) {
     sql += " OR " + p + "team_id IN (";
-    for (size_t i = 0; i < scope->team_ids.size(); ++i) {
-      sql += i ? ", ?" : "?";
-      params.emplace_back(scope->team_ids[i]);
-    }
+    AppendPlaceholders(sql, params, scope->team_ids);
     sql += ")";
   }
   if (scope->citizen_id) {

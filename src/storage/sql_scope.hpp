@@ -1,5 +1,5 @@
 // What an access scope lets through, as SQL: shared by the request, search
-// and outbox queries of SqlStore.
+// and outbox queries of SqlStore; and the IN lists they build.
 #pragma once
 
 #include <optional>
@@ -10,6 +10,16 @@
 #include "storage/sql/connection.hpp"
 
 namespace guichet::storage {
+
+// Appends "?, ?, …", one placeholder per value, and the values as parameters.
+template <typename T>
+void AppendPlaceholders(std::string& sql, std::vector<sql::Value>& params,
+                        const std::vector<T>& values) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    sql += i ? ", ?" : "?";
+    params.emplace_back(values[i]);
+  }
+}
 
 // Appends " AND (<prefix>team_id IN (…) OR <prefix>citizen_id = ?)" and its
 // parameters: nothing for no scope or `all`, " AND 1 = 0" for a scope that

@@ -220,10 +220,7 @@ void AppendIn(std::string& sql, std::vector<Value>& params, const char* column,
               const std::vector<T>& values) {
   if (values.empty()) return;
   sql += std::string(" AND ") + column + " IN (";
-  for (size_t i = 0; i < values.size(); ++i) {
-    sql += i ? ", ?" : "?";
-    params.emplace_back(values[i]);
-  }
+  AppendPlaceholders(sql, params, values);
   sql += ")";
 }
 
@@ -904,22 +901,10 @@ Result<Request> SqlStore::GetRequestByReference(const std::string& reference) {
 // constant fragments are appended to the SQL, every value is a parameter.
 void SqlStore::AppendFilters(std::string& sql, std::vector<Value>& params,
                              const domain::RequestQuery& q) const {
-  if (!q.statuses.empty()) {
-    sql += " AND status IN (";
-    for (size_t i = 0; i < q.statuses.size(); ++i) {
-      sql += i ? ", ?" : "?";
-      params.emplace_back(q.statuses[i]);
-    }
-    sql += ")";
-  }
-  if (!q.categories.empty()) {
-    sql += " AND category IN (";
-    for (size_t i = 0; i < q.categories.size(); ++i) {
-      sql += i ? ", ?" : "?";
-      params.emplace_back(std::string(ToString(q.categories[i])));
-    }
-    sql += ")";
-  }
+  AppendIn(sql, params, "status", q.statuses);
+  std::vector<std::string> categories;
+  for (const auto c : q.categories) categories.emplace_back(ToString(c));
+  AppendIn(sql, params, "category", categories);
   if (q.team_id) {
     sql += " AND team_id = ?";
     params.emplace_back(*q.team_id);
