@@ -103,10 +103,12 @@ SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
   }
   // No mmap: mapped pages of an 800 MB file count in the server's RSS once per
   // connection, and tried on the readers it made a GET by id four times
-  // slower, the kernel busy making and unmaking mappings (docs/performance.md). The store's writer
-  // keeps its statement journal in memory (storage/open.cpp); when every op ran inside a savepoint
-  // that journal lived as long as the transaction and large group commits became quadratic, so it
-  // is not the default here.
+  // slower, the kernel busy making and unmaking mappings (docs/performance.md).
+  //
+  // The store's writer keeps its statement journal in memory
+  // (storage/open.cpp); when every op ran inside a savepoint that journal
+  // lived as long as the transaction and large group commits became
+  // quadratic, so it is not the default here.
   ExecScript("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA cache_size=-16000;");
 }
 
