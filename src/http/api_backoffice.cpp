@@ -252,6 +252,7 @@ Result<std::pair<domain::Request, domain::Request>> PathAndBodyRequests(
   if (key.empty()) return Error::Invalid(what, {{field, missing}});
   auto other = visible(ctx, key);
   if (!other.ok()) return Error::Invalid(what, {{field, unknown}});
+  NoteSubject(ctx, *from);  // the call is about the path's request, not the body's
   return std::pair{std::move(*from), std::move(*other)};
 }
 
