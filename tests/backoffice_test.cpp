@@ -72,19 +72,6 @@ class BackofficeTest : public ::testing::TestWithParam<bool> {
     return items;
   }
 
-  // The first audit line of `/api/v1/audit?<query>` about `record_type`
-  // (waits for it, as AuditOf); null when none came.
-  json AuditLine(const std::string& query, const std::string& record_type) {
-    for (int i = 0; i < 100; ++i) {
-      const json page = Get("/api/v1/audit?" + query);
-      for (const auto& line : page["items"]) {
-        if (line["record"]["type"] == record_type) return line;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return nullptr;
-  }
-
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<ServerProcess> server_;
 };
@@ -324,7 +311,8 @@ TEST_P(BackofficeTest, MergeJoinsTimelinesAndClosesTheDuplicate) {
   ASSERT_EQ(linked.status, 201) << linked.body;
   EXPECT_EQ(Get("/api/v1/requests/" + Ref(other) + "/links")["items"][0]["kind"], "related");
   // The link's audit line is about the request of the path, not the one the body names.
-  EXPECT_FALSE(AuditLine("request_id=" + IdOf(keep), "/api/v1/requests/{id}/links").is_null());
+  EXPECT_FALSE(
+      AuditLine(port(), "request_id=" + IdOf(keep), "/api/v1/requests/{id}/links").is_null());
 }
 
 TEST_P(BackofficeTest, BulkActionsAnswerItemByItem) {
@@ -340,7 +328,7 @@ TEST_P(BackofficeTest, BulkActionsAnswerItemByItem) {
   EXPECT_EQ(items[2]["status"], 404);
   // The call's audit line is about several requests: it names none of them
   // (each change is on its request's timeline).
-  const json bulk_line = AuditLine("action=POST&limit=100", "/api/v1/bulk/status");
+  const json bulk_line = AuditLine(port(), "action=POST&limit=100", "/api/v1/bulk/status");
   ASSERT_FALSE(bulk_line.is_null());
   EXPECT_TRUE(bulk_line["request_id"].is_null()) << bulk_line.dump();
   EXPECT_EQ(bulk_line["record"]["id"], "") << bulk_line.dump();

@@ -229,6 +229,20 @@ HttpResponse HttpJson(unsigned short port, const std::string& method, const std:
   return Http(port, method, target, body.dump(), h);
 }
 
+nlohmann::json AuditLine(unsigned short port, const std::string& query,
+                         const std::string& record_type) {
+  for (int i = 0; i < 100; ++i) {
+    const nlohmann::json page = Http(port, "GET", "/api/v1/audit?" + query).Json();
+    if (page.is_object() && page.contains("items")) {
+      for (const auto& line : page["items"]) {
+        if (line["record"]["type"] == record_type) return line;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return nullptr;
+}
+
 std::string GuichetBinary() {
   const char* bin = std::getenv("GUICHET_BIN");
   if (!bin) throw std::runtime_error("GUICHET_BIN is not set (ctest sets it)");

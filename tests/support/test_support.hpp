@@ -80,6 +80,12 @@ HttpResponse HttpJson(unsigned short port, const std::string& method, const std:
                       const nlohmann::json& body,
                       const std::map<std::string, std::string>& headers = {});
 
+// The first line of `GET /api/v1/audit?<query>` (default Authorization)
+// whose record type is `record_type`. Audit lines are written after the
+// answer: waits up to 5 s for it; null when none came.
+nlohmann::json AuditLine(unsigned short port, const std::string& query,
+                         const std::string& record_type);
+
 // The guichet binary (GUICHET_BIN) running `serve` as a child process.
 class ServerProcess {
  public:
