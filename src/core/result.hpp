@@ -69,6 +69,9 @@ class Error {
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }
   const std::string& cause() const { return cause_; }
+  // For logs: the cause when there is one (what the database or a tool
+  // said), else the message the client got.
+  const std::string& cause_or_message() const { return cause_.empty() ? message_ : cause_; }
   const std::vector<FieldError>& fields() const { return fields_; }
   // Extra machine-readable data for the client (e.g. the allowed transitions).
   const std::vector<std::string>& allowed() const { return allowed_; }

@@ -769,7 +769,7 @@ void BackofficeApi::Audit(const Context& ctx, const Response& res) {
   backoffice_.AuditAfterResponse(std::move(e), [route](Status s) {
     if (!s.ok()) {
       LogEvent(spdlog::level::err, "audit non enregistré",
-               {{"route", route}, {"cause", s.error().message()}});
+               {{"route", route}, {"cause", s.error().cause_or_message()}});
     }
   });
 }

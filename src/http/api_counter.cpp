@@ -145,7 +145,7 @@ void CounterApi::Register(Router& router) {
       backoffice_.Audit(std::move(e), [](Status s) {
         if (!s.ok()) {
           LogEvent(spdlog::level::err, "audit non enregistré",
-                   {{"route", "/api/v1/citizens"}, {"cause", s.error().message()}});
+                   {{"route", "/api/v1/citizens"}, {"cause", s.error().cause_or_message()}});
         }
       });
     };

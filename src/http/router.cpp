@@ -1,5 +1,6 @@
 #include "http/router.hpp"
 
+#include "http/log.hpp"
 #include "http/problem.hpp"
 
 namespace guichet::http {
@@ -98,6 +99,15 @@ Response Context::Json(bhttp::status status, std::string body) const {
 
 Response Context::Problem(const Error& error) const {
   const auto status = StatusFor(error.code());
+  // The answer says only that the service failed; the log says why (a
+  // database that refuses writes, a full disk…), for whoever runs it.
+  if (static_cast<unsigned>(status) >= 500) {
+    LogEvent(spdlog::level::err, "requête en échec",
+             {{"request_id", request_id},
+              {"route", route},
+              {"status", static_cast<unsigned>(status)},
+              {"cause", error.cause_or_message()}});
+  }
   return Text(status, ProblemJson(error, status, path, request_id),
               "application/problem+json; charset=utf-8");
 }

@@ -2,6 +2,10 @@
 #include "http/router.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
 
 namespace guichet::http {
 namespace {
@@ -89,6 +93,35 @@ TEST_F(RouterFallbackTest, AFallbackScopedToMethodsAnswersTheirWrongMethods) {
 TEST_F(RouterFallbackTest, FallbacksAreNotRoutes) {
   for (const auto& r : router_.Routes()) EXPECT_EQ(r.pattern.find('*'), std::string::npos);
   EXPECT_EQ(router_.Routes().size(), 3u);
+}
+
+// A failure of the service answers a bare "momentanément indisponible"; the
+// cause (here what the database said) goes to the log, with the request id
+// the client saw, and only for the 5xx.
+TEST(ContextProblem, LogsTheCauseOfAServerFailure) {
+  std::ostringstream out;
+  auto previous = spdlog::default_logger();
+  auto capture = std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_st>(out));
+  capture->set_pattern("%l %v");
+  spdlog::set_default_logger(capture);
+  Request req;
+  Context ctx{req};
+  ctx.route = "/api/v1/requests";
+  ctx.request_id = "0123456789abcdef";
+  auto failed = ctx.Problem(Error::Unavailable("COMMIT: database or disk is full"));
+  auto refused = ctx.Problem(Error::NotFound("Cette demande n’existe pas."));
+  spdlog::set_default_logger(previous);
+
+  EXPECT_EQ(failed.result(), bhttp::status::service_unavailable);
+  EXPECT_EQ(failed.body().find("disk"), std::string::npos) << failed.body();
+  const std::string log = out.str();
+  EXPECT_NE(log.find("error "), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("cause":"COMMIT: database or disk is full")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("request_id":"0123456789abcdef")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("route":"/api/v1/requests")"), std::string::npos) << log;
+  EXPECT_EQ(refused.result(), bhttp::status::not_found);
+  EXPECT_EQ(log.find("n’existe pas"), std::string::npos) << log;
 }
 
 }  // namespace
