@@ -290,9 +290,19 @@ int Serve(const app::Config& c) {
                    {{"address", c.host}, {"port", c.port}, {"cause", e.what()}});
     return 1;
   }
-  timers.Start();
-  outbox_worker.Start();
-  ocr_worker.Start();
+  // The workers run unattended: the log says when one stops working, and why.
+  const auto report = [](std::string_view worker, std::string_view cause, int failures) {
+    if (cause.empty()) {
+      http::LogEvent(spdlog::level::warn, "tâche de fond rétablie",
+                     {{"worker", worker}, {"failed_passes", failures}});
+    } else {
+      http::LogEvent(spdlog::level::err, "tâche de fond en échec",
+                     {{"worker", worker}, {"failed_passes", failures}, {"cause", cause}});
+    }
+  };
+  timers.Start(report);
+  outbox_worker.Start(report);
+  ocr_worker.Start(report);
   server.Run();
   // In-flight requests are done: stop the workers, finish queued writes, close the database.
   ocr_worker.Stop();

@@ -8,8 +8,9 @@ OcrWorker::OcrWorker(domain::CounterService& counter, domain::Store& store,
 
 OcrWorker::~OcrWorker() { Stop(); }
 
-void OcrWorker::Start() {
-  loop_.Start("ocr", interval_, [this] { (void)RunOnce(); });
+void OcrWorker::Start(FailureReport report) {
+  loop_.Start(
+      "ocr", interval_, [this] { return RunOnce(); }, std::move(report));
 }
 
 void OcrWorker::Stop() { loop_.Stop(); }

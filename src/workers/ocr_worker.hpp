@@ -26,7 +26,8 @@ class OcrWorker {
             std::chrono::milliseconds interval);
   ~OcrWorker();  // Stop()
 
-  void Start();
+  // `report`: told when passes start failing and when they work again.
+  void Start(FailureReport report = {});
   void Stop();
   // One pass on the calling thread; returns the number of jobs completed
   // (done, failed or put back for a retry). Not to be called concurrently.

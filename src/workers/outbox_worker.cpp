@@ -23,19 +23,15 @@ OutboxWorker::OutboxWorker(domain::OutboxService& outbox, domain::Store& store,
 
 OutboxWorker::~OutboxWorker() { Stop(); }
 
-void OutboxWorker::Start() {
-  thread_ = std::thread([this] {
+void OutboxWorker::Start(FailureReport report) {
+  thread_ = std::thread([this, report = std::move(report)] {
     NameThisThread("outbox");
+    // Broken infrastructure (the database went away): reported, and the next pass retries.
+    PassFailures failures("outbox", report);
     std::unique_lock lock(mu_);
     while (!stop_) {
       lock.unlock();
-      int sent = 0;
-      try {
-        auto r = RunOnce();
-        if (r.ok()) sent = *r;
-      } catch (const std::exception&) {
-        // Broken infrastructure (the database went away): the next pass retries.
-      }
+      const int sent = failures.Run([this] { return RunOnce(); });
       lock.lock();
       // A full pass may have left more due rows: go on at once.
       if (sent >= kBatch) continue;

@@ -19,6 +19,7 @@
 
 #include "domain/outbox_service.hpp"
 #include "domain/templates.hpp"
+#include "workers/periodic.hpp"
 
 namespace guichet::workers {
 
@@ -35,7 +36,8 @@ class OutboxWorker {
                const domain::TemplateService* templates = nullptr);
   ~OutboxWorker();  // Stop()
 
-  void Start();
+  // `report`: told when passes start failing and when they work again.
+  void Start(FailureReport report = {});
   void Stop();
   // Wakes the loop before its interval ends (a message was just queued).
   void Nudge();

@@ -12,8 +12,9 @@ TimerWorker::TimerWorker(domain::CaseService& cases, domain::DraftService& draft
 
 TimerWorker::~TimerWorker() { Stop(); }
 
-void TimerWorker::Start() {
-  loop_.Start("timers", interval_, [this] { (void)RunOnce(); });
+void TimerWorker::Start(FailureReport report) {
+  loop_.Start(
+      "timers", interval_, [this] { return RunOnce(); }, std::move(report));
 }
 
 void TimerWorker::Stop() { loop_.Stop(); }

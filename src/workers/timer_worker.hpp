@@ -26,7 +26,8 @@ class TimerWorker {
   ~TimerWorker();  // Stop()
 
   // Runs passes every `interval` on a thread of its own until Stop().
-  void Start();
+  // `report`: told when passes start failing and when they work again.
+  void Start(FailureReport report = {});
   void Stop();
 
   // One pass on the calling thread: fires every due timer (up to kBatch) and,
