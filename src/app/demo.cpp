@@ -156,8 +156,10 @@ Status SeedBulk(Store& store, const Catalogue& catalogue, std::int64_t count, Ti
             r.category = st.category;
             r.contact = {"Habitant " + std::to_string(k),
                          "habitant" + std::to_string(k) + "@example.org", ""};
-            r.location = Location{45.70 + (rng() % 10000) / 100000.0,
-                                  4.80 + (rng() % 10000) / 100000.0, place};
+            // Whole hundred-thousandths divided once: the double nearest each
+            // decimal, written back as typed (45.7088, not 45.708800000000007).
+            r.location = Location{(4570000 + static_cast<double>(rng() % 10000)) / 100000.0,
+                                  (480000 + static_cast<double>(rng() % 10000)) / 100000.0, place};
             // Spread over a year, oldest first so ids follow time.
             r.created_at = now - 365 * kMicrosPerDay + k * (365 * kMicrosPerDay / count);
             r.updated_at = r.created_at;

@@ -229,7 +229,7 @@ Node ErrorsNode(int status, const std::vector<std::string>& descriptions) {
 }
 
 Reply Render(Format f, int status, const Node& root) {
-  return {status, f, f == Format::kXml ? RenderXml(root) : RenderJson(root)};
+  return {status, f, f == Format::kXml ? RenderXml(root) : RenderJson(root), std::nullopt};
 }
 
 int StatusOf(ErrorCode code) {
