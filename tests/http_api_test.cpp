@@ -140,6 +140,31 @@ TEST_P(HttpApiTest, BadInputGetsEveryFieldErrorAtOnce) {
   EXPECT_EQ(list.Json()["items"].size(), 0u);
 }
 
+// PostgreSQL's text cannot hold a NUL byte (libpq would cut "avant\0après" to
+// "avant") where SQLite would keep it: both refuse it, naming the field, and
+// store nothing.
+TEST_P(HttpApiTest, ANulCharacterIsRefusedWithItsFieldOnBothStores) {
+  const auto stored = [&] {
+    return Http(port(), "GET", "/api/v1/requests?limit=100").Json()["items"].size();
+  };
+  const size_t before = stored();
+  json body = Pothole(std::string("avant") + '\0' + "après");
+  auto res = HttpJson(port(), "POST", "/api/v1/requests", body);
+  ASSERT_EQ(res.status, 400) << res.body;
+  ASSERT_EQ(res.Json()["errors"].size(), 1u) << res.body;
+  EXPECT_EQ(res.Json()["errors"][0]["field"], "description");
+
+  body = Pothole();
+  body["contact"]["name"] = std::string("Jeanne") + '\0';
+  res = HttpJson(port(), "POST", "/api/v1/requests", body);
+  ASSERT_EQ(res.status, 400) << res.body;
+  EXPECT_EQ(res.Json()["errors"][0]["field"], "contact.name");
+
+  EXPECT_EQ(stored(), before);
+  // In a path, %00 is a malformed escape.
+  EXPECT_EQ(Http(port(), "GET", "/api/v1/requests/GU%00").status, 400);
+}
+
 TEST_P(HttpApiTest, MalformedBodiesAreRefusedWithTheRightStatus) {
   struct Case {
     std::string body;

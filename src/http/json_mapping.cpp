@@ -316,12 +316,41 @@ json ToJson(const domain::Procedure& p, const domain::Catalogue& cat) {
           {"workflow", ToJson(cat.WorkflowOf(p.slug))}};
 }
 
+namespace {
+
+// The path ("contact.name", "items[2]") of the first string or key of `j`
+// that holds a NUL byte (\u0000 in JSON), if any.
+std::optional<std::string> FindNul(const json& j, const std::string& path) {
+  if (j.is_string()) {
+    if (j.get_ref<const std::string&>().find('\0') != std::string::npos) return path;
+  } else if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      const std::string p = path.empty() ? k : path + "." + k;
+      if (k.find('\0') != std::string::npos) return p;
+      if (auto found = FindNul(v, p)) return found;
+    }
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) {
+      if (auto found = FindNul(j[i], path + "[" + std::to_string(i) + "]")) return found;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<json> ParseBody(const std::string& body) {
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded()) {
     return Error::Invalid("Le corps de la requête n’est pas un JSON valide.");
   }
   if (!j.is_object()) return Error::Invalid("Le corps de la requête doit être un objet JSON.");
+  // Refused for both stores alike: PostgreSQL's text cannot hold a NUL byte
+  // (libpq would cut the string there, silently) where SQLite would keep it.
+  if (auto path = FindNul(j, "")) {
+    return Error::Invalid("Le corps de la requête contient un caractère nul (\\u0000).",
+                          {{*path, "Le caractère nul (\\u0000) n’est pas accepté."}});
+  }
   return j;
 }
 

@@ -78,6 +78,18 @@ TEST(RequestJson, EscapesAreFoundAtEveryOffsetOfLongStrings) {
   }
 }
 
+TEST(ParseBody, RefusesANulByteAndNamesWhereItIs) {
+  EXPECT_TRUE(ParseBody(R"({"a":{"b":["x","y"]}})").ok());
+  auto r = ParseBody(R"({"a":{"b":["x","y\u0000"]}})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+  ASSERT_EQ(r.error().fields().size(), 1u);
+  EXPECT_EQ(r.error().fields()[0].field, "a.b[1]");
+  r = ParseBody(R"({"ok":"x","k\u0000":1})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().fields()[0].field, std::string("k") + '\0');
+}
+
 TEST(RequestJson, AListPageIsItemsThenCursor) {
   std::vector<domain::Request> items = {Sample(), Sample()};
   for (auto& r : items) r.description = "Sans caractère de contrôle";

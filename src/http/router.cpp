@@ -1,5 +1,6 @@
 #include "http/router.hpp"
 
+#include "core/text.hpp"
 #include "http/log.hpp"
 #include "http/problem.hpp"
 
@@ -18,33 +19,7 @@ std::vector<std::string> Split(std::string_view path) {
   return out;
 }
 
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
-
-std::optional<std::string> UrlDecode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      const int hi = Hex(s[i + 1]), lo = Hex(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (s[i] == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view q) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -57,8 +32,8 @@ std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view q) 
       const size_t eq = pair.find('=');
       const std::string_view k = pair.substr(0, eq);
       const std::string_view v = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-      out.emplace_back(UrlDecode(k, true).value_or(std::string(k)),
-                       UrlDecode(v, true).value_or(std::string(v)));
+      out.emplace_back(PercentDecode(k, true).value_or(std::string(k)),
+                       PercentDecode(v, true).value_or(std::string(v)));
     }
     start = end + 1;
   }

@@ -148,9 +148,8 @@ class Router {
   std::vector<Fallback> fallbacks_;
 };
 
-// Percent-decoding; nullopt on a malformed escape.
-std::optional<std::string> UrlDecode(std::string_view s, bool plus_is_space);
-// "a=1&b=x%20y" → pairs; malformed pairs are kept raw.
+// "a=1&b=x%20y" → pairs, decoded by PercentDecode (core/text.hpp); malformed
+// pairs (%00 among them) are kept raw.
 std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view q);
 
 }  // namespace guichet::http

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/text.hpp"
 #include "core/thread_name.hpp"
 #include "http/limits.hpp"
 #include "http/log.hpp"
@@ -251,7 +252,7 @@ asio::awaitable<Response> Server::Dispatch(Request& req, const std::string& remo
   Context ctx{req, "", "", {}, {}, RequestIdFrom(req), remote};
   ctx.query = ParseQuery(qpos == std::string_view::npos ? "" : target.substr(qpos + 1));
   Response res;
-  auto path = UrlDecode(raw_path, false);
+  auto path = PercentDecode(raw_path, false);
   if (!path || path->empty() || path->front() != '/') {
     ctx.path = std::string(raw_path);
     res = ctx.Problem(bhttp::status::bad_request, "Le chemin de la requête est mal formé.");

@@ -277,7 +277,9 @@ std::string Fts5Query(const std::string& text) {
     word.clear();
   };
   for (char c : text) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+    // Control bytes separate words; a NUL inside quotes would end FTS5's
+    // reading of the query ("unterminated string").
+    if (c == ' ' || (static_cast<unsigned char>(c) < 0x20)) {
       flush();
     } else if (c == '"') {
       word += "\"\"";

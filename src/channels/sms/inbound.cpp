@@ -6,6 +6,7 @@
 #include <cctype>
 #include <optional>
 
+#include "core/text.hpp"
 #include "domain/validation.hpp"
 
 namespace guichet::channels::sms {
@@ -24,34 +25,6 @@ std::string Hmac(std::string_view body, std::string_view secret) {
   return std::string(reinterpret_cast<const char*>(mac), sizeof mac);
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// application/x-www-form-urlencoded: '+' is a space, %XX a byte; nullopt on
-// a truncated or non-hex escape.
-std::optional<std::string> FormDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      const int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 // Calls `field` with each decoded key and value of a form body, in order;
 // false when the body is not a valid form (then stops).
 template <typename F>
@@ -62,9 +35,9 @@ bool ForEachField(std::string_view form_body, F field) {
     form_body = amp == std::string_view::npos ? std::string_view() : form_body.substr(amp + 1);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
-    auto key = FormDecode(pair.substr(0, eq));
-    auto value =
-        FormDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    auto key = PercentDecode(pair.substr(0, eq), true);
+    auto value = PercentDecode(
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
     if (!key || !value) return false;
     field(*key, std::move(*value));
   }

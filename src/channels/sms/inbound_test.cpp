@@ -43,6 +43,7 @@ TEST(ParseInboundSms, ListsEveryBadField) {
 TEST(ParseInboundSms, RefusesBrokenEscapesAndOversizedBodies) {
   EXPECT_FALSE(ParseInboundSms("From=%2").ok());
   EXPECT_FALSE(ParseInboundSms("From=%zz").ok());
+  EXPECT_FALSE(ParseInboundSms("From=%2B33612345678&To=x&MessageSid=s&Body=a%00b").ok());
   EXPECT_FALSE(ParseInboundSms(std::string(kMaxInboundBody + 1, 'a')).ok());
   const std::string long_body =
       "From=%2B33612345678&To=x&MessageSid=s&Body=" + std::string(kMaxSmsText + 1, 'a');
