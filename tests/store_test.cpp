@@ -1506,6 +1506,20 @@ TEST(PostgresConnection, CommitOfAFailedTransactionThrows) {
   }
 }
 
+TEST(PostgresConnection, ATextParameterHoldingANulIsRefusedNotCut) {
+  const std::string server = testing::PostgresServerUrl();
+  ASSERT_FALSE(server.empty()) << kNoServer;
+  auto conn = storage::Connect(Url(server));
+  const sql::Value whole[] = {std::string("avant après")};
+  auto rows = conn->Query("SELECT ?::text", whole);
+  ASSERT_TRUE(rows->Next());
+  EXPECT_EQ(rows->Text(0), "avant après");
+  // libpq would have sent "avant" alone.
+  const sql::Value cut[] = {std::string("avant") + '\0' + "après"};
+  EXPECT_THROW(conn->Query("SELECT ?::text", cut), sql::DbError);
+  EXPECT_TRUE(conn->Healthy());
+}
+
 TEST(PgConnection, RewritesPlaceholdersOutsideQuotesAndComments) {
   struct Case {
     const char* name;

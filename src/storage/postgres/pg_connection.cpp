@@ -301,6 +301,13 @@ PGresult* PgConnection::Run(std::string_view sql, std::span<const sql::Value> pa
     } else if (auto* d = std::get_if<double>(&v)) {
       rendered[i] = RenderDouble(*d);
     } else if (auto* s = std::get_if<std::string>(&v)) {
+      // libpq reads text parameters as C strings: a NUL would cut the value
+      // there and the rest would be lost without a word. The HTTP layer
+      // refuses NULs; anything else that carries one fails loudly here.
+      if (s->find('\0') != std::string::npos) {
+        throw sql::DbError("parameter " + std::to_string(i + 1) +
+                           " holds a NUL byte, which PostgreSQL text cannot store");
+      }
       rendered[i] = *s;
     } else {
       continue;  // NULL
