@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <optional>
 
 #include "core/text.hpp"
 #include "domain/validation.hpp"
